@@ -1,0 +1,86 @@
+"""Request plumbing shared by the routes: services, the caller, Idempotency-Key, body guard."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from fastapi import Depends, Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from warmline.api.errors import error_response
+from warmline.auth import Authenticator, Principal
+from warmline.conversation.actions import Services
+from warmline.errors import InvalidInput
+from warmline.storage.sql.store import IdempotencyClaim
+
+WRITE_METHODS = frozenset({b"POST", b"PUT", b"PATCH"})
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        return token.strip() if scheme.lower() == "bearer" else None
+    # Browsers' EventSource cannot send headers: streams also take ?access_token=.
+    if request.url.path.endswith("/stream"):
+        return request.query_params.get("access_token")
+    return None
+
+
+def principal(request: Request) -> Principal:
+    authenticator: Authenticator = request.app.state.authenticator
+    return authenticator.authenticate(bearer_token(request))
+
+
+def staff(caller: Principal = Depends(principal)) -> Principal:
+    caller.require("agent", "lead", "admin")
+    return caller
+
+
+async def idempotency(request: Request) -> IdempotencyClaim | None:
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    if not (1 <= len(key) <= 200) or not key.isascii() or not key.isprintable():
+        raise InvalidInput("Idempotency-Key must be 1-200 printable ASCII characters", code="invalid_idempotency_key")
+    body = await request.body()
+    fingerprint = hashlib.sha256(request.method.encode() + b" " + request.url.path.encode() + b"\n" + body).hexdigest()
+    token = bearer_token(request)
+    scope = "anonymous" if not token else hashlib.sha256(token.encode()).hexdigest()[:32]
+    return IdempotencyClaim(scope=scope, key=key, fingerprint=fingerprint)
+
+
+class BodyGuard:
+    """Refuses, before any route runs, writes that are not JSON or are larger than allowed."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int):
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"].encode() in WRITE_METHODS and scope["path"].startswith("/v1/"):
+            headers = dict(scope["headers"])
+            length = headers.get(b"content-length")
+            problem = self._problem(headers.get(b"content-type", b""), length)
+            if problem is not None:
+                await problem(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _problem(self, content_type: bytes, length: bytes | None) -> Any:
+        media = content_type.split(b";", 1)[0].strip().lower()
+        if length not in (None, b"0") and media != b"application/json":
+            return error_response(415, "unsupported_media_type", "send the body as application/json")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
+            return error_response(413, "body_too_large", f"the body is larger than {self.max_body_bytes} bytes")
+        return None
+
+
+def dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,55 @@
+"""create_app(settings): wiring only. Nothing happens at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from warmline.api import conversations, staff, streams
+from warmline.api.deps import BodyGuard
+from warmline.api.errors import install_error_handlers
+from warmline.auth import Authenticator
+from warmline.bus.base import Bus, create_bus
+from warmline.config import Settings
+from warmline.conversation.actions import Services
+from warmline.conversation.bot import Bot
+from warmline.storage.sql.engine import make_engine, migrate
+from warmline.storage.sql.store import SqlStore
+
+
+def build_services(settings: Settings, *, bot: Bot | None = None, bus: Bus | None = None) -> Services:
+    """Engine, store, bus and bot for ``settings``; migrates the database first."""
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    store = SqlStore(engine)
+    if bot is None:
+        from warmline.pipeline import build_bot
+
+        bot = build_bot(settings, store)
+    return Services(settings=settings, store=store, bus=bus or create_bus(settings.bus_url), bot=bot)
+
+
+def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
+    svc = services or build_services(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        svc.bus.close()
+        svc.store.engine.dispose()
+
+    app = FastAPI(
+        title="Warmline",
+        version="0.1.0",
+        summary="Warm handoffs between a support bot and human agents.",
+        lifespan=lifespan,
+    )
+    app.state.services = svc
+    app.state.authenticator = Authenticator(svc.store)
+    install_error_handlers(app)
+    for router in (conversations.router, streams.router, staff.router):
+        app.include_router(router)
+    app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
+    return app

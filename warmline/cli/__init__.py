@@ -1,0 +1,30 @@
+"""The ``warmline`` command. Each command group lives in its own module and registers itself
+on the Typer apps defined here; this file only assembles them."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Warmline: warm handoffs between bot and agents.")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+token_app = typer.Typer(no_args_is_help=True, help="API tokens for agents, leads and admins.")
+eval_app = typer.Typer(no_args_is_help=True, help="Quality evaluations (stable JSON interfaces).")
+bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks (stable JSON interfaces).")
+policy_app = typer.Typer(no_args_is_help=True, help="Escalation policy: explain and replay decisions.")
+
+app.add_typer(db_app, name="db")
+app.add_typer(token_app, name="token")
+app.add_typer(eval_app, name="eval")
+app.add_typer(bench_app, name="bench")
+app.add_typer(policy_app, name="policy")
+
+# Importing a module registers its commands on the apps above.
+from warmline.cli import (  # noqa: E402,F401
+    model_commands,
+    policy_commands,
+    service_commands,
+)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,3 @@
+"""Commands registered on the ``warmline`` CLI apps (filled in by its owner)."""
+
+from __future__ import annotations

@@ -1,0 +1,109 @@
+"""Running the service: serve, database, tokens and the terminal chat."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from warmline.cli import app, db_app, token_app
+from warmline.config import Settings, load_settings
+from warmline.errors import WarmlineError
+
+console = Console()
+err = Console(stderr=True)
+
+
+def settings_or_exit(**overrides: object) -> Settings:
+    try:
+        return load_settings(**overrides)
+    except Exception as exc:  # pydantic's ValidationError names every bad setting
+        err.print(f"[red]error:[/red] invalid settings: {exc}")
+        raise typer.Exit(2) from exc
+
+
+def fail(exc: WarmlineError) -> typer.Exit:
+    err.print(f"[red]error[/red] ({exc.code}): {exc.message}")
+    return typer.Exit(2)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Migrate the database, load the demo data and serve the API and web pages."""
+    import uvicorn
+
+    from warmline.app import build_services, create_app
+    from warmline.pipeline import load_demo_data
+
+    settings = settings_or_exit()
+    try:
+        services = build_services(settings)
+        if settings.load_demo_data:
+            loaded = load_demo_data(services)
+            console.print(f"demo data: {loaded} accounts from pack '{settings.pack}'")
+    except WarmlineError as exc:
+        raise fail(exc) from exc
+    console.print(f"Warmline on http://{host}:{port}  (database: {_safe_url(settings.database_url)})")
+    uvicorn.run(create_app(settings, services=services), host=host, port=port, log_level=log_level)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration to WARMLINE_DATABASE_URL."""
+    from warmline.storage.sql.engine import make_engine, migrate
+
+    settings = settings_or_exit()
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    engine.dispose()
+    console.print(f"database is at the newest schema ({_safe_url(settings.database_url)})")
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[str, typer.Option(help="agent, lead or admin.")],
+    name: Annotated[str, typer.Option(help="The person's display name.")] = "",
+    team: Annotated[list[str] | None, typer.Option(help="A team the agent works in (repeatable).")] = None,
+    capacity: Annotated[int, typer.Option(min=1, max=50, help="Conversations an agent holds at once.")] = 3,
+) -> None:
+    """Create a staff member and print their API token (shown once)."""
+    from warmline.staffing import do_create_staff
+    from warmline.storage.sql.engine import make_engine, migrate
+    from warmline.storage.sql.store import SqlStore
+
+    settings = settings_or_exit()
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    try:
+        created = do_create_staff(SqlStore(engine), name or role, role, team or [], capacity)
+    except WarmlineError as exc:
+        raise fail(exc) from exc
+    finally:
+        engine.dispose()
+    err.print(f"created {created['role']} {created['id']} ({created['name']}); teams: {', '.join(created['teams'])}")
+    print(created["token"])
+
+
+@app.command()
+def chat(
+    url: Annotated[str, typer.Option(help="The running service.")] = "http://127.0.0.1:8000",
+    name: Annotated[str | None, typer.Option(help="Your name, shown to agents.")] = None,
+    account: Annotated[str | None, typer.Option(help="A demo account id to chat as.")] = None,
+) -> None:
+    """Chat with the bot (and any agent who joins) from the terminal. Ctrl-D to leave."""
+    from warmline.cli.terminal_chat import run_chat
+
+    sys.exit(run_chat(url, name, account, console))
+
+
+def _safe_url(url: str) -> str:
+    """The database URL with any password masked."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

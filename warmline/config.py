@@ -1,0 +1,57 @@
+"""Typed settings, read once from the environment (``WARMLINE_*``) and passed in.
+
+Nothing reads the environment anywhere else. Secrets are masked in ``repr`` and the production
+profile refuses defaults that are only safe on a laptop.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///warmline.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WARMLINE_", extra="ignore", frozen=True)
+
+    environment: str = Field("development", pattern="^(development|test|production)$")
+    database_url: str = DEFAULT_DATABASE_URL
+    # "memory" for one process; "redis://host:port/db" when several app instances share streams.
+    bus_url: str = "memory"
+    pack: str = "demo"
+    model: str = "embedded"
+    model_endpoint: str | None = None
+    model_api_key: SecretStr | None = None
+    model_name: str | None = None
+    # Largest customer/agent message accepted, in UTF-8 bytes.
+    max_message_bytes: int = Field(8192, ge=64, le=1_048_576)
+    # Largest request body accepted at all, in bytes.
+    max_body_bytes: int = Field(65536, ge=1024, le=16_777_216)
+    # How long a stored Idempotency-Key answer is kept, in hours.
+    idempotency_ttl_hours: int = Field(24, ge=1)
+    # Seconds between SSE keep-alive comments.
+    stream_keepalive_s: float = Field(15.0, gt=0)
+    load_demo_data: bool = True
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, url: str) -> str:
+        if not (url.startswith("sqlite") or url.startswith("postgresql")):
+            raise ValueError("database_url must be a sqlite:/// or postgresql+psycopg:// URL")
+        return url
+
+    @model_validator(mode="after")
+    def _safe_in_production(self) -> Settings:
+        if self.environment == "production" and self.database_url == DEFAULT_DATABASE_URL:
+            raise ValueError("production needs an explicit WARMLINE_DATABASE_URL")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit overrides (used by the CLI and tests)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

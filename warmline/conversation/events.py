@@ -1,0 +1,216 @@
+"""Typed, versioned events: the only memory of a conversation.
+
+An event body says what happened; the ``EventRecord`` envelope says where it sits in the log
+(conversation, per-conversation ``seq``), who did it (``actor``) and when. ``to_dict``/``from_dict``
+are lossless and are what storage and the API use. Adding a field with a default is a compatible
+change; anything else bumps the body's ``version`` and ``from_dict`` upgrades old records.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from warmline.errors import InvalidInput
+
+CUSTOMER = "customer"
+BOT = "bot"
+SYSTEM = "system"
+
+
+def agent_actor(agent_id: str) -> str:
+    return f"agent:{agent_id}"
+
+
+def actor_kind(actor: str) -> str:
+    """``agent:ag_1`` -> ``agent``; ``customer`` -> ``customer``."""
+    return actor.split(":", 1)[0]
+
+
+class EventBody(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    type: ClassVar[str]
+    version: ClassVar[int] = 1
+
+
+class ConversationStarted(EventBody):
+    type = "conversation_started"
+    channel: str = "web"
+    customer_name: str | None = None
+    account_id: str | None = None
+    locale: str | None = None
+
+
+class CustomerMessage(EventBody):
+    type = "customer_message"
+    text: str
+
+
+class BotMessage(EventBody):
+    type = "bot_message"
+    text: str
+    # answer | clarify | refuse | handoff_notice | resume | placeholder
+    kind: str = "answer"
+    in_reply_to: int | None = None
+
+
+class AgentMessage(EventBody):
+    type = "agent_message"
+    agent_id: str
+    text: str
+    draft_id: str | None = None
+
+
+class NoteAdded(EventBody):
+    """An internal note: seen by agents and the bot, never by the customer."""
+
+    type = "note_added"
+    author: str
+    text: str
+
+
+class TurnAnalysed(EventBody):
+    type = "turn_analysed"
+    message_seq: int
+    analysis: dict[str, Any]
+
+
+class PolicyDecided(EventBody):
+    type = "policy_decided"
+    message_seq: int
+    decision: dict[str, Any]
+
+
+class Routed(EventBody):
+    type = "routed"
+    routing: dict[str, Any]
+
+
+class PayloadBuilt(EventBody):
+    type = "payload_built"
+    payload: dict[str, Any]
+
+
+class Escalated(EventBody):
+    """BOT -> WAITING_FOR_AGENT: the conversation joins a team queue."""
+
+    type = "escalated"
+    team: str
+    trigger: str
+    reason: str
+    priority: int = 3
+    sla_due_at: datetime | None = None
+    cohort: Literal["warm", "cold"] = "warm"
+
+
+class Claimed(EventBody):
+    type = "claimed"
+    agent_id: str
+
+
+class Released(EventBody):
+    type = "released"
+    agent_id: str
+    reason: str = ""
+
+
+class Transferred(EventBody):
+    type = "transferred"
+    from_team: str
+    to_team: str
+    reason: str
+    agent_id: str | None = None
+
+
+class HandedBack(EventBody):
+    type = "handed_back"
+    agent_id: str
+    note: str
+
+
+class Closed(EventBody):
+    type = "closed"
+    reason: str = "resolved"
+
+
+class SurveyAnswered(EventBody):
+    type = "survey_answered"
+    score: int = Field(ge=1, le=5)
+    comment: str = ""
+
+
+EVENT_TYPES: dict[str, type[EventBody]] = {
+    cls.type: cls
+    for cls in (
+        ConversationStarted,
+        CustomerMessage,
+        BotMessage,
+        AgentMessage,
+        NoteAdded,
+        TurnAnalysed,
+        PolicyDecided,
+        Routed,
+        PayloadBuilt,
+        Escalated,
+        Claimed,
+        Released,
+        Transferred,
+        HandedBack,
+        Closed,
+        SurveyAnswered,
+    )
+}
+
+# Turns the customer sees in their chat window.
+CUSTOMER_VISIBLE = frozenset({"customer_message", "bot_message", "agent_message"})
+
+
+class EventRecord(BaseModel):
+    """An event in its place in one conversation's log."""
+
+    model_config = ConfigDict(frozen=True)
+
+    conversation_id: str
+    seq: int
+    actor: str
+    at: datetime
+    event: EventBody
+
+    @property
+    def type(self) -> str:
+        return self.event.type
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "conversation_id": self.conversation_id,
+            "seq": self.seq,
+            "type": self.event.type,
+            "version": self.event.version,
+            "actor": self.actor,
+            "at": self.at.isoformat(),
+            "body": self.event.model_dump(mode="json"),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EventRecord:
+        return cls(
+            conversation_id=data["conversation_id"],
+            seq=data["seq"],
+            actor=data["actor"],
+            at=datetime.fromisoformat(data["at"]),
+            event=parse_body(data["type"], data.get("version", 1), data["body"]),
+        )
+
+
+def parse_body(type_: str, version: int, body: dict[str, Any]) -> EventBody:
+    cls = EVENT_TYPES.get(type_)
+    if cls is None:
+        raise InvalidInput(f"unknown event type {type_!r}", code="unknown_event_type")
+    if version != cls.version:
+        raise InvalidInput(
+            f"event {type_!r} version {version} is not readable (expected {cls.version})",
+            code="unknown_event_version",
+        )
+    return cls.model_validate(body)

@@ -1,0 +1,32 @@
+"""Creating staff members and their API tokens (CLI and admin API share this)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from warmline.auth import check_role, new_staff_token
+from warmline.errors import InvalidInput
+from warmline.storage.sql.store import SqlStore
+
+TEAM_NAME = r"^[a-z][a-z0-9_-]{0,63}$"
+
+
+def check_teams(teams: list[str]) -> list[str]:
+    import re
+
+    bad = [t for t in teams if not re.match(TEAM_NAME, t)]
+    if bad:
+        raise InvalidInput(f"invalid team name(s): {', '.join(bad)}", code="invalid_team")
+    return sorted(set(teams))
+
+
+def do_create_staff(store: SqlStore, name: str, role: str, teams: list[str], capacity: int = 3) -> dict[str, Any]:
+    role = check_role(role)
+    if not name.strip() or len(name) > 120:
+        raise InvalidInput("name must be 1-120 characters", code="invalid_name")
+    teams = check_teams(teams)
+    staff_id = {"agent": "ag_", "lead": "ld_", "admin": "ad_"}[role] + secrets.token_hex(6)
+    token, token_hash = new_staff_token()
+    store.add_staff(staff_id, name.strip(), role, teams, capacity, token_hash)
+    return {"id": staff_id, "name": name.strip(), "role": role, "teams": teams, "capacity": capacity, "token": token}

@@ -1,0 +1,78 @@
+"""Engines for the two supported databases, and migrations.
+
+SQLite (the embedded default) runs in WAL mode so readers never wait for the writer; write
+transactions begin IMMEDIATE so a read-then-write never fails half-way on a lock upgrade, and one
+in-process lock queues this process's writers instead of letting SQLite's busy handler sleep.
+PostgreSQL serialises writers per conversation with row locks instead.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, insert, select
+
+from warmline.storage.sql.schema import instance
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    engine.info_write_lock = None  # type: ignore[attr-defined]
+    return engine
+
+
+def _sqlite_engine(url: str) -> Engine:
+    if url in ("sqlite://", "sqlite:///:memory:"):
+        raise ValueError("an in-memory SQLite database cannot be shared by the app's threads; use a file")
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=10)
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):  # type: ignore[no-untyped-def]
+        mode = "IMMEDIATE" if connection.get_execution_options().get("sqlite_write") else "DEFERRED"
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    engine.info_write_lock = threading.Lock()  # type: ignore[attr-defined]
+    return engine
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision and create instance secrets once."""
+    with engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    with engine.begin() as connection:
+        if connection.execute(select(instance.c.value).where(instance.c.key == "token_secret")).first() is None:
+            connection.execute(insert(instance).values(key="token_secret", value=secrets.token_hex(32)))
+
+
+def schema_is_current(engine: Engine) -> bool:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision() == head

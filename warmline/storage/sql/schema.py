@@ -1,0 +1,126 @@
+"""Table definitions. Migrations (``migrations/versions``) are the source of truth for the live
+schema; this module mirrors them for queries and is checked against them by the tests."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# SQLite only autoincrements an INTEGER PRIMARY KEY; PostgreSQL wants BIGINT for a growing log.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData()
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("status", String(24), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("account_id", String(64)),
+    Column("team", String(64)),
+    Column("agent_id", String(40)),
+    Column("priority", Integer, nullable=False, default=3),
+    Column("sla_due_at", DateTime(timezone=True)),
+    Column("waiting_since", DateTime(timezone=True)),
+    Column("last_seq", Integer, nullable=False),
+    # The fold of the conversation's events, kept beside them so that a writer or reader does not
+    # re-fold a long log; tests check it always equals fold(events).
+    Column("state", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_conversations_status_updated", "status", "updated_at"),
+    Index("ix_conversations_team_status", "team", "status"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(40), ForeignKey("conversations.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("body", Text, nullable=False),
+    UniqueConstraint("conversation_id", "seq", name="uq_events_conversation_seq"),
+    Index("ix_events_type_created", "type", "created_at"),
+)
+
+# The agent-inbox feed: one row per event that a queue or an assigned agent must see, in a
+# strictly increasing position that is committed in order (streams resume from it).
+feed = Table(
+    "feed",
+    metadata,
+    Column("position", BigId, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(40), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("team", String(64)),
+    Column("agent_id", String(40)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("scope", String(120), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("conversation_id", String(40), nullable=False),
+    Column("seqs", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("scope", "key", name="pk_idempotency_keys"),
+    Index("ix_idempotency_created", "created_at"),
+)
+
+staff = Table(
+    "staff",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("teams", Text, nullable=False, default="[]"),
+    Column("capacity", Integer, nullable=False, default=3),
+    Column("presence", String(16), nullable=False, default="offline"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("staff_id", String(40), ForeignKey("staff.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("data", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Instance-wide secrets (e.g. the key that signs customer tokens), created on first migration.
+instance = Table(
+    "instance",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)

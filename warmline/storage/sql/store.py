@@ -1,0 +1,385 @@
+"""The SQL event store: one implementation for SQLite and PostgreSQL.
+
+Appends happen inside ``write(conversation_id)``: the conversation is locked (a row lock on
+PostgreSQL, the single writer on SQLite), its state is read, the caller checks and appends, and on
+leaving the block the events, the state snapshot, the inbox feed rows and the idempotency record
+are committed together, or nothing is. Only ``warmline.conversation.actions`` calls ``write``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from warmline.conversation.events import EventBody, EventRecord, parse_body
+from warmline.conversation.state import HUMAN, ConversationState, Status, apply, check, start
+from warmline.errors import ConversationNotFound, IdempotencyKeyReused
+from warmline.storage.sql.schema import (
+    accounts,
+    api_tokens,
+    conversations,
+    events,
+    feed,
+    idempotency_keys,
+    instance,
+    staff,
+)
+
+# Events that change a queue, always written to the inbox feed.
+QUEUE_EVENTS = frozenset({"escalated", "claimed", "released", "transferred", "handed_back", "closed"})
+FEED_LOCK_KEY = 7_220_011  # PostgreSQL advisory lock that keeps feed positions in commit order
+
+
+def utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything Warmline stores is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class IdempotencyClaim:
+    """A write's Idempotency-Key: ``scope`` is who sent it, ``fingerprint`` what they sent."""
+
+    scope: str
+    key: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    position: int
+    conversation_id: str
+    seq: int
+    type: str
+    team: str | None
+    agent_id: str | None
+    at: datetime
+
+
+@dataclass
+class Writer:
+    """A locked conversation: check and append events, committed together on leaving ``write``."""
+
+    conversation_id: str
+    state: ConversationState
+    _connection: Connection
+    _clock: Callable[[], datetime]
+    replay: list[EventRecord] | None = None
+    pending: list[EventRecord] = field(default_factory=list)
+    _history: list[EventRecord] | None = None
+
+    def append(self, actor: str, body: EventBody) -> EventRecord:
+        if self.replay is not None:
+            raise RuntimeError("a replayed request must not append; return writer.replay instead")
+        check(self.state, body, actor)
+        record = EventRecord(
+            conversation_id=self.conversation_id,
+            seq=self.state.last_seq + 1,
+            actor=actor,
+            at=self._clock(),
+            event=body,
+        )
+        self.state = apply(self.state, record)
+        self.pending.append(record)
+        return record
+
+    def history(self) -> list[EventRecord]:
+        """Every event of the conversation so far, committed and pending."""
+        if self._history is None:
+            self._history = _read_events(self._connection, self.conversation_id, 0, None)
+        return self._history + self.pending
+
+
+class SqlStore:
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] | None = None):
+        self.engine = engine
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.postgres = engine.dialect.name == "postgresql"
+        self._write_lock = getattr(engine, "info_write_lock", None)
+        self._secret: str | None = None
+
+    # -- writing -------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        lock = self._write_lock or contextlib.nullcontext()
+        with lock, self.engine.connect().execution_options(sqlite_write=True) as connection:
+            with connection.begin():
+                yield connection
+
+    def create(
+        self, conversation_id: str, actor: str, body: EventBody, idempotency: IdempotencyClaim | None = None
+    ) -> tuple[list[EventRecord], bool]:
+        """Start a conversation. Returns its first events and whether this was a replay."""
+        try:
+            with self._transaction() as connection:
+                if idempotency and (stored := self._replay(connection, idempotency)) is not None:
+                    return stored, True
+                record = EventRecord(conversation_id=conversation_id, seq=1, actor=actor, at=self.clock(), event=body)
+                state = start(record)
+                connection.execute(insert(conversations).values(**_projection(state)))
+                self._insert(connection, state, [record], idempotency)
+                return [record], False
+        except IntegrityError:
+            if idempotency is None:
+                raise
+            # Another request with the same key won the race: answer with its result.
+            with self.engine.connect() as connection:
+                stored = self._replay(connection, idempotency)
+            if stored is None:
+                raise
+            return stored, True
+
+    @contextlib.contextmanager
+    def write(self, conversation_id: str, idempotency: IdempotencyClaim | None = None) -> Iterator[Writer]:
+        with self._transaction() as connection:
+            query = select(conversations.c.state).where(conversations.c.id == conversation_id)
+            if self.postgres:
+                query = query.with_for_update()
+            row = connection.execute(query).first()
+            if row is None:
+                raise ConversationNotFound(f"no conversation {conversation_id!r}")
+            writer = Writer(conversation_id, ConversationState.from_dict(json.loads(row[0])), connection, self.clock)
+            if idempotency is not None:
+                writer.replay = self._replay(connection, idempotency)
+            yield writer
+            if writer.pending:
+                connection.execute(
+                    update(conversations)
+                    .where(conversations.c.id == conversation_id)
+                    .values(**_projection(writer.state))
+                )
+            if writer.replay is None:
+                self._insert(connection, writer.state, writer.pending, idempotency)
+
+    def _insert(
+        self,
+        connection: Connection,
+        state: ConversationState,
+        records: Sequence[EventRecord],
+        idempotency: IdempotencyClaim | None,
+    ) -> None:
+        if records:
+            connection.execute(
+                insert(events),
+                [
+                    {
+                        "conversation_id": r.conversation_id,
+                        "seq": r.seq,
+                        "type": r.type,
+                        "version": r.event.version,
+                        "actor": r.actor,
+                        "created_at": r.at,
+                        "body": json.dumps(r.event.model_dump(mode="json"), ensure_ascii=False),
+                    }
+                    for r in records
+                ],
+            )
+        rows = [_feed_row(state, r) for r in records if r.type in QUEUE_EVENTS or state.status in HUMAN]
+        if rows:
+            if self.postgres:
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK_KEY})
+            connection.execute(insert(feed), rows)
+        if idempotency is not None:
+            connection.execute(
+                insert(idempotency_keys).values(
+                    scope=idempotency.scope,
+                    key=idempotency.key,
+                    fingerprint=idempotency.fingerprint,
+                    conversation_id=state.id,
+                    seqs=json.dumps([r.seq for r in records]),
+                    created_at=self.clock(),
+                )
+            )
+
+    def _replay(self, connection: Connection, claim: IdempotencyClaim) -> list[EventRecord] | None:
+        row = connection.execute(
+            select(idempotency_keys.c.fingerprint, idempotency_keys.c.conversation_id, idempotency_keys.c.seqs).where(
+                idempotency_keys.c.scope == claim.scope, idempotency_keys.c.key == claim.key
+            )
+        ).first()
+        if row is None:
+            return None
+        if row.fingerprint != claim.fingerprint:
+            raise IdempotencyKeyReused("this Idempotency-Key was already used for a different request")
+        seqs = json.loads(row.seqs)
+        if not seqs:
+            return []
+        records = _read_events(connection, row.conversation_id, min(seqs) - 1, None)
+        return [r for r in records if r.seq in set(seqs)]
+
+    def purge_idempotency_keys(self, older_than: datetime) -> int:
+        with self._transaction() as connection:
+            result = connection.execute(idempotency_keys.delete().where(idempotency_keys.c.created_at < older_than))
+            return result.rowcount or 0
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def load_state(self, conversation_id: str) -> ConversationState:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(conversations.c.state).where(conversations.c.id == conversation_id)).first()
+        if row is None:
+            raise ConversationNotFound(f"no conversation {conversation_id!r}")
+        return ConversationState.from_dict(json.loads(row[0]))
+
+    def load_events(self, conversation_id: str, after_seq: int = 0, limit: int | None = None) -> list[EventRecord]:
+        with self.engine.connect() as connection:
+            return _read_events(connection, conversation_id, after_seq, limit)
+
+    def exists(self, conversation_id: str) -> bool:
+        with self.engine.connect() as connection:
+            query = select(conversations.c.id).where(conversations.c.id == conversation_id)
+            return connection.execute(query).first() is not None
+
+    def list_states(
+        self,
+        status: Status | None = None,
+        team: str | None = None,
+        limit: int = 50,
+        updated_before: datetime | None = None,
+    ) -> list[ConversationState]:
+        query = select(conversations.c.state).order_by(conversations.c.updated_at.desc(), conversations.c.id)
+        if status is not None:
+            query = query.where(conversations.c.status == status.value)
+        if team is not None:
+            query = query.where(conversations.c.team == team)
+        if updated_before is not None:
+            query = query.where(conversations.c.updated_at < updated_before)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query.limit(limit)).all()
+        return [ConversationState.from_dict(json.loads(r[0])) for r in rows]
+
+    def read_feed(
+        self, after: int, teams: Sequence[str] | None, agent_id: str | None, limit: int = 200
+    ) -> list[FeedEntry]:
+        """Inbox entries after ``after``; ``teams=None`` means every team (leads and admins)."""
+        query = select(feed).where(feed.c.position > after).order_by(feed.c.position).limit(limit)
+        if teams is not None:
+            query = query.where(or_(feed.c.team.in_(list(teams)), and_(feed.c.agent_id == agent_id)))
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [
+            FeedEntry(r.position, r.conversation_id, r.seq, r.type, r.team, r.agent_id, utc(r.created_at)) for r in rows
+        ]
+
+    def count_events(self) -> int:
+        with self.engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(events)).scalar_one())
+
+    # -- instance, staff and accounts ----------------------------------------------------------
+
+    def token_secret(self) -> str:
+        if self._secret is None:
+            with self.engine.connect() as connection:
+                row = connection.execute(select(instance.c.value).where(instance.c.key == "token_secret")).first()
+            if row is None:
+                raise RuntimeError("the database is not migrated: run `warmline db upgrade`")
+            self._secret = str(row[0])
+        return self._secret
+
+    def add_staff(self, staff_id: str, name: str, role: str, teams: list[str], capacity: int, token_hash: str) -> None:
+        now = self.clock()
+        with self._transaction() as connection:
+            connection.execute(
+                insert(staff).values(
+                    id=staff_id,
+                    name=name,
+                    role=role,
+                    teams=json.dumps(teams),
+                    capacity=capacity,
+                    presence="offline",
+                    created_at=now,
+                )
+            )
+            connection.execute(insert(api_tokens).values(token_hash=token_hash, staff_id=staff_id, created_at=now))
+
+    def staff_by_token(self, token_hash: str) -> dict[str, Any] | None:
+        query = (
+            select(staff)
+            .join(api_tokens, api_tokens.c.staff_id == staff.c.id)
+            .where(api_tokens.c.token_hash == token_hash, api_tokens.c.revoked_at.is_(None))
+        )
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        if row is None:
+            return None
+        return {**row._asdict(), "teams": json.loads(row.teams)}
+
+    def get_staff(self, staff_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(staff).where(staff.c.id == staff_id)).first()
+        return None if row is None else {**row._asdict(), "teams": json.loads(row.teams)}
+
+    def upsert_accounts(self, records: Sequence[dict[str, Any]]) -> int:
+        """Load account records (``id``, ``name`` and anything else) for conversations to show."""
+        now = self.clock()
+        with self._transaction() as connection:
+            known = {r[0] for r in connection.execute(select(accounts.c.id))}
+            for record in records:
+                values = {"name": str(record.get("name", "")), "data": json.dumps(record), "updated_at": now}
+                if record["id"] in known:
+                    connection.execute(update(accounts).where(accounts.c.id == record["id"]).values(**values))
+                else:
+                    connection.execute(insert(accounts).values(id=record["id"], **values))
+        return len(records)
+
+    def get_account(self, account_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(accounts.c.data).where(accounts.c.id == account_id)).first()
+        return None if row is None else json.loads(row[0])
+
+
+def _read_events(connection: Connection, conversation_id: str, after_seq: int, limit: int | None) -> list[EventRecord]:
+    query = (
+        select(events.c.seq, events.c.type, events.c.version, events.c.actor, events.c.created_at, events.c.body)
+        .where(events.c.conversation_id == conversation_id, events.c.seq > after_seq)
+        .order_by(events.c.seq)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        EventRecord(
+            conversation_id=conversation_id,
+            seq=row.seq,
+            actor=row.actor,
+            at=utc(row.created_at),
+            event=parse_body(row.type, row.version, json.loads(row.body)),
+        )
+        for row in connection.execute(query)
+    ]
+
+
+def _projection(state: ConversationState) -> dict[str, Any]:
+    return {
+        "id": state.id,
+        "status": state.status.value,
+        "channel": state.channel,
+        "account_id": state.account_id,
+        "team": state.team,
+        "agent_id": state.agent_id,
+        "priority": state.priority,
+        "sla_due_at": state.sla_due_at,
+        "waiting_since": state.waiting_since,
+        "last_seq": state.last_seq,
+        "state": json.dumps(state.to_dict(), ensure_ascii=False),
+        "created_at": state.created_at,
+        "updated_at": state.updated_at,
+    }
+
+
+def _feed_row(state: ConversationState, record: EventRecord) -> dict[str, Any]:
+    agent_id = state.agent_id or getattr(record.event, "agent_id", None)
+    return {
+        "conversation_id": record.conversation_id,
+        "seq": record.seq,
+        "type": record.type,
+        "team": state.team,
+        "agent_id": agent_id,
+        "created_at": record.at,
+    }
