@@ -37,8 +37,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
-        svc.bus.close()
-        svc.store.engine.dispose()
+        svc.close()
 
     app = FastAPI(
         title="Warmline",

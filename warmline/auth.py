@@ -75,6 +75,15 @@ class Authenticator:
         self._cache: dict[str, tuple[float, Principal | None]] = {}
         self._lock = threading.Lock()
 
+    def cached(self, token: str | None) -> Principal | None:
+        """The principal for ``token`` if it can be told without the database, else None."""
+        if not token:
+            return None
+        if token.startswith(CUSTOMER_PREFIX):
+            return self.authenticate(token) if self.store.token_secret_cached else None
+        cached = self._cache.get(hash_token(token))
+        return cached[1] if cached and cached[0] > time.monotonic() and cached[1] else None
+
     def authenticate(self, token: str | None) -> Principal:
         if not token:
             raise AuthError("missing credentials: send 'Authorization: Bearer <token>'", code="missing_token")

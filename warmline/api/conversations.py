@@ -1,15 +1,26 @@
-"""Conversation routes: thin; each parses, calls an action or a read, and returns a schema."""
+"""Conversation routes: thin; each parses, calls an action or a read, and returns a schema.
+
+Routes are ``async`` and hand blocking work to threads explicitly: actions to the writer
+threads (``run_action``), reads to the shared thread pool.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
-from warmline.api.deps import idempotency, principal, services, staff
+from warmline.api.deps import idempotency, principal, run_action, services, staff
 from warmline.api.schemas import (
     AnswerSurvey,
     CloseConversation,
+    ConversationChange,
+    ConversationEvents,
+    ConversationList,
+    ConversationStarted,
+    ConversationView,
     PostMessage,
     StartConversation,
     present_events,
@@ -24,13 +35,26 @@ from warmline.storage.sql.store import IdempotencyClaim
 router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
 
 
-@router.post("", status_code=201)
-def start_conversation(
+def changed(outcome: actions.Outcome, caller: Principal, status: int = 200) -> JSONResponse:
+    """The answer to a write: what it appended (as the caller may see it) and the new state.
+    Built directly as JSON: this is the hottest path, and a validating round trip through the
+    response model costs more than the write."""
+    body = {"events": present_events(outcome.events, caller), "state": present_state(outcome.state, caller)}
+    return JSONResponse(body, status_code=status)
+
+
+@router.post("", status_code=201, response_model=ConversationStarted)
+async def start_conversation(
     body: StartConversation,
     svc: Services = Depends(services),
     claim: IdempotencyClaim | None = Depends(idempotency),
 ) -> dict[str, Any]:
     """Start a chat. The answer holds the customer's token for this conversation only."""
+    started = await run_action(svc, _start, body, claim)
+    return started
+
+
+def _start(svc: Services, body: StartConversation, claim: IdempotencyClaim | None) -> dict[str, Any]:
     started = actions.do_start_conversation(svc, idempotency=claim, **body.model_dump())
     state = svc.store.load_state(started.conversation_id)
     caller = Principal("customer", started.conversation_id)
@@ -42,67 +66,70 @@ def start_conversation(
     }
 
 
-@router.post("/{conversation_id}/messages", status_code=201)
-def post_message(
+@router.post("/{conversation_id}/messages", status_code=201, response_model=ConversationChange)
+async def post_message(
     conversation_id: str,
     body: PostMessage,
     caller: Principal = Depends(principal),
     svc: Services = Depends(services),
     claim: IdempotencyClaim | None = Depends(idempotency),
-) -> dict[str, Any]:
+) -> JSONResponse:
     """A customer's turn. The bot's answer (if the bot owns the conversation) comes back with it."""
     caller.require("customer")
     caller.may_read(conversation_id)
-    records = actions.do_post_customer_message(svc, conversation_id, body.text, claim)
-    return _changed(svc, conversation_id, records, caller)
+    outcome = await run_action(svc, actions.do_post_customer_message, conversation_id, body.text, claim)
+    return changed(outcome, caller, 201)
 
 
-@router.post("/{conversation_id}/close")
-def close_conversation(
+@router.post("/{conversation_id}/close", response_model=ConversationChange)
+async def close_conversation(
     conversation_id: str,
     body: CloseConversation,
     caller: Principal = Depends(principal),
     svc: Services = Depends(services),
     claim: IdempotencyClaim | None = Depends(idempotency),
-) -> dict[str, Any]:
+) -> JSONResponse:
     caller.may_read(conversation_id)
-    records = actions.do_close(svc, conversation_id, caller.actor, body.reason, claim)
-    return _changed(svc, conversation_id, records, caller)
+    outcome = await run_action(svc, actions.do_close, conversation_id, caller.actor, body.reason, claim)
+    return changed(outcome, caller)
 
 
-@router.post("/{conversation_id}/survey", status_code=201)
-def answer_survey(
+@router.post("/{conversation_id}/survey", status_code=201, response_model=ConversationChange)
+async def answer_survey(
     conversation_id: str,
     body: AnswerSurvey,
     caller: Principal = Depends(principal),
     svc: Services = Depends(services),
     claim: IdempotencyClaim | None = Depends(idempotency),
-) -> dict[str, Any]:
+) -> JSONResponse:
+    """The one-question satisfaction survey, once the conversation is closed."""
     caller.require("customer")
     caller.may_read(conversation_id)
-    records = actions.do_answer_survey(svc, conversation_id, body.score, body.comment, claim)
-    return _changed(svc, conversation_id, records, caller)
+    outcome = await run_action(svc, actions.do_answer_survey, conversation_id, body.score, body.comment, claim)
+    return changed(outcome, caller, 201)
 
 
-@router.get("/{conversation_id}")
-def read_conversation(
+@router.get("/{conversation_id}", response_model=ConversationView)
+async def read_conversation(
     conversation_id: str, caller: Principal = Depends(principal), svc: Services = Depends(services)
 ) -> dict[str, Any]:
     caller.may_read(conversation_id)
-    return {"state": present_state(svc.store.load_state(conversation_id), caller)}
+    state = await run_in_threadpool(svc.store.load_state, conversation_id)
+    return {"state": present_state(state, caller)}
 
 
-@router.get("/{conversation_id}/events")
-def read_events(
+@router.get("/{conversation_id}/events", response_model=ConversationEvents)
+async def read_events(
     conversation_id: str,
     after: int = Query(0, ge=0),
     limit: int = Query(200, ge=1, le=1000),
     caller: Principal = Depends(principal),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
+    """Events after ``after`` (a seq), oldest first; customers see only their chat."""
     caller.may_read(conversation_id)
-    state = svc.store.load_state(conversation_id)  # 404 for an unknown conversation
-    records = svc.store.load_events(conversation_id, after, limit)
+    state = await run_in_threadpool(svc.store.load_state, conversation_id)  # 404 when unknown
+    records = await run_in_threadpool(svc.store.load_events, conversation_id, after, limit)
     return {
         "events": present_events(records, caller),
         "last_seq": records[-1].seq if records else after,
@@ -110,18 +137,14 @@ def read_events(
     }
 
 
-@router.get("")
-def list_conversations(
+@router.get("", response_model=ConversationList)
+async def list_conversations(
     status: Status | None = None,
     team: str | None = Query(None, max_length=64),
     limit: int = Query(50, ge=1, le=500),
     caller: Principal = Depends(staff),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
-    states = svc.store.list_states(status=status, team=team, limit=limit)
+    """Staff: conversations by lifecycle state and team, most recently active first."""
+    states = await run_in_threadpool(svc.store.list_states, status, team, limit)
     return {"conversations": [present_state(s, caller) for s in states]}
-
-
-def _changed(svc: Services, conversation_id: str, records: list[Any], caller: Principal) -> dict[str, Any]:
-    state = svc.store.load_state(conversation_id)
-    return {"events": present_events(records, caller), "state": present_state(state, caller)}

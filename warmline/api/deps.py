@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from warmline.api.errors import error_response
@@ -15,11 +19,19 @@ from warmline.conversation.actions import Services
 from warmline.errors import InvalidInput
 from warmline.storage.sql.store import IdempotencyClaim
 
+T = TypeVar("T")
 WRITE_METHODS = frozenset({b"POST", b"PUT", b"PATCH"})
 
 
-def services(request: Request) -> Services:
+# Dependencies are ``async`` on purpose: FastAPI runs a plain ``def`` dependency in the thread
+# pool, and each hop costs more than the dependency's own work.
+async def services(request: Request) -> Services:
     return request.app.state.services  # type: ignore[no-any-return]
+
+
+async def run_action(svc: Services, action: Callable[..., T], *args: Any) -> T:
+    """Run an action (blocking: it holds a database transaction) on the writer threads."""
+    return await asyncio.get_running_loop().run_in_executor(svc.writers, functools.partial(action, svc, *args))
 
 
 def bearer_token(request: Request) -> str | None:
@@ -33,12 +45,16 @@ def bearer_token(request: Request) -> str | None:
     return None
 
 
-def principal(request: Request) -> Principal:
+async def principal(request: Request) -> Principal:
     authenticator: Authenticator = request.app.state.authenticator
-    return authenticator.authenticate(bearer_token(request))
+    token = bearer_token(request)
+    known = authenticator.cached(token)
+    if known is not None:
+        return known
+    return await run_in_threadpool(authenticator.authenticate, token)
 
 
-def staff(caller: Principal = Depends(principal)) -> Principal:
+async def staff(caller: Principal = Depends(principal)) -> Principal:
     caller.require("agent", "lead", "admin")
     return caller
 

@@ -83,3 +83,38 @@ def present_state(state: ConversationState, principal: Principal) -> dict[str, A
 
 def present_events(records: list[EventRecord], principal: Principal) -> list[dict[str, Any]]:
     return [view for r in records if (view := present_event(r, principal)) is not None]
+
+
+# Response shapes, published in the OpenAPI document.
+class Event(BaseModel):
+    conversation_id: str
+    seq: int
+    type: str
+    version: int
+    actor: str
+    at: str
+    body: dict[str, Any]
+
+
+class ConversationView(BaseModel):
+    state: dict[str, Any]
+
+
+class ConversationStarted(ConversationView):
+    conversation_id: str
+    customer_token: str
+    events: list[Event]
+
+
+class ConversationChange(ConversationView):
+    events: list[Event]
+
+
+class ConversationEvents(BaseModel):
+    events: list[Event]
+    last_seq: int
+    more: bool
+
+
+class ConversationList(BaseModel):
+    conversations: list[dict[str, Any]]

@@ -20,6 +20,7 @@ app.add_typer(policy_app, name="policy")
 
 # Importing a module registers its commands on the apps above.
 from warmline.cli import (  # noqa: E402,F401
+    bench_commands,
     model_commands,
     policy_commands,
     service_commands,

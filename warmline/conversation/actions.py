@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from warmline.auth import customer_token
 from warmline.bus.base import FEED_CHANNEL, Bus, conversation_channel
@@ -20,9 +22,9 @@ from warmline.conversation.events import (
     EventRecord,
     SurveyAnswered,
 )
-from warmline.conversation.state import HUMAN, Status
+from warmline.conversation.state import HUMAN, ConversationState, Status
 from warmline.errors import InvalidInput, MessageTooLarge
-from warmline.storage.sql.store import QUEUE_EVENTS, IdempotencyClaim, SqlStore
+from warmline.storage.sql.store import QUEUE_EVENTS, IdempotencyClaim, SqlStore, Writer
 
 # Line breaks and tabs are text; every other control or format-breaking character is refused.
 ALLOWED_CONTROLS = frozenset("\n\r\t")
@@ -36,6 +38,26 @@ class Services:
     store: SqlStore
     bus: Bus
     bot: Bot
+    # Threads that run actions for the async API. SQLite has one writer at a time, so one thread
+    # queues them without lock hand-offs between threads; PostgreSQL locks per conversation.
+    writers: ThreadPoolExecutor = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.writers = ThreadPoolExecutor(1 if not self.store.postgres else 16, thread_name_prefix="warmline-writer")
+
+    def close(self) -> None:
+        self.writers.shutdown(wait=True)
+        self.bus.close()
+        self.store.engine.dispose()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an action appended and the conversation's state right after."""
+
+    events: list[EventRecord]
+    state: ConversationState
+    replayed: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,48 +123,58 @@ def do_start_conversation(
 
 def do_post_customer_message(
     svc: Services, conversation_id: str, text: str, idempotency: IdempotencyClaim | None = None
-) -> list[EventRecord]:
+) -> Outcome:
     """Append the customer's turn; while the bot owns the conversation, the bot answers it in the
     same transaction. While an agent owns it, the bot stays silent (no double replies)."""
     text = check_text(text, svc.settings)
-    with svc.store.write(conversation_id, idempotency) as writer:
-        if writer.replay is not None:
-            return writer.replay
+
+    def post(writer: Writer) -> None:
         message = writer.append(CUSTOMER, CustomerMessage(text=text))
-        if writer.state.status == Status.BOT:
-            account = svc.store.get_account(writer.state.account_id) if writer.state.account_id else None
-            turn = BotTurn(writer.state, message, writer.history(), account)
-            for actor, body in svc.bot.respond(turn):
-                writer.append(actor, body)
-        records, human = list(writer.pending), writer.state.status in HUMAN
-    _wake(svc, records, feed=human)
-    return records
+        if writer.state.status != Status.BOT:
+            return
+        account_id = writer.state.account_id
+        turn = BotTurn(
+            writer.state,
+            message,
+            load_history=writer.history,
+            load_account=lambda: svc.store.get_account(account_id) if account_id else None,
+        )
+        for actor, body in svc.bot.respond(turn):
+            writer.append(actor, body)
+
+    return apply_change(svc, conversation_id, idempotency, post)
 
 
 def do_close(
     svc: Services, conversation_id: str, actor: str, reason: str, idempotency: IdempotencyClaim | None = None
-) -> list[EventRecord]:
-    with svc.store.write(conversation_id, idempotency) as writer:
-        if writer.replay is not None:
-            return writer.replay
-        writer.append(actor, Closed(reason=reason))
-        records = list(writer.pending)
-    _wake(svc, records, feed=True)
-    return records
+) -> Outcome:
+    return apply_change(svc, conversation_id, idempotency, lambda w: w.append(actor, Closed(reason=reason)))
 
 
 def do_answer_survey(
     svc: Services, conversation_id: str, score: int, comment: str, idempotency: IdempotencyClaim | None = None
-) -> list[EventRecord]:
+) -> Outcome:
     if comment:
         check_text(comment, svc.settings, field="comment")
+    survey = SurveyAnswered(score=score, comment=comment)
+    return apply_change(svc, conversation_id, idempotency, lambda w: w.append(CUSTOMER, survey))
+
+
+def apply_change(
+    svc: Services,
+    conversation_id: str,
+    idempotency: IdempotencyClaim | None,
+    change: Callable[[Writer], object],
+) -> Outcome:
+    """Run ``change`` on the locked conversation, commit, then wake the streams. A retried
+    request (same Idempotency-Key) gets the first outcome and changes nothing."""
     with svc.store.write(conversation_id, idempotency) as writer:
         if writer.replay is not None:
-            return writer.replay
-        writer.append(CUSTOMER, SurveyAnswered(score=score, comment=comment))
-        records = list(writer.pending)
-    _wake(svc, records, feed=False)
-    return records
+            return Outcome(writer.replay, writer.state, replayed=True)
+        change(writer)
+        outcome = Outcome(list(writer.pending), writer.state)
+    _wake(svc, outcome.events, feed=outcome.state.status in HUMAN)
+    return outcome
 
 
 def _wake(svc: Services, records: list[EventRecord], *, feed: bool) -> None:

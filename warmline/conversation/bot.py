@@ -3,19 +3,30 @@ the bot adds (an analysis, a policy decision, a reply, or an escalation)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Protocol
 
 from warmline.conversation.events import BOT, BotMessage, EventBody, EventRecord
 from warmline.conversation.state import ConversationState
 
 
-@dataclass(frozen=True)
+@dataclass
 class BotTurn:
     state: ConversationState  # after the customer message was appended
     message: EventRecord  # the customer message being answered
-    history: list[EventRecord]  # every event so far, the message included
-    account: dict[str, Any] | None
+    load_history: Callable[[], list[EventRecord]] = field(repr=False)
+    load_account: Callable[[], dict[str, Any] | None] = field(repr=False)
+
+    @cached_property
+    def history(self) -> list[EventRecord]:
+        """Every event so far, the message included; read only if the bot asks for it."""
+        return self.load_history()
+
+    @cached_property
+    def account(self) -> dict[str, Any] | None:
+        return self.load_account()
 
 
 class Bot(Protocol):

@@ -34,7 +34,7 @@ def make_engine(url: str) -> Engine:
 def _sqlite_engine(url: str) -> Engine:
     if url in ("sqlite://", "sqlite:///:memory:"):
         raise ValueError("an in-memory SQLite database cannot be shared by the app's threads; use a file")
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=10)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=40, max_overflow=40)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]

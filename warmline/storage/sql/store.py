@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, text, update
+from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from warmline.conversation.events import EventBody, EventRecord, parse_body
@@ -35,6 +35,16 @@ from warmline.storage.sql.schema import (
 # Events that change a queue, always written to the inbox feed.
 QUEUE_EVENTS = frozenset({"escalated", "claimed", "released", "transferred", "handed_back", "closed"})
 FEED_LOCK_KEY = 7_220_011  # PostgreSQL advisory lock that keeps feed positions in commit order
+
+# Statements of the hot path, built once: building a statement per call costs more than SQLite
+# takes to run it.
+SELECT_STATE = select(conversations.c.state).where(conversations.c.id == bindparam("conversation_id"))
+SELECT_STATE_FOR_UPDATE = SELECT_STATE.with_for_update()
+UPDATE_CONVERSATION = update(conversations).where(conversations.c.id == bindparam("conversation_id"))
+INSERT_CONVERSATION = insert(conversations)
+INSERT_EVENTS = insert(events)
+INSERT_FEED = insert(feed)
+INSERT_IDEMPOTENCY = insert(idempotency_keys)
 
 
 def utc(value: datetime) -> datetime:
@@ -123,7 +133,7 @@ class SqlStore:
                     return stored, True
                 record = EventRecord(conversation_id=conversation_id, seq=1, actor=actor, at=self.clock(), event=body)
                 state = start(record)
-                connection.execute(insert(conversations).values(**_projection(state)))
+                connection.execute(INSERT_CONVERSATION, _projection(state))
                 self._insert(connection, state, [record], idempotency)
                 return [record], False
         except IntegrityError:
@@ -139,10 +149,8 @@ class SqlStore:
     @contextlib.contextmanager
     def write(self, conversation_id: str, idempotency: IdempotencyClaim | None = None) -> Iterator[Writer]:
         with self._transaction() as connection:
-            query = select(conversations.c.state).where(conversations.c.id == conversation_id)
-            if self.postgres:
-                query = query.with_for_update()
-            row = connection.execute(query).first()
+            query = SELECT_STATE_FOR_UPDATE if self.postgres else SELECT_STATE
+            row = connection.execute(query, {"conversation_id": conversation_id}).first()
             if row is None:
                 raise ConversationNotFound(f"no conversation {conversation_id!r}")
             writer = Writer(conversation_id, ConversationState.from_dict(json.loads(row[0])), connection, self.clock)
@@ -150,11 +158,9 @@ class SqlStore:
                 writer.replay = self._replay(connection, idempotency)
             yield writer
             if writer.pending:
-                connection.execute(
-                    update(conversations)
-                    .where(conversations.c.id == conversation_id)
-                    .values(**_projection(writer.state))
-                )
+                values = _projection(writer.state)
+                del values["id"]
+                connection.execute(UPDATE_CONVERSATION, {"conversation_id": conversation_id, **values})
             if writer.replay is None:
                 self._insert(connection, writer.state, writer.pending, idempotency)
 
@@ -167,7 +173,7 @@ class SqlStore:
     ) -> None:
         if records:
             connection.execute(
-                insert(events),
+                INSERT_EVENTS,
                 [
                     {
                         "conversation_id": r.conversation_id,
@@ -185,17 +191,18 @@ class SqlStore:
         if rows:
             if self.postgres:
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK_KEY})
-            connection.execute(insert(feed), rows)
+            connection.execute(INSERT_FEED, rows)
         if idempotency is not None:
             connection.execute(
-                insert(idempotency_keys).values(
-                    scope=idempotency.scope,
-                    key=idempotency.key,
-                    fingerprint=idempotency.fingerprint,
-                    conversation_id=state.id,
-                    seqs=json.dumps([r.seq for r in records]),
-                    created_at=self.clock(),
-                )
+                INSERT_IDEMPOTENCY,
+                {
+                    "scope": idempotency.scope,
+                    "key": idempotency.key,
+                    "fingerprint": idempotency.fingerprint,
+                    "conversation_id": state.id,
+                    "seqs": json.dumps([r.seq for r in records]),
+                    "created_at": self.clock(),
+                },
             )
 
     def _replay(self, connection: Connection, claim: IdempotencyClaim) -> list[EventRecord] | None:
@@ -274,6 +281,10 @@ class SqlStore:
 
     # -- instance, staff and accounts ----------------------------------------------------------
 
+    @property
+    def token_secret_cached(self) -> bool:
+        return self._secret is not None
+
     def token_secret(self) -> str:
         if self._secret is None:
             with self.engine.connect() as connection:
@@ -335,14 +346,16 @@ class SqlStore:
         return None if row is None else json.loads(row[0])
 
 
+SELECT_EVENTS = (
+    select(events.c.seq, events.c.type, events.c.version, events.c.actor, events.c.created_at, events.c.body)
+    .where(events.c.conversation_id == bindparam("conversation_id"), events.c.seq > bindparam("after_seq"))
+    .order_by(events.c.seq)
+    .limit(bindparam("limit"))
+)
+
+
 def _read_events(connection: Connection, conversation_id: str, after_seq: int, limit: int | None) -> list[EventRecord]:
-    query = (
-        select(events.c.seq, events.c.type, events.c.version, events.c.actor, events.c.created_at, events.c.body)
-        .where(events.c.conversation_id == conversation_id, events.c.seq > after_seq)
-        .order_by(events.c.seq)
-    )
-    if limit is not None:
-        query = query.limit(limit)
+    params = {"conversation_id": conversation_id, "after_seq": after_seq, "limit": limit or 2**31 - 1}
     return [
         EventRecord(
             conversation_id=conversation_id,
@@ -351,7 +364,7 @@ def _read_events(connection: Connection, conversation_id: str, after_seq: int, l
             at=utc(row.created_at),
             event=parse_body(row.type, row.version, json.loads(row.body)),
         )
-        for row in connection.execute(query)
+        for row in connection.execute(SELECT_EVENTS, params)
     ]
 
 
