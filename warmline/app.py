@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from warmline.api import conversations, staff, streams
+from warmline.api import agents, conversations, staff, streams
 from warmline.api.deps import BodyGuard
 from warmline.api.errors import install_error_handlers
 from warmline.auth import Authenticator
@@ -48,7 +48,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.state.services = svc
     app.state.authenticator = Authenticator(svc.store)
     install_error_handlers(app)
-    for router in (conversations.router, streams.router, staff.router):
+    for router in (conversations.router, agents.router, streams.router, staff.router):
         app.include_router(router)
     app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
     return app

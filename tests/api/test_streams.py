@@ -99,3 +99,36 @@ def test_inbox_stream_shows_the_agents_teams_and_resumes(live_server) -> None:  
     assert resumed[0][2]["conversation_id"] == cid
     customer = actions.do_start_conversation(svc).customer_token
     assert httpx.get(url, headers={"Authorization": f"Bearer {customer}"}).status_code == 403
+
+
+def test_streams_cross_app_instances_through_postgres_and_redis(postgres_url) -> None:  # type: ignore[no-untyped-def]
+    """Scale-out: a message posted on one instance reaches a stream served by another."""
+    from tests.conftest import REDIS_URL, LiveServer, require_service
+    from warmline.app import build_services
+    from warmline.config import Settings
+    from warmline.conversation.bot import PlaceholderBot
+
+    require_service("Redis", "127.0.0.1", 6379)
+    settings = Settings(database_url=postgres_url, bus_url=REDIS_URL, environment="test")
+    one = LiveServer(build_services(settings, bot=PlaceholderBot())).start()
+    two = LiveServer(build_services(settings, bot=PlaceholderBot())).start()
+    try:
+        started = httpx.post(f"{one.url}/v1/conversations", json={}).json()
+        auth = {"Authorization": f"Bearer {started['customer_token']}"}
+        import threading
+        import time
+
+        def post_on_one() -> None:
+            time.sleep(0.5)
+            httpx.post(
+                f"{one.url}/v1/conversations/{started['conversation_id']}/messages", json={"text": "hi"}, headers=auth
+            )
+
+        threading.Thread(target=post_on_one).start()
+        events = read_sse(f"{two.url}/v1/conversations/{started['conversation_id']}/stream", auth, 3, timeout=5)
+        assert [e[1] for e in events] == ["conversation_started", "customer_message", "bot_message"]
+    finally:
+        one.stop()
+        two.stop()
+        one.services.close()
+        two.services.close()

@@ -118,3 +118,33 @@ class ConversationEvents(BaseModel):
 
 class ConversationList(BaseModel):
     conversations: list[dict[str, Any]]
+
+
+class ReleaseConversation(Request):
+    reason: str = Field("", max_length=500)
+
+
+class TransferConversation(Request):
+    team: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class SendAgentMessage(Request):
+    text: str
+    draft_id: str | None = Field(None, max_length=80)
+
+
+class AddNote(Request):
+    text: str
+
+
+class ResolveConversation(Request):
+    reason: str = Field("resolved", min_length=1, max_length=200)
+
+
+class HandBack(Request):
+    note: str
+
+
+class SetPresence(Request):
+    presence: str = Field(pattern="^(online|away|offline)$")

@@ -45,6 +45,11 @@ class Services:
     def __post_init__(self) -> None:
         self.writers = ThreadPoolExecutor(1 if not self.store.postgres else 16, thread_name_prefix="warmline-writer")
 
+    def teams(self) -> frozenset[str]:
+        """The teams conversations can be routed to (empty: any well-formed name)."""
+        known = getattr(self.bot, "teams", None)
+        return frozenset(known) if known else frozenset()
+
     def close(self) -> None:
         self.writers.shutdown(wait=True)
         self.bus.close()

@@ -60,7 +60,10 @@ class AgentMessage(EventBody):
     type = "agent_message"
     agent_id: str
     text: str
+    # Draft usage: the payload draft shown to the agent, and how far what they sent is from it
+    # (normalised Levenshtein distance, 0 = sent as is).
     draft_id: str | None = None
+    draft_distance: float | None = None
 
 
 class NoteAdded(EventBody):
@@ -103,6 +106,9 @@ class Escalated(EventBody):
     priority: int = 3
     sla_due_at: datetime | None = None
     cohort: Literal["warm", "cold"] = "warm"
+    # live: an agent is expected soon; callback / ticket: none is available now, and the
+    # customer was offered to be called back or to get an answer by email, context kept.
+    mode: Literal["live", "callback", "ticket"] = "live"
 
 
 class Claimed(EventBody):
@@ -133,6 +139,7 @@ class HandedBack(EventBody):
 class Closed(EventBody):
     type = "closed"
     reason: str = "resolved"
+    agent_id: str | None = None
 
 
 class SurveyAnswered(EventBody):

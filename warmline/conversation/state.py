@@ -16,10 +16,12 @@ from typing import Any
 from warmline.conversation.events import (
     AgentMessage,
     Claimed,
+    Closed,
     ConversationStarted,
     Escalated,
     EventBody,
     EventRecord,
+    HandedBack,
     Released,
     Transferred,
 )
@@ -162,7 +164,10 @@ def check(state: ConversationState, event: EventBody, actor: str) -> None:
             f"cannot {ACTION_NAMES.get(event.type, event.type)} while the conversation is {state.status.value}",
             details={"status": state.status.value, "event": event.type},
         )
-    if isinstance(event, AgentMessage | Released) and event.agent_id != state.agent_id:
+    holder = getattr(event, "agent_id", None) if isinstance(event, AgentMessage | Released | HandedBack) else None
+    if isinstance(event, Transferred | Closed) and state.status == Status.WITH_AGENT and event.agent_id:
+        holder = event.agent_id
+    if holder is not None and holder != state.agent_id:
         raise IllegalTransition(
             "only the agent who holds the conversation can do that",
             details={"status": state.status.value, "event": event.type, "agent_id": state.agent_id},

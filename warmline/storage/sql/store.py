@@ -99,6 +99,13 @@ class Writer:
         self.pending.append(record)
         return record
 
+    def held_by(self, agent_id: str) -> int:
+        """How many conversations ``agent_id`` holds now (read inside this transaction)."""
+        query = select(func.count()).where(
+            conversations.c.agent_id == agent_id, conversations.c.status == Status.WITH_AGENT.value
+        )
+        return int(self._connection.execute(query).scalar_one())
+
     def history(self) -> list[EventRecord]:
         """Every event of the conversation so far, committed and pending."""
         if self._history is None:
@@ -239,6 +246,26 @@ class SqlStore:
         with self.engine.connect() as connection:
             return _read_events(connection, conversation_id, after_seq, limit)
 
+    def latest_event(self, conversation_id: str, type_: str) -> EventRecord | None:
+        """The newest event of one type in a conversation."""
+        query = (
+            select(events.c.seq, events.c.type, events.c.version, events.c.actor, events.c.created_at, events.c.body)
+            .where(events.c.conversation_id == conversation_id, events.c.type == type_)
+            .order_by(events.c.seq.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        if row is None:
+            return None
+        return EventRecord(
+            conversation_id=conversation_id,
+            seq=row.seq,
+            actor=row.actor,
+            at=utc(row.created_at),
+            event=parse_body(row.type, row.version, json.loads(row.body)),
+        )
+
     def exists(self, conversation_id: str) -> bool:
         with self.engine.connect() as connection:
             query = select(conversations.c.id).where(conversations.c.id == conversation_id)
@@ -326,6 +353,69 @@ class SqlStore:
         with self.engine.connect() as connection:
             row = connection.execute(select(staff).where(staff.c.id == staff_id)).first()
         return None if row is None else {**row._asdict(), "teams": json.loads(row.teams)}
+
+    def set_presence(self, staff_id: str, presence: str) -> None:
+        with self._transaction() as connection:
+            connection.execute(update(staff).where(staff.c.id == staff_id).values(presence=presence))
+
+    def queue(self, team: str | None, limit: int = 100) -> list[ConversationState]:
+        """Conversations waiting for an agent: most urgent first, then the earliest SLA, then
+        the longest wait."""
+        query = (
+            select(conversations.c.state)
+            .where(conversations.c.status == Status.WAITING_FOR_AGENT.value)
+            .order_by(
+                conversations.c.priority,
+                conversations.c.sla_due_at,
+                conversations.c.waiting_since,
+                conversations.c.id,
+            )
+            .limit(limit)
+        )
+        if team is not None:
+            query = query.where(conversations.c.team == team)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [ConversationState.from_dict(json.loads(r[0])) for r in rows]
+
+    def team_load(self) -> dict[str, dict[str, Any]]:
+        """Per team: conversations waiting, oldest wait start, agents online and their free
+        capacity. Feeds the policy's availability snapshot and the queue views."""
+        load: dict[str, dict[str, Any]] = {}
+
+        def team(name: str) -> dict[str, Any]:
+            return load.setdefault(
+                name, {"waiting": 0, "oldest_waiting_since": None, "agents_online": 0, "free_capacity": 0}
+            )
+
+        with self.engine.connect() as connection:
+            waiting = connection.execute(
+                select(conversations.c.team, func.count(), func.min(conversations.c.waiting_since))
+                .where(conversations.c.status == Status.WAITING_FOR_AGENT.value)
+                .group_by(conversations.c.team)
+            ).all()
+            held = dict(
+                connection.execute(
+                    select(conversations.c.agent_id, func.count())
+                    .where(conversations.c.status == Status.WITH_AGENT.value)
+                    .group_by(conversations.c.agent_id)
+                ).all()
+            )
+            agents = connection.execute(
+                select(staff.c.id, staff.c.teams, staff.c.capacity).where(
+                    staff.c.role == "agent", staff.c.presence == "online"
+                )
+            ).all()
+        for name, count, oldest in waiting:
+            entry = team(name or "triage")
+            entry["waiting"] = int(count)
+            entry["oldest_waiting_since"] = utc(oldest) if oldest else None
+        for agent_id, teams, capacity in agents:
+            for name in json.loads(teams):
+                entry = team(name)
+                entry["agents_online"] += 1
+                entry["free_capacity"] += max(0, capacity - int(held.get(agent_id, 0)))
+        return load
 
     def upsert_accounts(self, records: Sequence[dict[str, Any]]) -> int:
         """Load account records (``id``, ``name`` and anything else) for conversations to show."""

@@ -1,0 +1,180 @@
+"""Agent routes: queues, claim, reply, transfer, resolve, hand back, presence, payload."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from warmline.api.conversations import changed
+from warmline.api.deps import idempotency, run_action, services, staff
+from warmline.api.schemas import (
+    AddNote,
+    ConversationChange,
+    HandBack,
+    ReleaseConversation,
+    ResolveConversation,
+    SendAgentMessage,
+    SetPresence,
+    TransferConversation,
+    present_state,
+)
+from warmline.auth import Principal
+from warmline.conversation.actions import Services
+from warmline.errors import NotFound
+from warmline.queue import actions
+from warmline.storage.sql.store import IdempotencyClaim
+
+router = APIRouter(prefix="/v1", tags=["agents"])
+
+
+@router.get("/queues")
+async def list_queues(caller: Principal = Depends(staff), svc: Services = Depends(services)) -> dict[str, Any]:
+    """Every team's queue: waiting count, the longest wait, agents online and free capacity."""
+    load = await run_in_threadpool(svc.store.team_load)
+    now = datetime.now(UTC)
+    teams = sorted(set(load) | set(svc.teams()))
+    queues = []
+    for team in teams:
+        entry = load.get(team, {"waiting": 0, "oldest_waiting_since": None, "agents_online": 0, "free_capacity": 0})
+        oldest = entry["oldest_waiting_since"]
+        queues.append(
+            {
+                "team": team,
+                "waiting": entry["waiting"],
+                "longest_wait_s": round((now - oldest).total_seconds(), 1) if oldest else 0.0,
+                "agents_online": entry["agents_online"],
+                "free_capacity": entry["free_capacity"],
+                "mine": caller.role != "agent" or team in caller.teams,
+            }
+        )
+    return {"queues": queues}
+
+
+@router.get("/queues/{team}")
+async def read_queue(
+    team: str,
+    limit: int = Query(100, ge=1, le=500),
+    caller: Principal = Depends(staff),
+    svc: Services = Depends(services),
+) -> dict[str, Any]:
+    """Conversations waiting in one team's queue, most urgent first."""
+    actions.check_team(svc, team)
+    states = await run_in_threadpool(svc.store.queue, team, limit)
+    return {"team": team, "conversations": [present_state(s, caller) for s in states]}
+
+
+@router.post("/queues/{team}/next", response_model=ConversationChange)
+async def claim_next(team: str, caller: Principal = Depends(staff), svc: Services = Depends(services)) -> Response:
+    """Claim the most urgent waiting conversation of the team (204 when the queue is empty)."""
+    actions.check_team(svc, team)
+    outcome = await run_action(svc, actions.do_claim_next, team, caller)
+    if outcome is None:
+        return Response(status_code=204)
+    return changed(outcome, caller)
+
+
+@router.post("/conversations/{conversation_id}/claim", response_model=ConversationChange)
+async def claim(
+    conversation_id: str,
+    caller: Principal = Depends(staff),
+    svc: Services = Depends(services),
+    claim: IdempotencyClaim | None = Depends(idempotency),
+) -> JSONResponse:
+    """Take a waiting conversation. Of agents claiming at once, exactly one wins; the others get
+    409 ``already_claimed``."""
+    return changed(await run_action(svc, actions.do_claim, conversation_id, caller, claim), caller)
+
+
+@router.post("/conversations/{conversation_id}/release", response_model=ConversationChange)
+async def release(
+    conversation_id: str,
+    body: ReleaseConversation | None = None,
+    caller: Principal = Depends(staff),
+    svc: Services = Depends(services),
+    claim: IdempotencyClaim | None = Depends(idempotency),
+) -> JSONResponse:
+    reason = body.reason if body else ""
+    return changed(await run_action(svc, actions.do_release, conversation_id, caller, reason, claim), caller)
+
+
+@router.post("/conversations/{conversation_id}/transfer", response_model=ConversationChange)
+async def transfer(
+    conversation_id: str,
+    body: TransferConversation,
+    caller: Principal = Depends(staff),
+    svc: Services = Depends(services),
+    claim: IdempotencyClaim | None = Depends(idempotency),
+) -> JSONResponse:
+    outcome = await run_action(svc, actions.do_transfer, conversation_id, caller, body.team, body.reason, claim)
+    return changed(outcome, caller)
+
+
+@router.post("/conversations/{conversation_id}/agent-messages", status_code=201, response_model=ConversationChange)
+async def agent_message(
+    conversation_id: str,
+    body: SendAgentMessage,
+    caller: Principal = Depends(staff),
+    svc: Services = Depends(services),
+    claim: IdempotencyClaim | None = Depends(idempotency),
+) -> JSONResponse:
+    """Reply to the customer. Pass the payload draft's ``draft_id`` when sending (an edit of) it."""
+    outcome = await run_action(svc, actions.do_agent_message, conversation_id, caller, body.text, body.draft_id, claim)
+    return changed(outcome, caller, 201)
+
+
+@router.post("/conversations/{conversation_id}/notes", status_code=201, response_model=ConversationChange)
+async def add_note(
+    conversation_id: str,
+    body: AddNote,
+    caller: Principal = Depends(staff),
+    svc: Services = Depends(services),
+    claim: IdempotencyClaim | None = Depends(idempotency),
+) -> JSONResponse:
+    return changed(await run_action(svc, actions.do_add_note, conversation_id, caller, body.text, claim), caller, 201)
+
+
+@router.post("/conversations/{conversation_id}/resolve", response_model=ConversationChange)
+async def resolve(
+    conversation_id: str,
+    body: ResolveConversation | None = None,
+    caller: Principal = Depends(staff),
+    svc: Services = Depends(services),
+    claim: IdempotencyClaim | None = Depends(idempotency),
+) -> JSONResponse:
+    reason = body.reason if body else "resolved"
+    return changed(await run_action(svc, actions.do_resolve, conversation_id, caller, reason, claim), caller)
+
+
+@router.post("/conversations/{conversation_id}/handback", response_model=ConversationChange)
+async def hand_back(
+    conversation_id: str,
+    body: HandBack,
+    caller: Principal = Depends(staff),
+    svc: Services = Depends(services),
+    claim: IdempotencyClaim | None = Depends(idempotency),
+) -> JSONResponse:
+    """Hand the conversation back to the bot with a short note; the bot resumes with it."""
+    return changed(await run_action(svc, actions.do_hand_back, conversation_id, caller, body.note, claim), caller)
+
+
+@router.get("/conversations/{conversation_id}/payload")
+async def read_payload(
+    conversation_id: str, caller: Principal = Depends(staff), svc: Services = Depends(services)
+) -> dict[str, Any]:
+    """The newest handoff payload of the conversation."""
+    await run_in_threadpool(svc.store.load_state, conversation_id)  # 404 when unknown
+    payload = await run_in_threadpool(svc.store.latest_event, conversation_id, "payload_built")
+    if payload is None:
+        raise NotFound("this conversation has not been handed off", code="no_payload")
+    return {"seq": payload.seq, "at": payload.at.isoformat(), "payload": payload.event.payload}  # type: ignore[attr-defined]
+
+
+@router.put("/agents/me/presence")
+async def set_presence(
+    body: SetPresence, caller: Principal = Depends(staff), svc: Services = Depends(services)
+) -> dict[str, Any]:
+    return await run_in_threadpool(actions.do_set_presence, svc, caller, body.presence)
