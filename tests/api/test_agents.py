@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from tests.conftest import Chat, make_services, staff_token, start_chat
 from warmline.app import create_app
 from warmline.conversation.bot import BotTurn
-from warmline.conversation.events import BOT, BotMessage, Escalated, EventBody, PayloadBuilt
+from warmline.conversation.events import BOT, BotMessage, Escalated, PayloadBuilt
 
 
 class EscalatingBot:
@@ -20,22 +20,21 @@ class EscalatingBot:
 
     teams = ("billing", "orders", "fraud", "triage")
 
-    def respond(self, turn: BotTurn) -> list[tuple[str, EventBody]]:
+    def respond(self, turn: BotTurn) -> None:
+        if turn.state.status != "BOT":
+            return
         text = turn.message.event.text  # type: ignore[attr-defined]
         if "person" not in text:
-            return [(BOT, BotMessage(text="bot answer", in_reply_to=turn.message.seq))]
+            turn.append(BOT, BotMessage(text="bot answer", in_reply_to=turn.message.seq))
+            return
         payload = {
             "summary": "Customer asks for a person.",
             "draft": {"id": f"d{turn.message.seq}", "text": "Hi, I can help with that refund."},
         }
-        return [
-            (BOT, PayloadBuilt(payload=payload)),
-            (
-                BOT,
-                BotMessage(text="Connecting you with a person.", kind="handoff_notice", in_reply_to=turn.message.seq),
-            ),
-            (BOT, Escalated(team="billing", trigger="human_request", reason="asked for a person")),
-        ]
+        turn.append(BOT, PayloadBuilt(payload=payload))
+        notice = BotMessage(text="Connecting you with a person.", kind="handoff_notice", in_reply_to=turn.message.seq)
+        turn.append(BOT, notice)
+        turn.append(BOT, Escalated(team="billing", trigger="human_request", reason="asked for a person"))
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import staff_token, start_chat
 from warmline.conversation.bot import BotTurn
-from warmline.conversation.events import BOT, BotMessage, Escalated, EventBody, NoteAdded
+from warmline.conversation.events import BOT, BotMessage, Escalated, NoteAdded
 
 
 def events_of(chat) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
@@ -173,10 +173,13 @@ def test_idempotency_key_replays_the_first_answer(client) -> None:  # type: igno
 class EscalateOnHuman:
     """A test bot that hands over when asked for a person, and answers otherwise."""
 
-    def respond(self, turn: BotTurn) -> list[tuple[str, EventBody]]:
+    def respond(self, turn: BotTurn) -> None:
+        if turn.state.status != "BOT":
+            return
         if "person" in turn.message.event.text:  # type: ignore[attr-defined]
-            return [(BOT, Escalated(team="billing", trigger="human_request", reason="asked for a person"))]
-        return [(BOT, BotMessage(text="bot answer", in_reply_to=turn.message.seq))]
+            turn.append(BOT, Escalated(team="billing", trigger="human_request", reason="asked for a person"))
+        else:
+            turn.append(BOT, BotMessage(text="bot answer", in_reply_to=turn.message.seq))
 
 
 def test_no_bot_replies_while_waiting_for_an_agent(client) -> None:  # type: ignore[no-untyped-def]

@@ -22,7 +22,7 @@ from warmline.conversation.events import (
     EventRecord,
     SurveyAnswered,
 )
-from warmline.conversation.state import HUMAN, ConversationState, Status
+from warmline.conversation.state import HUMAN, ConversationState
 from warmline.errors import InvalidInput, MessageTooLarge
 from warmline.storage.sql.store import QUEUE_EVENTS, IdempotencyClaim, SqlStore, Writer
 
@@ -129,23 +129,17 @@ def do_start_conversation(
 def do_post_customer_message(
     svc: Services, conversation_id: str, text: str, idempotency: IdempotencyClaim | None = None
 ) -> Outcome:
-    """Append the customer's turn; while the bot owns the conversation, the bot answers it in the
-    same transaction. While an agent owns it, the bot stays silent (no double replies)."""
+    """Append the customer's turn and let the bot see it in the same transaction: while the bot
+    owns the conversation it answers or hands off; while a person does, the bot only analyses
+    (the lifecycle refuses a bot reply then: no double replies)."""
     text = check_text(text, svc.settings)
 
     def post(writer: Writer) -> None:
         message = writer.append(CUSTOMER, CustomerMessage(text=text))
-        if writer.state.status != Status.BOT:
-            return
         account_id = writer.state.account_id
-        turn = BotTurn(
-            writer.state,
-            message,
-            load_history=writer.history,
-            load_account=lambda: svc.store.get_account(account_id) if account_id else None,
+        svc.bot.respond(
+            BotTurn(writer, message, load_account=lambda: svc.store.get_account(account_id) if account_id else None)
         )
-        for actor, body in svc.bot.respond(turn):
-            writer.append(actor, body)
 
     return apply_change(svc, conversation_id, idempotency, post)
 

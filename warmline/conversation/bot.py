@@ -1,28 +1,38 @@
-"""The ``Bot`` interface: given a customer turn and the whole shared memory, say which events
-the bot adds (an analysis, a policy decision, a reply, or an escalation)."""
+"""The ``Bot`` interface: given a customer turn and the whole shared memory, the bot appends
+its events (an analysis, a policy decision, a reply, or a handoff) through the locked writer."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from warmline.conversation.events import BOT, BotMessage, EventBody, EventRecord
-from warmline.conversation.state import ConversationState
+from warmline.conversation.state import ConversationState, Status
+
+if TYPE_CHECKING:
+    from warmline.storage.sql.store import Writer
 
 
 @dataclass
 class BotTurn:
-    state: ConversationState  # after the customer message was appended
+    """One customer turn, seen from inside the conversation's transaction."""
+
+    writer: Writer
     message: EventRecord  # the customer message being answered
-    load_history: Callable[[], list[EventRecord]] = field(repr=False)
     load_account: Callable[[], dict[str, Any] | None] = field(repr=False)
 
-    @cached_property
+    @property
+    def state(self) -> ConversationState:
+        return self.writer.state
+
     def history(self) -> list[EventRecord]:
-        """Every event so far, the message included; read only if the bot asks for it."""
-        return self.load_history()
+        """Every event so far, including the message and anything the bot appended."""
+        return self.writer.history()
+
+    def append(self, actor: str, body: EventBody) -> EventRecord:
+        return self.writer.append(actor, body)
 
     @cached_property
     def account(self) -> dict[str, Any] | None:
@@ -30,8 +40,9 @@ class BotTurn:
 
 
 class Bot(Protocol):
-    def respond(self, turn: BotTurn) -> list[tuple[str, EventBody]]:
-        """Events to append after the customer's message, as (actor, body) pairs, in order."""
+    def respond(self, turn: BotTurn) -> None:
+        """Called for every customer message. The bot may always analyse it; it may reply or hand
+        off only while it owns the conversation (``turn.state.status`` is BOT)."""
         ...
 
 
@@ -41,5 +52,6 @@ class PlaceholderBot:
 
     TEXT = "Thanks, I have your message. (Placeholder reply: no model is configured.)"
 
-    def respond(self, turn: BotTurn) -> list[tuple[str, EventBody]]:
-        return [(BOT, BotMessage(text=self.TEXT, kind="placeholder", in_reply_to=turn.message.seq))]
+    def respond(self, turn: BotTurn) -> None:
+        if turn.state.status == Status.BOT:
+            turn.append(BOT, BotMessage(text=self.TEXT, kind="placeholder", in_reply_to=turn.message.seq))
