@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     # Seconds between SSE keep-alive comments.
     stream_keepalive_s: float = Field(15.0, gt=0)
     load_demo_data: bool = True
+    # Cold-transfer experiment: this share of handoffs gets only the transcript and the name, as
+    # today's desks do, so every metric can be compared between cohorts. Seeded: reproducible.
+    cold_transfer_share: float = Field(0.10, ge=0.0, le=1.0)
+    cold_transfer_seed: int = 7
 
     @field_validator("database_url")
     @classmethod
