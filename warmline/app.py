@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from warmline.api import agents, conversations, staff, streams
 from warmline.api.deps import BodyGuard
 from warmline.api.errors import install_error_handlers
+from warmline.api.observability import install_observability
 from warmline.auth import Authenticator
 from warmline.bus.base import Bus, create_bus
 from warmline.config import Settings
@@ -50,5 +51,6 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     install_error_handlers(app)
     for router in (conversations.router, agents.router, streams.router, staff.router):
         app.include_router(router)
+    install_observability(app, svc)
     app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
     return app

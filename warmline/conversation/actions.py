@@ -41,6 +41,8 @@ class Services:
     # Threads that run actions for the async API. SQLite has one writer at a time, so one thread
     # queues them without lock hand-offs between threads; PostgreSQL locks per conversation.
     writers: ThreadPoolExecutor = field(init=False)
+    # Called after each committed change (metrics counters, outbound integrations).
+    on_commit: list[Callable[[Outcome], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.writers = ThreadPoolExecutor(1 if not self.store.postgres else 16, thread_name_prefix="warmline-writer")
@@ -173,6 +175,8 @@ def apply_change(
         change(writer)
         outcome = Outcome(list(writer.pending), writer.state)
     _wake(svc, outcome.events, feed=outcome.state.status in HUMAN)
+    for hook in svc.on_commit:
+        hook(outcome)
     return outcome
 
 

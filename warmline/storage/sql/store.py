@@ -289,6 +289,16 @@ class SqlStore:
             rows = connection.execute(query.limit(limit)).all()
         return [ConversationState.from_dict(json.loads(r[0])) for r in rows]
 
+    def conversation_ids(self, since: datetime | None = None, until: datetime | None = None) -> list[str]:
+        """Ids of the conversations started in [since, until), oldest first."""
+        query = select(conversations.c.id).order_by(conversations.c.created_at, conversations.c.id)
+        if since is not None:
+            query = query.where(conversations.c.created_at >= since)
+        if until is not None:
+            query = query.where(conversations.c.created_at < until)
+        with self.engine.connect() as connection:
+            return [row[0] for row in connection.execute(query)]
+
     def read_feed(
         self, after: int, teams: Sequence[str] | None, agent_id: str | None, limit: int = 200
     ) -> list[FeedEntry]:
