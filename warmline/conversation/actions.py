@@ -41,7 +41,9 @@ class Services:
     # Threads that run actions for the async API. SQLite has one writer at a time, so one thread
     # queues them without lock hand-offs between threads; PostgreSQL locks per conversation.
     writers: ThreadPoolExecutor = field(init=False)
-    # Called after each committed change (metrics counters, outbound integrations).
+    # Called inside each change before it commits, e.g. to queue outbound desk calls.
+    before_commit: list[Callable[[Writer], None]] = field(default_factory=list)
+    # Called after each committed change (metrics counters, waking the desk dispatcher).
     on_commit: list[Callable[[Outcome], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -173,6 +175,8 @@ def apply_change(
         if writer.replay is not None:
             return Outcome(writer.replay, writer.state, replayed=True)
         change(writer)
+        for hook in svc.before_commit:
+            hook(writer)
         outcome = Outcome(list(writer.pending), writer.state)
     _wake(svc, outcome.events, feed=outcome.state.status in HUMAN)
     for hook in svc.on_commit:

@@ -124,3 +124,33 @@ instance = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+# Outbound calls to support desks, written in the same transaction as the event that causes
+# them and sent by the dispatcher with retries; ``dead`` rows wait for `warmline integrations retry`.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("desk", String(32), nullable=False),
+    Column("conversation_id", String(40), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # pending | sent | dead
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("last_error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Index("ix_outbox_due", "status", "next_attempt_at"),
+    Index("ix_outbox_conversation", "desk", "conversation_id", "id"),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("desk", String(32), nullable=False),
+    Column("delivery_id", String(200), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("desk", "delivery_id", name="pk_webhook_deliveries"),
+)

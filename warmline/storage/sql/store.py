@@ -29,6 +29,7 @@ from warmline.storage.sql.schema import (
     feed,
     idempotency_keys,
     instance,
+    outbox,
     staff,
 )
 
@@ -45,6 +46,7 @@ INSERT_CONVERSATION = insert(conversations)
 INSERT_EVENTS = insert(events)
 INSERT_FEED = insert(feed)
 INSERT_IDEMPOTENCY = insert(idempotency_keys)
+INSERT_OUTBOX = insert(outbox)
 
 
 def utc(value: datetime) -> datetime:
@@ -82,6 +84,8 @@ class Writer:
     _clock: Callable[[], datetime]
     replay: list[EventRecord] | None = None
     pending: list[EventRecord] = field(default_factory=list)
+    # Outbound desk calls caused by this change: (desk, kind, body), committed with the events.
+    outbox: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     _history: list[EventRecord] | None = None
 
     def append(self, actor: str, body: EventBody) -> EventRecord:
@@ -98,6 +102,10 @@ class Writer:
         self.state = apply(self.state, record)
         self.pending.append(record)
         return record
+
+    def enqueue(self, desk: str, kind: str, body: dict[str, Any]) -> None:
+        """Send ``body`` to ``desk`` once this change commits (durably, in order, with retries)."""
+        self.outbox.append((desk, kind, body))
 
     def held_by(self, agent_id: str) -> int:
         """How many conversations ``agent_id`` holds now (read inside this transaction)."""
@@ -170,6 +178,25 @@ class SqlStore:
                 connection.execute(UPDATE_CONVERSATION, {"conversation_id": conversation_id, **values})
             if writer.replay is None:
                 self._insert(connection, writer.state, writer.pending, idempotency)
+                if writer.outbox:
+                    now = self.clock()
+                    connection.execute(
+                        INSERT_OUTBOX,
+                        [
+                            {
+                                "desk": desk,
+                                "conversation_id": conversation_id,
+                                "seq": writer.state.last_seq,
+                                "kind": kind,
+                                "body": json.dumps(body, ensure_ascii=False),
+                                "status": "pending",
+                                "attempts": 0,
+                                "next_attempt_at": now,
+                                "created_at": now,
+                            }
+                            for desk, kind, body in writer.outbox
+                        ],
+                    )
 
     def _insert(
         self,
