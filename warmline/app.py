@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from warmline.api import agents, conversations, staff, streams
+from warmline.api import agents, conversations, desk_webhooks, staff, streams
 from warmline.api.deps import BodyGuard
 from warmline.api.errors import install_error_handlers
 from warmline.api.observability import install_observability
@@ -16,6 +16,7 @@ from warmline.bus.base import Bus, create_bus
 from warmline.config import Settings
 from warmline.conversation.actions import Services
 from warmline.conversation.bot import Bot
+from warmline.integrations.wiring import Integrations, install_integrations
 from warmline.storage.sql.engine import make_engine, migrate
 from warmline.storage.sql.store import SqlStore
 
@@ -32,12 +33,17 @@ def build_services(settings: Settings, *, bot: Bot | None = None, bus: Bus | Non
     return Services(settings=settings, store=store, bus=bus or create_bus(settings.bus_url), bot=bot)
 
 
-def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, *, services: Services | None = None, integrations: Integrations | None = None
+) -> FastAPI:
     svc = services or build_services(settings)
+    desks = integrations if integrations is not None else install_integrations(svc, public_url=settings.public_url)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        desks.start()
         yield
+        desks.stop()
         svc.close()
 
     app = FastAPI(
@@ -47,9 +53,10 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         lifespan=lifespan,
     )
     app.state.services = svc
+    app.state.integrations = desks
     app.state.authenticator = Authenticator(svc.store)
     install_error_handlers(app)
-    for router in (conversations.router, agents.router, streams.router, staff.router):
+    for router in (conversations.router, agents.router, streams.router, staff.router, desk_webhooks.router):
         app.include_router(router)
     install_observability(app, svc)
     app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     # Seconds between SSE keep-alive comments.
     stream_keepalive_s: float = Field(15.0, gt=0)
     load_demo_data: bool = True
+    # Where people reach this service (links in desk notes and sidebar apps).
+    public_url: str = "http://127.0.0.1:8000"
     # Cold-transfer experiment: this share of handoffs gets only the transcript and the name, as
     # today's desks do, so every metric can be compared between cohorts. Seeded: reproducible.
     cold_transfer_share: float = Field(0.10, ge=0.0, le=1.0)

@@ -12,6 +12,7 @@ eval_app = typer.Typer(no_args_is_help=True, help="Quality evaluations (stable J
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks (stable JSON interfaces).")
 policy_app = typer.Typer(no_args_is_help=True, help="Escalation policy: explain and replay decisions.")
 metrics_app = typer.Typer(no_args_is_help=True, help="Handoff metrics from the event log.")
+integrations_app = typer.Typer(no_args_is_help=True, help="Support-desk integrations and their outbox.")
 agent_app = typer.Typer(no_args_is_help=True, help="Work conversations as an agent (over the HTTP API).")
 
 app.add_typer(db_app, name="db")
@@ -21,11 +22,13 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(policy_app, name="policy")
 app.add_typer(agent_app, name="agent")
 app.add_typer(metrics_app, name="metrics")
+app.add_typer(integrations_app, name="integrations")
 
 # Importing a module registers its commands on the apps above.
 from warmline.cli import (  # noqa: E402,F401
     agent_commands,
     bench_commands,
+    integration_commands,
     metrics_commands,
     model_commands,
     policy_commands,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, and_, exists, insert, select, update
@@ -71,6 +71,19 @@ class OutboxStore:
             query = query.where(outbox.c.desk == desk)
         with self.engine.connect() as connection:
             return [_item(row) for row in connection.execute(query)]
+
+    def claim(self, item_id: int, lease: timedelta) -> bool:
+        """Take a due item for one delivery attempt; False when another dispatcher has it. The
+        lease pushes its next attempt into the future, so should this dispatcher die mid-send,
+        the item becomes due again once the lease runs out (at-least-once delivery)."""
+        now = self.clock()
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                update(outbox)
+                .where(outbox.c.id == item_id, outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
+                .values(next_attempt_at=now + lease)
+            )
+            return result.rowcount == 1
 
     def _set(self, item_id: int, **values: Any) -> None:
         with self.engine.begin() as connection:

@@ -1,0 +1,31 @@
+"""Support-desk webhooks: one endpoint per desk, verified before anything is read."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from warmline.api.deps import services
+from warmline.conversation.actions import Services
+from warmline.errors import NotFound
+from warmline.integrations.inbound import do_receive_webhook
+
+router = APIRouter(prefix="/v1/integrations", tags=["integrations"])
+
+
+@router.post("/{desk}/webhook")
+async def receive_webhook(desk: str, request: Request, svc: Services = Depends(services)) -> dict[str, Any]:
+    """A desk reports an agent reply, assignment, close or handback. Signed; replays and
+    duplicates change nothing; an event type that is not handled gets 422 ``unsupported_event``."""
+    integrations = request.app.state.integrations
+    target = integrations.desks.get(desk)
+    if target is None or not target.config.enabled:
+        raise NotFound(f"no enabled desk {desk!r}", code="unknown_desk")
+    body = await request.body()
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    return await run_in_threadpool(
+        do_receive_webhook, svc, integrations.outbox, target, headers, body, datetime.now(UTC)
+    )
