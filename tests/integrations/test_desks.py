@@ -439,3 +439,25 @@ def test_integrations_cli(sqlite_url, monkeypatch) -> None:  # type: ignore[no-u
     result = runner.invoke(app, ["integrations", "outbox", "--status", "dead", "--json"])
     assert result.exit_code == 0 and json.loads(result.output) == []
     assert "0 call(s)" in runner.invoke(app, ["integrations", "retry"]).output
+
+
+def test_intercom_canvas_shows_the_payload(world) -> None:  # type: ignore[no-untyped-def]
+    client, _, _ = world
+    cid = escalate(client)
+    body = json.dumps({"conversation": {"id": "147", "custom_attributes": {"warmline_conversation_id": cid}}}).encode()
+    signature = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    answer = client.post(
+        "/v1/integrations/intercom/canvas/initialize",
+        content=body,
+        headers={"X-Body-Signature": signature, "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 200, answer.text
+    components = answer.json()["canvas"]["content"]["components"]
+    assert components[1]["text"] == "Customer asks for a person."
+    assert components[-1]["action"]["url"].endswith(f"/sidebar?conversation={cid}")
+    forged = client.post(
+        "/v1/integrations/intercom/canvas/initialize",
+        content=body,
+        headers={"X-Body-Signature": "0" * 64, "Content-Type": "application/json"},
+    )
+    assert forged.json()["error"]["code"] == "bad_signature"

@@ -29,3 +29,28 @@ async def receive_webhook(desk: str, request: Request, svc: Services = Depends(s
     return await run_in_threadpool(
         do_receive_webhook, svc, integrations.outbox, target, headers, body, datetime.now(UTC)
     )
+
+
+@router.post("/intercom/canvas/initialize")
+async def intercom_canvas(request: Request, svc: Services = Depends(services)) -> dict[str, Any]:
+    """Intercom Canvas Kit: the payload panel in Intercom's conversation sidebar."""
+    import json
+
+    from warmline.errors import InvalidInput
+    from warmline.integrations.intercom.canvas import payload_canvas, verify_canvas_request
+
+    desk = request.app.state.integrations.desks.get("intercom")
+    if desk is None or not desk.config.enabled:
+        raise NotFound("the Intercom integration is not enabled", code="unknown_desk")
+    body = await request.body()
+    verify_canvas_request(
+        desk.config.webhook_secret.get_secret_value(), body, request.headers.get("x-body-signature", "")
+    )
+    try:
+        data = json.loads(body)
+        conversation_id = str(data["conversation"]["custom_attributes"]["warmline_conversation_id"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidInput("the request names no Warmline conversation", code="malformed_webhook") from exc
+    record = await run_in_threadpool(svc.store.latest_event, conversation_id, "payload_built")
+    payload = record.event.payload if record else None  # type: ignore[attr-defined]
+    return payload_canvas(payload, f"{svc.settings.public_url.rstrip('/')}/sidebar?conversation={conversation_id}")
