@@ -33,6 +33,7 @@ from warmline.cli import (  # noqa: E402,F401
     model_commands,
     policy_commands,
     service_commands,
+    simulate_commands,
 )
 
 
