@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from warmline.api import agents, conversations, desk_webhooks, staff, streams
+from warmline.api import agents, conversations, dashboard, desk_webhooks, staff, streams
 from warmline.api.deps import BodyGuard
 from warmline.api.errors import install_error_handlers
 from warmline.api.observability import install_observability
@@ -56,7 +56,14 @@ def create_app(
     app.state.integrations = desks
     app.state.authenticator = Authenticator(svc.store)
     install_error_handlers(app)
-    for router in (conversations.router, agents.router, streams.router, staff.router, desk_webhooks.router):
+    for router in (
+        conversations.router,
+        agents.router,
+        streams.router,
+        staff.router,
+        desk_webhooks.router,
+        dashboard.router,
+    ):
         app.include_router(router)
     install_observability(app, svc)
     app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)

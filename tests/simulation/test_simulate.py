@@ -80,3 +80,22 @@ def test_a_simulated_day_settles_every_conversation_and_shows_the_warm_payload_h
     ]  # type: ignore[attr-defined]
     assert ledger.reasks == len(asked_again) > 0
     assert all(svc.store.load_state(cid).status in (Status.CLOSED, Status.BOT) for cid in ledger.scenario_of)
+
+
+def test_the_dashboard_series_after_a_simulation(live_server, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+
+    from tests.conftest import staff_token
+
+    svc = live_server.services
+    svc.bot = PayloadBot()
+    monkeypatch.setenv("WARMLINE_DATABASE_URL", svc.settings.database_url)
+    asyncio.run(simulate(live_server.url, conversations=12, agents=2, seed=9, time_scale=0.0))
+    lead = staff_token(svc, "lead")
+    series = httpx.get(f"{live_server.url}/v1/metrics/series?bucket=minute", headers=lead).json()
+    assert series["points"] and {"warm", "cold", "handle_time_reduction"} <= set(series["points"][0])
+    assert series["targets"]["repeat_context_rate"] == {"max": 0.05}
+    agent = staff_token(svc, "agent")
+    assert httpx.get(f"{live_server.url}/v1/metrics/series", headers=agent).status_code == 403
+    page = httpx.get(f"{live_server.url}/lead/metrics")
+    assert page.status_code == 200 and "Repeat-context rate" in page.text
