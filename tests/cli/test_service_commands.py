@@ -45,3 +45,16 @@ def test_help_lists_the_commands() -> None:
     assert result.exit_code == 0
     for command in ("serve", "chat", "db", "token", "eval", "bench", "policy"):
         assert command in result.output
+
+
+def test_terminal_chat_against_a_live_server(live_server) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["chat", "--url", live_server.url, "--name", "Zoë"], input="hello there\n")
+    assert result.exit_code == 0, result.output
+    assert "assistant:" in result.output and "Placeholder reply" in result.output
+    states = live_server.services.store.list_states()
+    assert states[0].customer_name == "Zoë" and states[0].customer_messages == 1
+
+
+def test_terminal_chat_without_a_server() -> None:
+    result = runner.invoke(app, ["chat", "--url", "http://127.0.0.1:9"])
+    assert result.exit_code == 2 and "cannot reach" in result.output
