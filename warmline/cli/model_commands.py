@@ -1,3 +1,144 @@
-"""Commands registered on the ``warmline`` CLI apps (filled in by its owner)."""
+"""``warmline eval intents|conversations|frustration`` and ``warmline bench model``.
+
+Stable JSON interfaces for the quality gate; input errors exit with code 2 and a clear message.
+"""
 
 from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from warmline.cli import bench_app, eval_app
+
+DEFAULT_FRUSTRATION_SET = Path(__file__).resolve().parents[1] / "packs" / "demo" / "eval" / "frustration.jsonl"
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code=2)
+
+
+def _emit(result: dict[str, Any], as_json: bool, title: str) -> None:
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    typer.echo(title)
+    for key, value in result.items():
+        if key != "errors":
+            typer.echo(f"  {key:18} {value:.4f}" if isinstance(value, float) else f"  {key:18} {value}")
+
+
+@eval_app.command("intents")
+def eval_intents(
+    train: Path = typer.Option(..., "--train", help="JSONL of {text, intent} to train a fresh classifier on."),
+    test: Path = typer.Option(..., "--test", help="JSONL of {text, intent} to evaluate on."),
+    oos_label: str = typer.Option("oos", "--oos-label", help="Label of out-of-scope examples."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Train the product's intent classifier on TRAIN and evaluate it on TEST."""
+    from warmline.model.evaluation import EvaluationInputError, evaluate_intents, read_jsonl
+
+    try:
+        train_rows, test_rows = read_jsonl(train), read_jsonl(test)
+        result = evaluate_intents(train_rows, test_rows, oos_label=oos_label)
+    except (EvaluationInputError, ValueError) as error:
+        _fail(str(error))
+    _emit(result, as_json, f"intents: train {train} -> test {test}")
+
+
+@eval_app.command("conversations")
+def eval_conversations(
+    data: Path = typer.Option(..., "--data", help="Directory of curated ABCD conversation JSON files."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Feed customer turns through the demo pack; score flow, subflow and team after the last turn."""
+    from warmline.model.evaluation import EvaluationInputError, evaluate_conversations
+
+    try:
+        result = evaluate_conversations(data)
+    except EvaluationInputError as error:
+        _fail(str(error))
+    _emit(result, as_json, f"conversations: {data}")
+
+
+@eval_app.command("frustration")
+def eval_frustration(
+    data: Path = typer.Option(DEFAULT_FRUSTRATION_SET, "--data", help="JSONL of {id, turns, frustrated}."),
+    threshold: float = typer.Option(0.6, "--threshold", help="Frustration score that counts as frustrated."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Precision and recall of the cue-based frustration score on a labelled conversation set."""
+    from warmline.model.evaluation import EvaluationInputError, evaluate_frustration
+
+    try:
+        result = evaluate_frustration(data, threshold=threshold)
+    except EvaluationInputError as error:
+        _fail(str(error))
+    _emit(result, as_json, f"frustration: {data}")
+
+
+_COLD_START = """
+import time, json
+t0 = time.perf_counter()
+from warmline.model import create_model, TurnContext
+from warmline.packs import load_pack
+model = create_model("embedded", load_pack("demo"))
+model.analyse(TurnContext(conversation_id="bench", message_seq=1, text="I forgot my password"))
+print(json.dumps({"in_process_s": time.perf_counter() - t0}))
+"""
+
+BENCH_TEXTS = [
+    "I forgot my password and can't log in",
+    "Where is my package? It's been 9 days",
+    "I ALREADY TOLD YOU my order id is 4417790312, why is it still not fixed?!",
+    "how much is gift wrapping",
+    "what's the weather like in Paris tomorrow",
+    "my promo code says it's expired but I just got it yesterday",
+    "Joseph Banter",
+    "the jeans are way too tight, I want to return them",
+]
+
+
+@bench_app.command("model")
+def bench_model(
+    turns: int = typer.Option(300, "--turns", help="Turns to time for the latency percentiles."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Cold start, per-turn latency and install size of the embedded default."""
+    import numpy as np
+
+    from warmline.model import TurnContext, create_model
+    from warmline.model.analysis import Turn
+    from warmline.model.evaluation import environment_size_mb
+    from warmline.packs import load_pack
+
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", _COLD_START], check=True, capture_output=True)
+    cold = time.perf_counter() - started
+    model = create_model("embedded", load_pack("demo"))
+    history = [
+        Turn(seq=1, speaker="customer", text=BENCH_TEXTS[0]),
+        Turn(seq=2, speaker="agent", text="Sure, your name?"),
+    ]
+    latencies = []
+    for i in range(turns):
+        context = TurnContext(
+            conversation_id="bench", message_seq=3 + i, text=BENCH_TEXTS[i % len(BENCH_TEXTS)], history=history
+        )
+        tick = time.perf_counter()
+        model.analyse(context)
+        latencies.append((time.perf_counter() - tick) * 1000)
+    result = {
+        "cold_start_s": round(cold, 3),
+        "p50_ms": round(float(np.percentile(latencies, 50)), 2),
+        "p99_ms": round(float(np.percentile(latencies, 99)), 2),
+        "install_mb": environment_size_mb(),
+        "turns": turns,
+    }
+    _emit(result, as_json, "bench model (embedded)")

@@ -1,0 +1,203 @@
+"""Domain packs: the intents, teams, knowledge base and demo accounts a deployment ships with.
+
+``load_pack("demo")`` (or a path to a pack directory) returns a frozen, typed :class:`Pack`.
+Loading is cached per resolved path and content hash, so calling it on every request is cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+PACKS_DIR = Path(__file__).parent
+PACK_FILES = ("intents.yaml", "team_map.json", "articles.json", "procedures.json", "accounts.json")
+TRAINING_FILES = ("negatives.jsonl", "bitext.jsonl")
+OOS_LABEL = "oos"
+SMALLTALK_LABEL = "smalltalk"
+
+
+class PackError(ValueError):
+    """A pack is missing or malformed; the message names the pack and the file."""
+
+
+@dataclass(frozen=True)
+class Subflow:
+    flow: str
+    name: str
+    description: str
+    team: str
+    examples: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.flow}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    title: str
+    flow: str | None
+    subflow: str | None
+    passages: tuple[str, ...]
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ProcedureStep:
+    action: str  # ABCD action id, e.g. "pull-up-account"
+    button: str  # button label, e.g. "Pull up Account"
+    guideline: str
+
+
+@dataclass(frozen=True)
+class Pack:
+    name: str
+    path: Path
+    version: str  # content hash of the pack's files
+    flows: tuple[str, ...]
+    subflows: tuple[Subflow, ...]
+    teams: MappingProxyType[str, str]  # team -> description
+    team_map: MappingProxyType[str, str]  # "flow/subflow" -> team
+    articles: tuple[Article, ...]
+    procedures: MappingProxyType[str, tuple[ProcedureStep, ...]]
+    accounts: MappingProxyType[str, dict[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
+
+    def subflows_of(self, flow: str) -> list[Subflow]:
+        return [s for s in self.subflows if s.flow == flow]
+
+    def subflow(self, flow: str, subflow: str) -> Subflow | None:
+        return next((s for s in self.subflows if s.flow == flow and s.name == subflow), None)
+
+    def team_for(self, flow: str, subflow: str) -> str:
+        """The team that owns ``flow/subflow`` (exact pack mapping); FAQ question variants such as
+        ``jeans_how_2`` resolve to their ontology subflow. Unknown intents go to ``general``."""
+        key = f"{flow}/{normalise_subflow(flow, subflow, self)}"
+        return self.team_map.get(key, "general")
+
+    def procedure(self, flow: str, subflow: str) -> list[ProcedureStep]:
+        return list(self.procedures.get(f"{flow}/{normalise_subflow(flow, subflow, self)}", ()))
+
+    def article(self, article_id: str) -> Article | None:
+        return next((a for a in self.articles if a.id == article_id), None)
+
+    def account(self, account_id: str) -> dict[str, Any] | None:
+        return self.accounts.get(account_id)
+
+    def training_examples(self) -> list[tuple[str, str]]:
+        """(text, label) pairs: label ``flow/subflow``, ``oos`` or ``smalltalk``; descriptions included."""
+        rows = []
+        for sub in self.subflows:
+            rows.append((sub.description, sub.label))
+            rows.extend((text, sub.label) for text in sub.examples)
+        for name in TRAINING_FILES:
+            path = self.path / name
+            if path.is_file():
+                for line in path.read_text(encoding="utf-8").splitlines():
+                    if line.strip():
+                        row = json.loads(line)
+                        rows.append((row["text"], row["intent"]))
+        return rows
+
+
+def normalise_subflow(flow: str, subflow: str, pack: Pack | None = None) -> str:
+    """ABCD conversations label FAQ questions as ``boots_how_1`` or ``policy_3``; the ontology
+    subflow is the prefix (``boots``, ``policy``)."""
+    if flow in ("single_item_query", "storewide_query"):
+        return subflow.split("_", 1)[0]
+    return subflow
+
+
+def load_pack(name_or_path: str = "demo") -> Pack:
+    """Load a pack by name (a folder under ``warmline/packs``) or by path; cached."""
+    candidate = Path(name_or_path)
+    path = candidate if candidate.is_dir() else PACKS_DIR / name_or_path
+    if not path.is_dir() or not (path / "intents.yaml").is_file():
+        raise PackError(f"unknown pack {name_or_path!r}: no intents.yaml in {path}")
+    path = path.resolve()
+    return _load(path, _content_hash(path))
+
+
+def _content_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    for name in (*PACK_FILES, *TRAINING_FILES):
+        file = path / name
+        if file.is_file():
+            stat = file.stat()
+            digest.update(f"{name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
+@lru_cache(maxsize=8)
+def _load(path: Path, _stamp: str) -> Pack:
+    def read_json(name: str, default: Any) -> Any:
+        file = path / name
+        if not file.is_file():
+            return default
+        try:
+            return json.loads(file.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise PackError(f"{file}: invalid JSON ({error.msg})") from None
+
+    digest = hashlib.sha256()
+    for name in (*PACK_FILES, *TRAINING_FILES):
+        if (path / name).is_file():
+            digest.update(name.encode() + b"\0" + (path / name).read_bytes())
+    try:
+        intents = yaml.safe_load((path / "intents.yaml").read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise PackError(f"{path / 'intents.yaml'}: invalid YAML ({error})") from None
+    team_doc = read_json("team_map.json", {"teams": {}, "map": {}})
+    team_map = dict(team_doc.get("map", {}))
+    subflows = []
+    for flow, entries in intents.items():
+        for name, spec in (entries or {}).items():
+            spec = spec or {}
+            subflows.append(
+                Subflow(
+                    flow=flow,
+                    name=name,
+                    description=str(spec.get("description", name.replace("_", " "))),
+                    team=team_map.get(f"{flow}/{name}", "general"),
+                    examples=tuple(str(e) for e in spec.get("examples", [])),
+                )
+            )
+    articles = tuple(
+        Article(
+            id=a["id"],
+            title=a["title"],
+            flow=a.get("flow"),
+            subflow=a.get("subflow"),
+            passages=tuple(a.get("passages", [])),
+            source=a.get("source", ""),
+        )
+        for a in read_json("articles.json", [])
+    )
+    if len({a.id for a in articles}) != len(articles):
+        raise PackError(f"{path / 'articles.json'}: article ids must be unique")
+    procedures = {
+        key: tuple(
+            ProcedureStep(action=s["action"], button=s["button"], guideline=s.get("guideline", "")) for s in steps
+        )
+        for key, steps in read_json("procedures.json", {}).items()
+    }
+    accounts = {str(a["id"]): a for a in read_json("accounts.json", [])}
+    return Pack(
+        name=path.name,
+        path=path,
+        version=digest.hexdigest()[:16],
+        flows=tuple(intents),
+        subflows=tuple(subflows),
+        teams=MappingProxyType(dict(team_doc.get("teams", {}))),
+        team_map=MappingProxyType(team_map),
+        articles=articles,
+        procedures=MappingProxyType(procedures),
+        accounts=MappingProxyType(accounts),
+    )

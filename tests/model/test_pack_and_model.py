@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from warmline.model import TurnContext, UnknownModelBackend, create_model
+from warmline.model.analysis import Fact, Turn
+from warmline.packs import PackError, load_pack
+
+
+@pytest.fixture(scope="module")
+def pack():
+    return load_pack("demo")
+
+
+@pytest.fixture(scope="module")
+def model(pack):
+    return create_model("embedded", pack)
+
+
+def test_pack_matches_the_abcd_ontology_and_team_map(pack) -> None:
+    assert len(pack.flows) == 10 and len(pack.subflows) == 55
+    assert pack.team_for("account_access", "reset_2fa") == "account"
+    assert pack.team_for("single_item_query", "jeans_how_2") == pack.team_for("single_item_query", "jeans")
+    assert [s.action for s in pack.procedure("account_access", "recover_password")] == [
+        "pull-up-account",
+        "enter-details",
+        "make-password",
+    ]
+    assert len({a.id for a in pack.articles}) == len(pack.articles) >= 55
+    assert pack.accounts and all("id" in a and "name" in a for a in pack.accounts.values())
+    assert load_pack("demo") is pack  # cached
+
+
+def test_unknown_pack_and_backend_are_errors(pack) -> None:
+    with pytest.raises(PackError):
+        load_pack("no-such-pack")
+    with pytest.raises(UnknownModelBackend):
+        create_model("gpt-magic", pack)
+
+
+def test_analysis_of_a_turn(model) -> None:
+    analysis = model.analyse(
+        TurnContext(conversation_id="c", message_seq=3, text="I forgot my password, can you help?")
+    )
+    assert (analysis.flow, analysis.subflow) == ("account_access", "recover_password")
+    assert not analysis.out_of_scope and analysis.reply_kind == "answer"
+    assert analysis.citations and analysis.citations[0].article_id.startswith("acme-")
+    assert analysis.message_seq == 3
+    assert type(analysis).model_validate(analysis.model_dump()) == analysis  # storable as an event
+
+
+def test_out_of_scope(model) -> None:
+    analysis = model.analyse(
+        TurnContext(conversation_id="c", message_seq=1, text="what's the weather in Paris tomorrow")
+    )
+    assert analysis.out_of_scope and analysis.reply_kind == "refuse"
+
+
+def test_conversation_intent_survives_fact_turns_and_reply_does_not_reask(model) -> None:
+    first = model.analyse(
+        TurnContext(conversation_id="c", message_seq=1, text="I want to return the jeans, wrong color")
+    )
+    history = [
+        Turn(seq=1, speaker="customer", text="I want to return the jeans, wrong color"),
+        Turn(seq=2, speaker="agent", text="Sure, can I have your full name?"),
+    ]
+    second = model.analyse(
+        TurnContext(conversation_id="c", message_seq=3, text="Joseph Banter", history=history, analyses=[first])
+    )
+    assert second.subflow == "return_color"
+    assert ("name", "Joseph Banter", 3) in {(f.kind, f.value, f.source_seq) for f in second.facts}
+    known = [
+        Fact(kind="username", value="jb1", source_seq=1),
+        Fact(kind="email", value="a@b.com", source_seq=1),
+        Fact(kind="order_id", value="1234567890", source_seq=1),
+        Fact(kind="name", value="J B", source_seq=1),
+    ]
+    third = model.analyse(
+        TurnContext(conversation_id="c", message_seq=5, text="I want to return the jeans", known_facts=known)
+    )
+    assert "order ID" not in third.reply and "username" not in third.reply
+
+
+def test_openai_backend_with_mock_transport(pack) -> None:
+    recorded = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "model": "gpt-4o-mini",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {
+                    "role": "assistant",
+                    "content": json.dumps(
+                        {
+                            "intent": "shipping_issue/missing",
+                            "confidence": 0.9,
+                            "out_of_scope": False,
+                            "sentiment": -0.4,
+                            "reply": "Sorry your package has not arrived; let me check it.",
+                        }
+                    ),
+                },
+            }
+        ],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+    }
+    seen = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(json.loads(request.content))
+        return httpx.Response(200, json=recorded)
+
+    client = httpx.Client(base_url="https://llm.example/v1", transport=httpx.MockTransport(handler))
+    model = create_model("openai", pack, http_client=client)
+    analysis = model.analyse(
+        TurnContext(conversation_id="c", message_seq=1, text="my package never came, order 1234567890")
+    )
+    assert (analysis.flow, analysis.subflow) == ("shipping_issue", "missing")
+    assert analysis.facts[0].kind == "order_id"
+    assert seen[0]["messages"][0]["role"] == "system"
+
+
+def test_openai_backend_errors_are_typed(pack) -> None:
+    from warmline.model.openai import ModelBackendError
+
+    client = httpx.Client(
+        base_url="https://llm.example/v1",
+        transport=httpx.MockTransport(lambda r: httpx.Response(500, json={"error": "boom"})),
+    )
+    with pytest.raises(ModelBackendError):
+        create_model("openai", pack, http_client=client).analyse(
+            TurnContext(conversation_id="c", message_seq=1, text="hi")
+        )
+
+
+def test_training_examples_are_in_the_repo(pack) -> None:
+    labels = {label for _, label in pack.training_examples()}
+    assert {"oos", "smalltalk", "account_access/reset_2fa"} <= labels
+    assert (Path(pack.path) / "ATTRIBUTION.md").is_file()

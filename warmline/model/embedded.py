@@ -1,0 +1,308 @@
+"""The embedded default backend: offline, CPU-only, pack-trained.
+
+Per customer turn: one MiniLM embedding (shared by the classifier, retrieval and the repetition
+cue), the joint TF-IDF + embedding classifier, facts, frustration cues, dense retrieval, a grounded
+reply and an escalation recommendation.
+
+Conversation context: ``flow``/``subflow``/``confidence`` are what the product holds for the
+*conversation* (a confidence-weighted sum of the per-turn intent distributions of all customer
+turns so far, so "Joseph Banter" or "ok thanks" do not overwrite the request made earlier);
+``alternatives`` are the *turn's* own top intents, empty when the turn carries no intent
+(small talk, out of scope, a bare fact such as an order id).
+
+Trained state: ``<pack>/model/classifier.joblib`` shipped with the pack (rebuilt by
+``python -m warmline.model.build demo``); if it is missing or stale (pack content hash or code
+version differ) the classifier is trained once and cached in ``$WARMLINE_CACHE_DIR`` (default
+``~/.cache/warmline``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+
+from warmline.model.analysis import EscalationRecommendation, IntentScore, TurnAnalysis, TurnContext
+from warmline.model.classifier import IntentClassifier
+from warmline.model.encoder import SentenceEncoder, shared_encoder
+from warmline.model.facts import extract_facts, merge_facts
+from warmline.model.frustration import frustration_score, sentiment
+from warmline.model.replies import compose_reply
+from warmline.model.retrieval import KnowledgeIndex, passage_texts
+from warmline.packs import OOS_LABEL, SMALLTALK_LABEL, Pack
+
+log = logging.getLogger(__name__)
+CODE_VERSION = "embedded/1"
+ARTIFACT = "model/classifier.joblib"
+PASSAGES = "model/passages.npz"
+TOP_K = 5
+NON_INTENT = {OOS_LABEL, SMALLTALK_LABEL}
+
+
+def _human_request(text: str) -> tuple[float, list[str]]:
+    try:
+        from warmline.model.human_request import human_request_score
+    except ImportError:
+        return 0.0, []
+    return human_request_score(text)
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("WARMLINE_CACHE_DIR", Path.home() / ".cache" / "warmline"))
+
+
+def train_pack_classifier(pack: Pack, encoder: SentenceEncoder) -> IntentClassifier:
+    rows = pack.training_examples()
+    texts = [t for t, _ in rows]
+    return IntentClassifier(oos_label=OOS_LABEL, max_char_features=20000).fit(
+        texts, [label for _, label in rows], encoder.encode(texts)
+    )
+
+
+def load_or_train(pack: Pack, encoder: SentenceEncoder, *, train_if_missing: bool = True) -> IntentClassifier:
+    stamp = {"pack_version": pack.version, "code_version": CODE_VERSION}
+    candidates = [
+        pack.path / ARTIFACT,
+        cache_dir() / f"{pack.name}-{pack.version}-{CODE_VERSION.replace('/', '')}.joblib",
+    ]
+    for path in candidates:
+        if path.is_file():
+            try:
+                stored = joblib.load(path)
+                if stored.get("stamp") == stamp:
+                    return stored["classifier"]
+            except Exception as error:  # a stale or foreign artifact is retrained, never trusted
+                log.warning("ignoring model artifact %s: %s", path, error)
+    if not train_if_missing:
+        raise FileNotFoundError(f"no trained classifier for pack {pack.name} ({pack.version})")
+    log.info("training the %s pack classifier (first start with this pack version)", pack.name)
+    classifier = train_pack_classifier(pack, encoder)
+    try:
+        candidates[1].parent.mkdir(parents=True, exist_ok=True)
+        joblib.dump({"stamp": stamp, "classifier": classifier}, candidates[1], compress=3)
+    except OSError as error:
+        log.warning("could not cache the trained classifier: %s", error)
+    return classifier
+
+
+def save_artifact(pack: Pack, classifier: IntentClassifier, encoder: SentenceEncoder) -> Path:
+    path = pack.path / ARTIFACT
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stamp = {"pack_version": pack.version, "code_version": CODE_VERSION}
+    joblib.dump({"stamp": stamp, "classifier": classifier}, path, compress=9)
+    texts = passage_texts(pack)
+    np.savez_compressed(
+        pack.path / PASSAGES, version=np.array(pack.version), vectors=encoder.encode(texts).astype(np.float16)
+    )
+    return path
+
+
+def load_passage_vectors(pack: Pack) -> np.ndarray | None:
+    """Precomputed passage vectors shipped with the pack (None when missing or stale)."""
+    path = pack.path / PASSAGES
+    if not path.is_file():
+        return None
+    with np.load(path) as stored:
+        if str(stored["version"]) != pack.version:
+            return None
+        return stored["vectors"].astype(np.float32)
+
+
+class EmbeddedModel:
+    """The default :class:`~warmline.model.analysis.Model`. Thread-safe after construction."""
+
+    name = "embedded"
+
+    def __init__(
+        self,
+        pack: Pack,
+        *,
+        encoder: SentenceEncoder | None = None,
+        classifier: IntentClassifier | None = None,
+        clarify_below: float = 0.45,
+        frustration_escalate: float = 0.6,
+    ) -> None:
+        self.pack = pack
+        self.encoder = encoder or shared_encoder()
+        self._lock = threading.Lock()
+        self._vectors: dict[str, np.ndarray] = {}
+        self.classifier = classifier or load_or_train(pack, self.encoder)
+        self.index = KnowledgeIndex(pack, self._encode_cached, vectors=load_passage_vectors(pack))
+        self.clarify_below = clarify_below
+        self.frustration_escalate = frustration_escalate
+        self._labels = [tuple(c.split("/", 1)) if "/" in c else (c, c) for c in self.classifier.classes_]
+
+    def _encode_cached(self, texts: Sequence[str]) -> np.ndarray:
+        """Encode with a bounded per-model cache: earlier turns were encoded when they were analysed."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            for text, vector in zip(missing, self.encoder.encode(missing), strict=True):
+                with self._lock:
+                    if len(self._vectors) >= 4096:
+                        self._vectors.pop(next(iter(self._vectors)))
+                    self._vectors[text] = vector
+        return np.stack([self._vectors[t] for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)
+
+    # ---- turn-level ---------------------------------------------------------------------------
+    def turn_distribution(self, text: str, vector: np.ndarray) -> tuple[np.ndarray, str, float]:
+        probs = self.classifier.predict_proba([text], vector[None, :])[0]
+        best = int(probs.argmax())
+        return probs, self.classifier.classes_[best], float(probs[best])
+
+    def analyse(self, context: TurnContext) -> TurnAnalysis:
+        started = time.perf_counter()
+        text = context.text.strip()
+        vector = self._encode_cached([text or " "])[0]
+        probs, label, top = self.turn_distribution(text, vector)
+        oos_index = self.classifier.classes_.index(OOS_LABEL) if OOS_LABEL in self.classifier.classes_ else None
+        oos_prob = float(probs[oos_index]) if oos_index is not None else 0.0
+        out_of_scope = label == OOS_LABEL or (label not in NON_INTENT and top < self.classifier.threshold)
+        smalltalk = label == SMALLTALK_LABEL
+        oos_score = max(oos_prob, 1.0 - top) if out_of_scope else oos_prob
+
+        previous_agent = next((t.text for t in reversed(context.history) if t.speaker != "customer"), None)
+        facts = extract_facts(text, context.message_seq, "customer", asked=previous_agent)
+        known = merge_facts(list(context.known_facts), facts)
+        fact_only = bool(facts) and len(text.split()) <= 2 * len(facts) + 2
+
+        alternatives: list[IntentScore] = []
+        if not (out_of_scope or smalltalk or fact_only):
+            order = np.argsort(-probs)
+            for i in order[: TOP_K + 2]:
+                flow, subflow = self._labels[i]
+                if self.classifier.classes_[i] in NON_INTENT:
+                    continue
+                alternatives.append(IntentScore(flow=flow, subflow=subflow, confidence=round(float(probs[i]), 4)))
+                if len(alternatives) == TOP_K:
+                    break
+
+        flow, subflow, confidence = self._conversation_intent(context.analyses, alternatives)
+
+        earlier = [t.text for t in context.history if t.speaker == "customer"]
+        earlier_vectors = self._encode_cached(earlier[-4:]) if earlier else None
+        earlier_intents = [
+            f"{a.alternatives[0].flow}/{a.alternatives[0].subflow}" for a in context.analyses if a.alternatives
+        ]
+        previous = context.analyses[-1].frustration if context.analyses else 0.0
+        frustration, cues = frustration_score(
+            text,
+            earlier,
+            vector=vector,
+            earlier_vectors=earlier_vectors,
+            earlier_intents=earlier_intents,
+            intent=f"{alternatives[0].flow}/{alternatives[0].subflow}" if alternatives else None,
+            previous_score=previous,
+        )
+        human, _ = _human_request(text)
+        citations = []
+        if not out_of_scope and not smalltalk:
+            citations = self.index.search(text, k=3, vector=vector, intent=(flow, subflow) if flow else None)
+        reply, kind = compose_reply(
+            self.pack,
+            flow=flow,
+            subflow=subflow,
+            confidence=confidence,
+            out_of_scope=out_of_scope and flow is None,
+            smalltalk=smalltalk,
+            alternatives=alternatives,
+            citations=citations,
+            known_facts=known,
+            account=context.account,
+            clarify_below=self.clarify_below,
+        )
+        if out_of_scope and flow is not None:
+            reply, kind = (
+                "I can't help with that one, but I'm still here for your AcmeBrands request. " + reply,
+                kind,
+            )
+        recommendation = self._recommend(context, human, out_of_scope, frustration, cues, confidence, flow)
+        return TurnAnalysis(
+            model=CODE_VERSION,
+            message_seq=context.message_seq,
+            flow=flow,
+            subflow=subflow,
+            confidence=round(float(min(1.0, max(0.0, confidence))), 4),
+            alternatives=alternatives,
+            out_of_scope=out_of_scope,
+            oos_score=round(float(min(1.0, max(0.0, oos_score))), 4),
+            human_request=float(min(1.0, max(0.0, human))),
+            sentiment=round(sentiment(text), 4),
+            frustration=frustration,
+            frustration_cues=cues,
+            facts=facts,
+            citations=citations,
+            reply=reply,
+            reply_kind=kind,
+            recommendation=recommendation,
+            latency_ms=round((time.perf_counter() - started) * 1000, 3),
+        )
+
+    # ---- conversation-level ----------------------------------------------------------------
+    @staticmethod
+    def _conversation_intent(
+        analyses: list[TurnAnalysis], current: list[IntentScore]
+    ) -> tuple[str | None, str | None, float]:
+        totals: dict[tuple[str, str], float] = defaultdict(float)
+        weight_sum = 0.0
+        for turn in [*(a.alternatives for a in analyses), current]:
+            if not turn:
+                continue
+            weight = turn[0].confidence
+            weight_sum += weight
+            for score in turn:
+                totals[(score.flow, score.subflow)] += weight * score.confidence
+        if not totals or weight_sum == 0:
+            return None, None, 0.0
+        (flow, subflow), mass = max(totals.items(), key=lambda item: item[1])
+        return flow, subflow, mass / weight_sum
+
+    def _recommend(
+        self,
+        context: TurnContext,
+        human: float,
+        out_of_scope: bool,
+        frustration: float,
+        cues: list[str],
+        confidence: float,
+        flow: str | None,
+    ) -> EscalationRecommendation:
+        recent = context.analyses[-2:]
+        if human >= 0.5:
+            return EscalationRecommendation(
+                escalate=True, trigger="human_request", reason="the customer asks for a person"
+            )
+        if frustration >= self.frustration_escalate:
+            return EscalationRecommendation(
+                escalate=True, trigger="frustration", reason=f"frustration {frustration:.2f} ({', '.join(cues)})"
+            )
+        if out_of_scope and recent and recent[-1].out_of_scope:
+            return EscalationRecommendation(
+                escalate=True, trigger="out_of_scope", reason="two out-of-scope requests in a row"
+            )
+        if len(recent) == 2 and all(a.reply_kind == "clarify" for a in recent) and confidence < self.clarify_below:
+            return EscalationRecommendation(
+                escalate=True, trigger="low_confidence", reason="the intent is still unclear after two clarifications"
+            )
+        if "repetition" in cues and len(context.analyses) >= 3:
+            return EscalationRecommendation(escalate=True, trigger="looping", reason="the customer repeats themselves")
+        reason = "" if flow is None else f"the bot can handle {flow}/{context.analyses and 'the request' or 'it'}"
+        return EscalationRecommendation(escalate=False, reason=reason.strip())
+
+
+def describe(model: EmbeddedModel) -> dict[str, Any]:
+    return {
+        "backend": CODE_VERSION,
+        "pack": model.pack.name,
+        "pack_version": model.pack.version,
+        "labels": len(model.classifier.classes_),
+        "oos_threshold": model.classifier.threshold,
+        "temperature": model.classifier.temperature,
+    }
