@@ -19,6 +19,7 @@ from warmline.conversation.bot import Bot
 from warmline.integrations.wiring import Integrations, install_integrations
 from warmline.storage.sql.engine import make_engine, migrate
 from warmline.storage.sql.store import SqlStore
+from warmline.web import routes as web
 
 
 def build_services(settings: Settings, *, bot: Bot | None = None, bus: Bus | None = None) -> Services:
@@ -63,6 +64,7 @@ def create_app(
         staff.router,
         desk_webhooks.router,
         dashboard.router,
+        web.router,
     ):
         app.include_router(router)
     install_observability(app, svc)

@@ -34,6 +34,7 @@ from warmline.cli import (  # noqa: E402,F401
     policy_commands,
     service_commands,
     simulate_commands,
+    web_commands,
 )
 
 
