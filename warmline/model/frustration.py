@@ -51,6 +51,13 @@ NEGATIVE = {
     "hell",
     "wtf",
     "seriously",
+    "unbelievable",
+    "pointless",
+    "hopeless",
+    "absurd",
+    "insane",
+    "kidding",
+    "clueless",
 }
 POSITIVE = {
     "thanks",
@@ -74,18 +81,37 @@ REPEAT_PHRASES = re.compile(
     r"\b(already (?:told|said|gave|sent|explained|provided)|i (?:just )?told you|as i said|like i said|"
     r"(?:how )?many times|for the (?:second|third|fourth|\d+(?:st|nd|rd|th)) time|once again|yet again|"
     r"keep(?:s)? (?:asking|telling|saying)|i said|(?:explained|said|asked) (?:this|that|it) (?:\w+ )?(?:times|twice)|"
-    r"(?:two|three|four|\d+) times(?: now)?)\b",
+    r"(?:two|three|four|\d+) times(?: now)?|"
+    r"(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) time (?:i'?m|i am|i'?ve|i have) (?:asking|asked|telling|told|"
+    r"contacting|contacted|writing|written|explaining))\b",
     re.I,
 )
-STILL_AGAIN = re.compile(r"\b(still|again|nothing (?:has )?changed|not (?:yet )?(?:fixed|resolved|solved))\b", re.I)
+STILL_AGAIN = re.compile(
+    r"\b(still|again|nothing (?:has )?changed|not (?:yet )?(?:fixed|resolved|solved)|"
+    r"already (?:tried|did|done|updated|reinstalled|restarted|cleared|checked|reset|typed|entered|verified|sent|"
+    r"answered|explained))\b",
+    re.I,
+)
+# Sarcasm and dismissal of the bot's answers: "thanks for nothing", "that's not an answer".
+DISMISSAL = re.compile(
+    r"(thanks for nothing|(?:great|wow|very|so|really),? (?:really )?helpful|not (?:an|the) answer|not helpful|"
+    r"(?:doesn'?t|does not|didn'?t|did not|isn'?t) help|you'?re not (?:listening|helping)|did you (?:even )?read|"
+    r"are you (?:kidding|serious|joking)|you (?:keep|kept) (?:saying|telling|sending|giving)|"
+    r"same (?:thing|answer|link|message) (?:you|again)|"
+    r"(?:not|never|haven'?t|still haven'?t) (?:been )?answer(?:ed|ing)|"
+    r"not listening|pay attention|what else do you want|sick of|i hate this|nobody (?:tells|answers|helps)|"
+    r"taking forever|been at this|🙄|😡|😤|🤬)",
+    re.I,
+)
 WAITING = re.compile(
     r"\b(\d+\s+(?:days|weeks|hours|times)|for (?:days|weeks|hours|ages)|all day|forever|"
-    r"this is taking|waiting|wasting my time|ridiculous|unacceptable)\b",
+    r"this is taking|waiting|wasting my time|waste of (?:my )?time|ridiculous|unacceptable)\b",
     re.I,
 )
 GIVE_UP = re.compile(
     r"\b(cancel (?:everything|my account)|never (?:again|shop)|done with|going elsewhere|lawyer|"
-    r"complain|complaint|report you|bbb)\b",
+    r"complain|complaint|report you|bbb|(?:1|one)[- ]star|bad review|i'?m (?:cancell?ing|leaving|switching)|"
+    r"(?:cancell?ing|closing) my (?:membership|account|subscription))\b",
     re.I,
 )
 WORD = re.compile(r"[a-z']+")
@@ -101,6 +127,8 @@ WEIGHTS = {
     "negative_words": 0.35,
     "threat_to_leave": 0.6,
     "question_burst": 0.25,
+    "dismissal": 0.9,
+    "very_negative": 0.3,
 }
 
 
@@ -146,13 +174,18 @@ def frustration_score(
         cues.append("still_again")
     if WAITING.search(text):
         cues.append("waiting")
+    if DISMISSAL.search(text):
+        cues.append("dismissal")
     if GIVE_UP.search(text):
         cues.append("threat_to_leave")
     if text.count("?") >= 3:
         cues.append("question_burst")
     words = WORD.findall(text.lower())
-    if sum(w in NEGATIVE for w in words) >= 1:
+    negative = sum(w in NEGATIVE for w in words)
+    if negative >= 1:
         cues.append("negative_words")
+    if negative >= 2:
+        cues.append("very_negative")
     repeated = any(_overlap(text, earlier) >= 0.6 for earlier in earlier_customer_turns)
     if not repeated and vector is not None and earlier_vectors is not None and len(earlier_vectors) and len(words) >= 4:
         repeated = bool(np.max(earlier_vectors @ vector) >= 0.85)
