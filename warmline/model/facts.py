@@ -43,6 +43,153 @@ BRANDS = r"(?:michael[ _]kors|calvin[ _]klein|guess|tommy[ _]hilfiger|banana[ _]
 PRODUCT = re.compile(rf"\b(?:{BRANDS}\s+)?(?:jeans|boots|shirt|jacket|sweater|denim jacket)\b|\b{BRANDS}\b", re.I)
 NOT_NAMES = {"sure", "yes", "no", "ok", "okay", "thanks", "thank", "hello", "hi", "hey", "not", "sorry", "good", "fine"}
 BARE_NAME = re.compile(r"^\s*([A-Za-z][a-z]+(?:\s+[A-Za-z][a-z]+){1,2})\s*[.!]?\s*$")
+# Without a question for context: a message that is only a capitalised name ("David Williams"), or
+# starts with one followed by a comma ("Crystal Minh, Order ID: ...").
+CAPITAL_NAME = re.compile(r"^\s*([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})\s*(?:[.!]?\s*$|[,;]\s)")
+# Lower-case introductions: "my name is joyce wu"; "i'm chloe zhang" only as the whole message.
+LOWER_NAME_INTRO = re.compile(
+    r"\b(?i:my name is|my name's|my full name is|full name is|name is|name:)\s+([a-z]+\s+[a-z]+)\b"
+)
+LOWER_NAME_ONLY = re.compile(r"^\s*(?i:i am|i'm|im|this is|it's|its)\s+([a-z]+\s+[a-z]+)\s*[.!]?\s*$")
+NAME_STOPWORDS = NOT_NAMES | {
+    "a",
+    "an",
+    "the",
+    "in",
+    "on",
+    "at",
+    "to",
+    "for",
+    "of",
+    "and",
+    "or",
+    "but",
+    "my",
+    "your",
+    "our",
+    "it",
+    "its",
+    "this",
+    "that",
+    "is",
+    "are",
+    "am",
+    "was",
+    "be",
+    "do",
+    "does",
+    "did",
+    "have",
+    "has",
+    "can",
+    "could",
+    "would",
+    "will",
+    "what",
+    "why",
+    "how",
+    "when",
+    "where",
+    "who",
+    "which",
+    "please",
+    "great",
+    "nice",
+    "morning",
+    "evening",
+    "afternoon",
+    "day",
+    "night",
+    "very",
+    "really",
+    "just",
+    "still",
+    "also",
+    "too",
+    "so",
+    "all",
+    "one",
+    "two",
+    "gold",
+    "silver",
+    "bronze",
+    "guest",
+    "platinum",
+    "premium",
+    "member",
+    "membership",
+    "transit",
+    "order",
+    "shirt",
+    "jacket",
+    "jeans",
+    "boots",
+    "kors",
+    "klein",
+    "guess",
+    "hilfiger",
+    "republic",
+    "tommy",
+    "calvin",
+    "michael",
+    "micheal",
+    "banana",
+    "cedar",
+    "account",
+    "email",
+    "phone",
+    "password",
+    "username",
+    "customer",
+    "support",
+    "service",
+    "help",
+    "problem",
+    "issue",
+    "website",
+    "site",
+    "app",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "here",
+    "there",
+    "back",
+    "done",
+    "ready",
+    "trying",
+    "looking",
+    "happy",
+    "glad",
+    "sad",
+    "upset",
+    "angry",
+    "frustrated",
+    "confused",
+    "sure",
+    "new",
+    "old",
+    "same",
+    "other",
+}
+# A lower-case handle with digits ("joycewu5", "sa495897"), read as a username.
+BARE_USERNAME = re.compile(r"(?<![\w@.])(?=[a-z][a-z0-9_.]*\d)[a-z][a-z0-9_.]{4,29}(?![\w@])")
+US_STATES = (
+    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR "
+    "PA RI SC SD TN TX UT VT VA WA WV WI WY DC"
+).split()
+STATE_WORDS = {"in", "me", "or", "ok", "hi", "oh", "de", "la", "pa", "ma", "co", "id", "al", "mi", "ga", "mo"}
+STATE_ZIP = re.compile(r"\b([A-Za-z]{2}),?\s+(\d{5})(?:-\d{4})?\b")
+ONLY_ZIP = re.compile(r"^\s*(\d{5})\s*[.!]?\s*$")
+
+
+def _is_name(words: str) -> bool:
+    parts = words.lower().split()
+    return all(p not in NAME_STOPWORDS and not p.endswith(("ing", "ly")) for p in parts)
 
 
 def extract_facts(text: str, seq: int, speaker: Speaker = "customer", asked: str | None = None) -> list[Fact]:
@@ -67,7 +214,8 @@ def extract_facts(text: str, seq: int, speaker: Speaker = "customer", asked: str
     for match in ADDRESS.finditer(text):
         add("address", match.group(), match.span())
     for match in ACCOUNT_ID.finditer(text):
-        add("account_id", match.group(1), match.span(1))
+        if any(ch.isdigit() for ch in match.group(1)):
+            add("account_id", match.group(1), match.span(1))
     for match in ORDER_ID.finditer(text):
         value = match.group(1) or match.group(2)
         if value and any(ch.isdigit() for ch in value):
@@ -88,16 +236,31 @@ def extract_facts(text: str, seq: int, speaker: Speaker = "customer", asked: str
     for match in ZIP.finditer(text):
         if match.group().lower().startswith("zip") or "zip" in asked_lower:
             add("zip_code", match.group(1), match.span(1))
+    for match in STATE_ZIP.finditer(text):
+        state = match.group(1)
+        if state.upper() in US_STATES and (state.isupper() or state.lower() not in STATE_WORDS):
+            add("zip_code", match.group(2), match.span(2))
+    only_zip = ONLY_ZIP.match(text)
+    if only_zip and "pin" not in asked_lower:
+        add("zip_code", only_zip.group(1), only_zip.span(1))
+    if "order id" not in asked_lower:
+        for match in BARE_USERNAME.finditer(text):
+            is_account = "account id" in asked_lower and len(match.group()) == 10 and "username" not in asked_lower
+            add("account_id" if is_account else "username", match.group(), match.span())
     for match in NAME_INTRO.finditer(text):
         name = match.group(1) or match.group(2)
         if name and name.split()[0].lower() not in NOT_NAMES:
             add("name", name, match.span())
+    for pattern in (CAPITAL_NAME, LOWER_NAME_INTRO, LOWER_NAME_ONLY):
+        for match in pattern.finditer(text):
+            if _is_name(match.group(1)):
+                add("name", match.group(1), match.span(1))
     bare = BARE_NAME.match(text)
-    if bare and "name" in asked_lower and bare.group(1).split()[0].lower() not in NOT_NAMES:
+    if bare and "name" in asked_lower and _is_name(bare.group(1)):
         add("name", bare.group(1).title(), bare.span(1))
     if "username" in asked_lower or "user name" in asked_lower:
         token = re.fullmatch(r"\s*([a-z][a-z0-9_.]{3,})\s*", text)
-        if token:
+        if token and token.group(1).lower() not in NAME_STOPWORDS:
             add("username", token.group(1))
     for match in MEMBERSHIP.finditer(text):
         add("membership", match.group(1).lower(), match.span())
