@@ -30,6 +30,19 @@ def expect():  # type: ignore[no-untyped-def]
     return playwright_expect
 
 
+def settled_box(page, selector: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """The element's box once it is on screen; the panel re-renders as live events arrive, so an
+    element read mid-render may be detached for a moment."""
+    deadline = time.monotonic() + 5
+    while True:
+        expect()(page.locator(selector)).to_be_visible()
+        box = page.locator(selector).bounding_box()
+        if box is not None or time.monotonic() > deadline:
+            assert box is not None, selector
+            return box
+        time.sleep(0.05)
+
+
 def say(page, text: str) -> None:  # type: ignore[no-untyped-def]
     page.fill("#message", text)
     page.press("#message", "Enter")
@@ -77,14 +90,12 @@ def test_handoff_and_handback_end_to_end(chromium, web_server) -> None:  # type:
     # Everything the agent needs is visible at once, beside the transcript and the reply box.
     for selector in ABOVE_THE_FOLD:
         # The panel re-renders as live events arrive: read each box once it is on screen.
-        expect()(agent.locator(selector)).to_be_visible()
-        box = agent.locator(selector).bounding_box()
-        assert box is not None, selector
+        box = settled_box(agent, selector)
         assert box["x"] >= 0 and box["y"] >= 0, (selector, box)
         assert box["x"] + box["width"] <= VIEWPORT["width"], (selector, box)
         assert box["y"] + box["height"] <= VIEWPORT["height"], (selector, box)
-    transcript = agent.locator("#transcript").bounding_box()
-    payload = agent.locator("#pl-summary").bounding_box()
+    transcript = settled_box(agent, "#transcript")
+    payload = settled_box(agent, "#pl-summary")
     assert payload["x"] >= transcript["x"] + transcript["width"] - 1  # beside, not below
     column = "document.querySelector('.payload-col')"
     assert agent.evaluate(f"{column}.scrollHeight <= {column}.clientHeight")  # nothing hidden below

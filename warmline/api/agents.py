@@ -173,6 +173,14 @@ async def read_payload(
     return {"seq": payload.seq, "at": payload.at.isoformat(), "payload": payload.event.payload}  # type: ignore[attr-defined]
 
 
+@router.get("/schemas/handoff-payload", tags=["schemas"])
+async def handoff_payload_schema() -> dict[str, Any]:
+    """The JSON Schema of the handoff payload (its ``version`` field names the schema version)."""
+    from warmline.handoff.payload import payload_json_schema
+
+    return payload_json_schema()
+
+
 @router.put("/agents/me/presence")
 async def set_presence(
     body: SetPresence, caller: Principal = Depends(staff), svc: Services = Depends(services)

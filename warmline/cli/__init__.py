@@ -28,6 +28,7 @@ app.add_typer(integrations_app, name="integrations")
 from warmline.cli import (  # noqa: E402,F401
     agent_commands,
     bench_commands,
+    evaluation_commands,
     integration_commands,
     metrics_commands,
     model_commands,

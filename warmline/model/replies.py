@@ -7,6 +7,7 @@ order id), and only the first missing ones are requested.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Literal
 
@@ -80,17 +81,78 @@ def compose_reply(
                 )
         return "Could you tell me a little more about what you need help with?", "clarify"
     sub = pack.subflow(flow, subflow)
-    topic = _lower_first(sub.description) if sub else subflow.replace("_", " ")
-    parts = [f"I can help with that: {topic}"]
-    grounded = [c for c in citations if c.score >= 0.25]
-    if grounded:
-        parts.append(f"Here is how we handle it ({grounded[0].title}): {_first_sentence(grounded[0].passage)}")
+    parts = [f"It sounds like {addressed(sub.description)}" if sub else "I can help with that."]
+    steps = [STEP_TEXT[s.action] for s in pack.procedure(flow, subflow) if s.action in STEP_TEXT]
+    steps = list(dict.fromkeys(steps))[:2]
     missing = missing_details(pack, flow, subflow, known_facts, account)
+    if steps:
+        parts.append("I can help with that: we'll " + " and then ".join(steps) + ".")
     if missing:
         parts.append("To get started, could you give me " + " and ".join(missing) + "?")
-    else:
-        parts.append("I have the details I need on file, so let's continue.")
+    elif known_facts or account:
+        parts.append("I already have the details you gave us, so there's no need to repeat them.")
     return " ".join(parts), "answer"
+
+
+# What the customer is told about each step of a procedure (the pack's guidelines are written for
+# agents, so they are cited to the agent, never quoted to the customer).
+STEP_TEXT = {
+    "pull-up-account": "pull up your account",
+    "verify-identity": "verify your identity",
+    "validate-purchase": "confirm the purchase",
+    "update-order": "update your order",
+    "record-reason": "note the reason",
+    "membership": "check your membership level",
+    "enter-details": "enter the details",
+    "shipping-status": "check the shipping status",
+    "update-account": "update your account",
+    "offer-refund": "set up the refund",
+    "make-purchase": "place the order",
+    "promo-code": "sort out the promo code",
+    "notify-team": "let the right team know",
+    "send-link": "send you a link",
+    "log-out-in": "get you logged back in",
+    "subscription-status": "check your subscription",
+    "make-password": "set up a new password",
+    "search-faq": "find the answer in our product guide",
+}
+THIRD_PERSON = {
+    "wants": "want",
+    "needs": "need",
+    "has": "have",
+    "is": "are",
+    "was": "were",
+    "asks": "ask",
+    "believes": "believe",
+    "thinks": "think",
+    "does": "do",
+    "would": "would",
+    "received": "received",
+    "sees": "see",
+    "adds": "add",
+    "complains": "complain",
+    "tries": "try",
+    "gets": "get",
+    "keeps": "keep",
+    "says": "say",
+    "forgot": "forgot",
+}
+
+
+def addressed(description: str) -> str:
+    """A pack description ("The customer forgot their password ...") turned to the customer
+    ("you forgot your password ...")."""
+    text = description.strip().rstrip(".")
+    text = re.sub(r"\b[Tt]he customer's\b", "your", text)
+    text = re.sub(r"\b[Tt]he customer\b", "you", text)
+    text = re.sub(r"\btheir\b", "your", text)
+    text = re.sub(r"\bthey\b", "you", text)
+    text = re.sub(r"\bthem\b", "you", text)
+    verbs = "|".join(THIRD_PERSON)
+    text = re.sub(rf"\b(you|and|or) ({verbs})\b", lambda m: f"{m.group(1)} {THIRD_PERSON[m.group(2)]}", text)
+    if not text.startswith("you "):
+        text = "you have " + _lower_first(text)
+    return text + "."
 
 
 def _lower_first(text: str) -> str:

@@ -1,0 +1,69 @@
+"""The evaluation commands' runs: each case goes through the real pipeline in a :class:`Harness`,
+then the policy's and the payload's scorers turn the stored events into the reported figures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from warmline.evaluation.harness import Harness, first_escalation
+from warmline.handoff.evaluation import (
+    account_from_record,
+    aggregate,
+    customer_turns_until_handoff,
+    load_conversations,
+    score_conversation,
+)
+from warmline.policy.evaluation import evaluate_cases, read_cases
+
+
+def escalation_runner(harness: Harness) -> Callable[[Sequence[str]], tuple[str | None, list[float]]]:
+    """Send the turns to a fresh conversation; the first escalation's trigger and the time each
+    policy decision took (recorded by the pipeline with the decision)."""
+
+    def run(turns: Sequence[str]) -> tuple[str | None, list[float]]:
+        _, events = harness.converse(list(turns))
+        times = [
+            float(r.event.decision["decide_ms"])  # type: ignore[attr-defined]
+            for r in events
+            if r.type == "policy_decided" and "decide_ms" in r.event.decision  # type: ignore[attr-defined]
+        ]
+        trigger = first_escalation(events)
+        return (None if trigger == "none" else trigger), times
+
+    return run
+
+
+def evaluate_escalation(path: Path, **settings: Any) -> dict[str, Any]:
+    cases = read_cases(path)
+    with Harness(**settings) as harness:
+        return evaluate_cases(cases, escalation_runner(harness))
+
+
+def latest_payload(events: Sequence[Any]) -> dict[str, Any]:
+    for record in reversed(events):
+        if record.type == "payload_built":
+            return dict(record.event.payload)
+    return {}
+
+
+def evaluate_handoff(directory: Path, progress: Callable[[], None] | None = None, **settings: Any) -> dict[str, Any]:
+    """Each ABCD conversation: its account loaded, the customer's turns up to the handoff point
+    sent (the bot keeps listening if the policy escalated earlier), the handoff forced there, and
+    the payload the agent would open scored."""
+    records = load_conversations(directory)
+    scores = []
+    with Harness(**settings) as harness:
+        pack = harness.services.bot.pack  # type: ignore[attr-defined]
+        for record in records:
+            account_id = harness.add_account(account_from_record(record))
+            turns = [t["text"] for t in customer_turns_until_handoff(record)]
+            cid, _ = harness.converse(turns, account_id=account_id, stop_at_handoff=False)
+            events = harness.force_handoff(cid)
+            scores.append(score_conversation(record, events, latest_payload(events), pack))
+            if progress is not None:
+                progress()
+    result = aggregate(scores)
+    result["scores"] = scores
+    return result
