@@ -172,3 +172,15 @@ def test_no_handoffs_bot_resolution_refusals_and_csat() -> None:
 )
 def test_asks_for(text: str, kinds: set[str], expected: set[str]) -> None:
     assert asks_for(text, kinds) == expected
+
+
+def test_only_request_sentences_count_as_asking_again() -> None:
+    known = {"name", "phone", "zip_code", "username", "order_id"}
+    draft = (
+        "Hi Chloe, I'm from the account team. I have your phone number (585) 710-9578 and zip code 99948 "
+        "here, so there's no need to repeat them. To finish this, could you give me the order ID?"
+    )
+    assert asks_for(draft, known) == {"order_id"}
+    assert asks_for("Could you give me your username?", known) == {"username"}  # not "name"
+    assert asks_for("Could I have your full name, please?", known) == {"name"}
+    assert asks_for("Thanks, your zip code is noted.", known) == set()

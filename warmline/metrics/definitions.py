@@ -40,14 +40,14 @@ DRAFT_USED_DISTANCE = 0.2
 
 # What an agent says when asking for a kind of fact (paired with a request cue below).
 ASKS: dict[str, str] = {
-    "order_id": r"order (?:id|number|#)",
-    "email": r"e-?mail",
-    "phone": r"phone(?: number)?",
-    "name": r"(?:full )?name",
-    "username": r"user ?name",
-    "zip_code": r"(?:zip|postal) ?code",
-    "address": r"(?:shipping |street |home )?address",
-    "account_id": r"account (?:id|number)",
+    "order_id": r"\border (?:id|number|#)",
+    "email": r"\be-?mail\b(?! address)|\bemail address\b",
+    "phone": r"\bphone(?: number)?\b",
+    "name": r"\b(?:full |your |first |last )name\b",
+    "username": r"\buser ?name\b",
+    "zip_code": r"\b(?:zip|postal) ?code\b",
+    "address": r"\b(?:shipping |street |home |mailing )address\b|\byour address\b",
+    "account_id": r"\baccount (?:id|number)\b",
     "pin": r"\bpin\b",
 }
 REQUEST = re.compile(
@@ -56,6 +56,7 @@ REQUEST = re.compile(
     r"\bi(?:'ll| will)? need (?:your|the)\b",
     re.IGNORECASE,
 )
+SENTENCE = re.compile(r"(?<=[.!?])\s+")
 ASK_PATTERNS = {kind: re.compile(pattern, re.IGNORECASE) for kind, pattern in ASKS.items()}
 
 
@@ -66,10 +67,13 @@ def normalise(kind: str, value: str) -> str:
 
 
 def asks_for(text: str, kinds: set[str]) -> set[str]:
-    """The kinds of fact among ``kinds`` that an agent message asks the customer for."""
-    if not REQUEST.search(text) and "?" not in text:
-        return set()
-    return {kind for kind in kinds if kind in ASK_PATTERNS and ASK_PATTERNS[kind].search(text)}
+    """The kinds of fact among ``kinds`` that an agent message asks the customer for: only
+    sentences that are requests count ("I have your phone number here" asks for nothing)."""
+    asked: set[str] = set()
+    for sentence in SENTENCE.split(text):
+        if REQUEST.search(sentence) or sentence.rstrip().endswith("?"):
+            asked |= {kind for kind in kinds if kind in ASK_PATTERNS and ASK_PATTERNS[kind].search(sentence)}
+    return asked
 
 
 @dataclass

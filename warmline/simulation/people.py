@@ -46,9 +46,10 @@ class Scenario:
     turns: list[str]
     record: dict[str, str]
 
-    def stated(self) -> dict[str, str]:
-        """The record's facts the customer typed before the handoff: what an agent needs."""
-        typed = " ".join(self.turns).lower()
+    def stated(self, sent: list[str] | None = None) -> dict[str, str]:
+        """The record's facts the customer typed before the handoff (``sent``: the turns the
+        customer got to send before the bot handed over): what an agent needs."""
+        typed = " ".join(self.turns if sent is None else sent).lower()
         digits = re.sub(r"\D", "", typed)
         found = {}
         for kind, value in self.record.items():
@@ -78,6 +79,7 @@ class Ledger:
     errors: list[str] = field(default_factory=list)
     scenario_of: dict[str, Scenario] = field(default_factory=dict)
     token_of: dict[str, str] = field(default_factory=dict)
+    sent_of: dict[str, list[str]] = field(default_factory=dict)
 
 
 class Customer:
@@ -87,6 +89,7 @@ class Customer:
         self.auth: dict[str, str] = {}
 
     async def say(self, text: str) -> dict[str, Any]:
+        self.ledger.sent_of.setdefault(self.id, []).append(text)
         response = await self.client.post(
             f"/v1/conversations/{self.id}/messages", json={"text": text}, headers=self.auth
         )
@@ -163,7 +166,7 @@ class Agent:
         await self.pause(20)  # reading the payload
         scenario = self.ledger.scenario_of.get(conversation_id)
         known = {normalise(str(f.get("value", ""))) for f in payload.get("key_facts") or []}
-        needed = scenario.stated() if scenario else {}
+        needed = scenario.stated(self.ledger.sent_of.get(conversation_id)) if scenario else {}
         customer_auth = {"Authorization": f"Bearer {self.ledger.token_of.get(conversation_id, '')}"}
         for kind, value in needed.items():
             if normalise(value) in known or kind not in ASK:
