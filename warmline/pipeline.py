@@ -13,6 +13,7 @@ Per customer turn, inside the conversation's transaction:
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import threading
 import time
@@ -41,7 +42,7 @@ from warmline.handoff.payload import build_payload
 from warmline.model import Fact, Model, Turn, TurnAnalysis, TurnContext, create_model
 from warmline.model.facts import extract_facts, merge_facts
 from warmline.packs import Pack, load_pack
-from warmline.policy.engine import Decision, decide
+from warmline.policy.engine import Decision, PolicyInputs, decide
 from warmline.policy.inputs import conversation_inputs
 from warmline.policy.rules import Policy, load_policy, pack_policy_path
 from warmline.routing import Routing, RoutingRules, load_routing, route
@@ -141,6 +142,15 @@ class ModelBot:
         self.settings = settings
         self.team_load = TeamLoadCache(store.team_load)
         self.teams = frozenset({*pack.teams, *pack.team_map.values(), *routing.teams, "triage"})
+        # The first decision pays for lazy set-up (validators, time zone data): pay it here, not
+        # on a customer's turn.
+        quiet = self._empty_analysis()
+        for analysis in (quiet, quiet.model_copy(update={"human_request": 1.0})):
+            decide(policy, PolicyInputs(analysis=analysis, team="triage"), store.clock())
+        # The model, pack and rules are long-lived: keep them out of the garbage collector's
+        # full passes, which otherwise land as multi-millisecond pauses on random turns.
+        gc.collect()
+        gc.freeze()
 
     # ---- the Bot interface ----------------------------------------------------------------------
     def respond(self, turn: BotTurn) -> None:

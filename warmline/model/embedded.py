@@ -37,6 +37,7 @@ from warmline.model.facts import extract_facts, merge_facts
 from warmline.model.frustration import frustration_score, sentiment
 from warmline.model.replies import compose_reply
 from warmline.model.retrieval import KnowledgeIndex, passage_texts
+from warmline.model.scope import other_company_request
 from warmline.packs import OOS_LABEL, SMALLTALK_LABEL, Pack
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ ARTIFACT = "model/classifier.joblib"
 PASSAGES = "model/passages.npz"
 TOP_K = 5
 NON_INTENT = {OOS_LABEL, SMALLTALK_LABEL}
+# How sure a request about another company's service is out of scope (warmline.model.scope).
+OTHER_COMPANY_OOS = 0.97
 
 
 def _human_request(text: str) -> tuple[float, list[str]]:
@@ -172,6 +175,13 @@ class EmbeddedModel:
         facts = extract_facts(text, context.message_seq, "customer", asked=previous_agent)
         known = merge_facts(list(context.known_facts), facts)
         fact_only = bool(facts) and len(text.split()) <= 2 * len(facts) + 2
+        human, _ = _human_request(text)
+        if fact_only or human >= 0.5:
+            # A bare answer ("99948", "Joseph Banter") or a request for a person is not an
+            # out-of-scope question, whatever the classifier makes of its words.
+            out_of_scope, oos_score = False, 0.0
+        elif other_company_request(text):
+            out_of_scope, oos_score = True, max(oos_score, OTHER_COMPANY_OOS)
 
         alternatives: list[IntentScore] = []
         if not (out_of_scope or smalltalk or fact_only):
@@ -201,7 +211,6 @@ class EmbeddedModel:
             intent=f"{alternatives[0].flow}/{alternatives[0].subflow}" if alternatives else None,
             previous_score=previous,
         )
-        human, _ = _human_request(text)
         citations = []
         if not out_of_scope and not smalltalk:
             citations = self.index.search(text, k=3, vector=vector, intent=(flow, subflow) if flow else None)
