@@ -1,5 +1,5 @@
 """Regenerates the screenshots in ``docs/screenshots`` (``warmline screenshots``): a throwaway
-database, the scripted handoff bot, the real app on loopback and Debian's Chromium driven by
+database, the product's bot (embedded model, demo pack), the real app on loopback and Debian's Chromium driven by
 Playwright, playing one handoff from the customer's first message to the agent's reply."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import uvicorn
 from warmline.app import build_services, create_app
 from warmline.bus.memory import MemoryBus
 from warmline.config import Settings
+from warmline.pipeline import load_demo_data
 from warmline.staffing import do_create_staff
-from warmline.web.demo import DemoHandoffBot
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -58,11 +58,14 @@ def take_screenshots(out_dir: Path, chromium: str = "/usr/bin/chromium") -> list
         settings = Settings(
             database_url=f"sqlite:///{tmp}/screenshots.db",
             environment="test",
-            load_demo_data=False,
             cold_transfer_share=0.0,
         )
-        services = build_services(settings, bot=DemoHandoffBot(), bus=MemoryBus())
-        agent = do_create_staff(services.store, "Kim Agent", "agent", ["billing", "orders"])["token"]
+        services = build_services(settings, bus=MemoryBus())
+        load_demo_data(services)
+        teams = sorted(services.teams())
+        kim = do_create_staff(services.store, "Kim Agent", "agent", teams)
+        services.store.set_presence(kim["id"], "online")
+        agent = kim["token"]
         lead = do_create_staff(services.store, "Lee Lead", "lead", [])["token"]
         port = _free_port()
         server = _serve(settings, services, port)
@@ -78,8 +81,8 @@ def take_screenshots(out_dir: Path, chromium: str = "/usr/bin/chromium") -> list
                     customer.press("#message", "Enter")
                     expect(customer.locator("#messages .msg:not(.intro)")).to_have_count(count)
 
-                say("Hi, my blender arrived damaged", 2)
-                say("Order 48213, it cost $89.99. I'd like a refund", 4)
+                say("Hi, the jeans I ordered are too small and I'd like to return them", 2)
+                say("I'm Dana Reyes, username dreyes482, order 4821356790", 4)
                 say("Can I talk to a person please?", 6)
                 conversation = customer.evaluate("JSON.parse(sessionStorage.getItem('warmline.chat')).id")
 
