@@ -38,7 +38,8 @@ def compose_draft(
         if value:
             shown.append(f"{SHOWN_LABELS[kind]} {value}")
     if shown:
-        parts.append("I have your " + _join(shown[:3]) + " here, so there's no need to repeat them.")
+        pronoun = "it" if len(shown[:3]) == 1 else "them"
+        parts.append("I have your " + _join(shown[:3]) + f" here, so there's no need to repeat {pronoun}.")
     known = {k for k, _ in facts}
     missing = []
     if next_action and next_action.step:

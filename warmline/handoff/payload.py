@@ -350,6 +350,17 @@ def _customer_name(history: list[EventRecord], account: dict[str, Any] | None, f
     return next((f.value for f in facts if f.kind == "name" and f.speaker == "customer"), None)
 
 
+# Why it escalated, as the agent wants to read it (the policy's full reason is in the payload's
+# escalation section and the audit log).
+WHY = {
+    "human_request": "the customer asked for a person",
+    "frustration": "the customer is frustrated",
+    "looping": "the bot was going in circles",
+    "out_of_scope": "the request is outside what the bot handles",
+    "low_confidence": "the bot was unsure on a sensitive request",
+}
+
+
 def _who(name: str | None, account: dict[str, Any] | None) -> str:
     who = name.title() if name and name.islower() else (name or "The customer")
     membership = (account or {}).get("membership")
@@ -366,9 +377,12 @@ def _need(description: str | None, flow: str | None, subflow: str | None, latest
     if not flow:
         return None
     label = f"{flow}/{subflow}" if subflow else flow
-    text = f"— request {label}"
-    if description:
-        text += f": {description.rstrip('.')}"
+    text = description.strip().rstrip(".") if description else ""
+    if text.lower().startswith("the customer "):
+        text = text[len("the customer ") :]  # "Dana Reyes wants to return ..."
+    elif text:
+        text = "— " + text[:1].lower() + text[1:]
+    text = f"{text} ({label})" if text else f"— request {label}"
     if latest is not None and latest.out_of_scope:
         text += "; the last message was out of scope"
     return text
@@ -391,6 +405,5 @@ def _bot_tried(transcript: list[TranscriptTurn], analyses: list[TurnAnalysis]) -
 
 
 def _why(escalation: Escalation, routing: Routing) -> str:
-    trigger = f" ({escalation.trigger})" if escalation.trigger else ""
-    reason = escalation.reason.rstrip(".") or "the policy escalated"
-    return f"Escalated{trigger}: {reason}; routed to {routing.team}, P{routing.priority}."
+    reason = WHY.get(escalation.trigger or "", "") or escalation.reason.rstrip(".") or "the policy escalated"
+    return f"Escalated because {reason}; routed to {routing.team} (P{routing.priority})."

@@ -212,7 +212,7 @@ class EmbeddedModel:
             previous_score=previous,
         )
         citations = []
-        if not out_of_scope and not smalltalk:
+        if not out_of_scope and not smalltalk and human < 0.5:  # asking for a person needs no article
             citations = self.index.search(text, k=3, vector=vector, intent=(flow, subflow) if flow else None)
         reply, kind = compose_reply(
             self.pack,
