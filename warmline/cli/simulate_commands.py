@@ -41,7 +41,8 @@ def simulate(
         )
     console.print(
         f"{ledger.started} conversations: {ledger.escalated} handed to agents, "
-        f"{ledger.bot_resolved} resolved by the bot, {ledger.handled} handled, {ledger.reasks} facts asked again"
+        f"{ledger.bot_resolved} resolved by the bot, {ledger.handled} handled, {ledger.transferred} transferred, "
+        f"{ledger.reasks} facts asked again"
     )
     if ledger.errors:
         err.print(f"[yellow]{len(ledger.errors)} errors[/yellow], first: {ledger.errors[0]}")

@@ -76,10 +76,21 @@ class Ledger:
     bot_resolved: int = 0
     reasks: int = 0
     handled: int = 0
+    transferred: int = 0
     errors: list[str] = field(default_factory=list)
     scenario_of: dict[str, Scenario] = field(default_factory=dict)
     token_of: dict[str, str] = field(default_factory=dict)
     sent_of: dict[str, list[str]] = field(default_factory=dict)
+    team_map: dict[str, str] = field(default_factory=dict)  # "flow/subflow" -> owning team
+
+    def owner_of(self, scenario: Scenario | None) -> str | None:
+        """The team that owns the scenario's true intent (ABCD FAQ variants map by prefix)."""
+        if scenario is None:
+            return None
+        subflow = scenario.subflow
+        if scenario.flow in ("single_item_query", "storewide_query"):
+            subflow = subflow.split("_", 1)[0]
+        return self.team_map.get(f"{scenario.flow}/{subflow}")
 
 
 class Customer:
@@ -165,6 +176,15 @@ class Agent:
         payload = (await self.client.get(f"{base}/payload", headers=self.auth)).json().get("payload", {})
         await self.pause(20)  # reading the payload
         scenario = self.ledger.scenario_of.get(conversation_id)
+        owner = self.ledger.owner_of(scenario)
+        queued = (payload.get("routing") or {}).get("team")
+        if owner and queued and owner != queued:
+            # Read from the customer's words, as an agent would: this is another team's issue.
+            await self.client.post(
+                f"{base}/transfer", json={"team": owner, "reason": f"this is a {owner} issue"}, headers=self.auth
+            )
+            self.ledger.transferred += 1
+            return
         known = {normalise(str(f.get("value", ""))) for f in payload.get("key_facts") or []}
         needed = scenario.stated(self.ledger.sent_of.get(conversation_id)) if scenario else {}
         customer_auth = {"Authorization": f"Bearer {self.ledger.token_of.get(conversation_id, '')}"}

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import httpx
 
+from warmline.packs import load_pack
 from warmline.simulation.people import Agent, Customer, Ledger, load_scenarios
 
 
@@ -54,7 +55,9 @@ async def simulate(
 ) -> Ledger:
     rng = random.Random(seed)
     scenarios = load_scenarios()
-    ledger = Ledger()
+    # The simulated agents know which team owns each issue, as real ones learn to: the demo
+    # pack's map of ABCD subflows to teams.
+    ledger = Ledger(team_map=dict(load_pack("demo").team_map))
     with httpx.Client(base_url=url, timeout=30) as sync_client:
         teams = (
             sorted(

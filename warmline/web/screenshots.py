@@ -121,3 +121,25 @@ def take_screenshots(out_dir: Path, chromium: str = "/usr/bin/chromium") -> list
             time.sleep(0.3)
             services.close()
     return [out_dir / name for name in SHOTS]
+
+
+def take_dashboard_screenshot(
+    url: str, lead_token: str, out_dir: Path, chromium: str = "/usr/bin/chromium", bucket: str = "minute"
+) -> Path:
+    """The metrics dashboard of a running service (after ``warmline simulate``, say)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "metrics-dashboard.png"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        page.goto(f"{url.rstrip('/')}/lead/metrics")
+        page.fill("#token", lead_token)
+        page.select_option("#bucket", bucket)
+        page.click("#load")
+        expect(page.locator("svg").first).to_be_visible()
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(path), full_page=True)
+        browser.close()
+    return path
