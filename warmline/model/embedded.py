@@ -10,7 +10,7 @@ turns so far, so "Joseph Banter" or "ok thanks" do not overwrite the request mad
 ``alternatives`` are the *turn's* own top intents, empty when the turn carries no intent
 (small talk, out of scope, a bare fact such as an order id).
 
-Trained state: ``<pack>/model/classifier.joblib`` shipped with the pack (rebuilt by
+Trained state: ``<pack>/model/classifier.npz`` shipped with the pack (rebuilt by
 ``python -m warmline.model.build demo``); if it is missing or stale (pack content hash or code
 version differ) the classifier is trained once and cached in ``$WARMLINE_CACHE_DIR`` (default
 ``~/.cache/warmline``).
@@ -27,7 +27,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 
 from warmline.model.analysis import EscalationRecommendation, IntentScore, TurnAnalysis, TurnContext
@@ -38,14 +37,16 @@ from warmline.model.frustration import frustration_score, sentiment
 from warmline.model.replies import compose_reply
 from warmline.model.retrieval import KnowledgeIndex, passage_texts
 from warmline.model.scope import other_company_request
-from warmline.packs import OOS_LABEL, SMALLTALK_LABEL, Pack
+from warmline.packs import OOS_LABEL, SMALLTALK_LABEL, VAGUE_LABEL, Pack
 
 log = logging.getLogger(__name__)
-CODE_VERSION = "embedded/1"
-ARTIFACT = "model/classifier.joblib"
+CODE_VERSION = "embedded/2"
+ARTIFACT = "model/classifier.npz"
 PASSAGES = "model/passages.npz"
 TOP_K = 5
-NON_INTENT = {OOS_LABEL, SMALLTALK_LABEL}
+NON_INTENT = {OOS_LABEL, SMALLTALK_LABEL, VAGUE_LABEL}
+# An unsure in-scope prediction is out of scope when the out-of-scope class has at least this.
+UNCERTAIN_OOS = 0.2
 # How sure a request about another company's service is out of scope (warmline.model.scope).
 OTHER_COMPANY_OOS = 0.97
 
@@ -74,14 +75,14 @@ def load_or_train(pack: Pack, encoder: SentenceEncoder, *, train_if_missing: boo
     stamp = {"pack_version": pack.version, "code_version": CODE_VERSION}
     candidates = [
         pack.path / ARTIFACT,
-        cache_dir() / f"{pack.name}-{pack.version}-{CODE_VERSION.replace('/', '')}.joblib",
+        cache_dir() / f"{pack.name}-{pack.version}-{CODE_VERSION.replace('/', '')}.npz",
     ]
     for path in candidates:
         if path.is_file():
             try:
-                stored = joblib.load(path)
-                if stored.get("stamp") == stamp:
-                    return stored["classifier"]
+                classifier, meta = IntentClassifier.load(path)
+                if meta == stamp:
+                    return classifier
             except Exception as error:  # a stale or foreign artifact is retrained, never trusted
                 log.warning("ignoring model artifact %s: %s", path, error)
     if not train_if_missing:
@@ -90,7 +91,7 @@ def load_or_train(pack: Pack, encoder: SentenceEncoder, *, train_if_missing: boo
     classifier = train_pack_classifier(pack, encoder)
     try:
         candidates[1].parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump({"stamp": stamp, "classifier": classifier}, candidates[1], compress=3)
+        classifier.save(candidates[1], stamp)
     except OSError as error:
         log.warning("could not cache the trained classifier: %s", error)
     return classifier
@@ -99,8 +100,7 @@ def load_or_train(pack: Pack, encoder: SentenceEncoder, *, train_if_missing: boo
 def save_artifact(pack: Pack, classifier: IntentClassifier, encoder: SentenceEncoder) -> Path:
     path = pack.path / ARTIFACT
     path.parent.mkdir(parents=True, exist_ok=True)
-    stamp = {"pack_version": pack.version, "code_version": CODE_VERSION}
-    joblib.dump({"stamp": stamp, "classifier": classifier}, path, compress=9)
+    classifier.save(path, {"pack_version": pack.version, "code_version": CODE_VERSION})
     texts = passage_texts(pack)
     np.savez_compressed(
         pack.path / PASSAGES, version=np.array(pack.version), vectors=encoder.encode(texts).astype(np.float16)
@@ -167,9 +167,13 @@ class EmbeddedModel:
         probs, label, top = self.turn_distribution(text, vector)
         oos_index = self.classifier.classes_.index(OOS_LABEL) if OOS_LABEL in self.classifier.classes_ else None
         oos_prob = float(probs[oos_index]) if oos_index is not None else 0.0
-        out_of_scope = label == OOS_LABEL or (label not in NON_INTENT and top < self.classifier.threshold)
+        # The out-of-scope class's own probability is the score: a low top intent alone usually
+        # means an in-scope request spread over similar subflows, which deserves a question, not a
+        # refusal; it counts as out of scope only when the out-of-scope class shares the doubt.
+        uncertain = label not in NON_INTENT and top < self.classifier.threshold and oos_prob >= UNCERTAIN_OOS
+        out_of_scope = label == OOS_LABEL or uncertain
         smalltalk = label == SMALLTALK_LABEL
-        oos_score = max(oos_prob, 1.0 - top) if out_of_scope else oos_prob
+        oos_score = oos_prob
 
         previous_agent = next((t.text for t in reversed(context.history) if t.speaker != "customer"), None)
         facts = extract_facts(text, context.message_seq, "customer", asked=previous_agent)

@@ -18,9 +18,11 @@ import yaml
 
 PACKS_DIR = Path(__file__).parent
 PACK_FILES = ("intents.yaml", "team_map.json", "articles.json", "procedures.json", "accounts.json")
-TRAINING_FILES = ("negatives.jsonl", "bitext.jsonl")
+TRAINING_FILES = ("negatives.jsonl", "bitext.jsonl", "vague.jsonl")
 OOS_LABEL = "oos"
 SMALLTALK_LABEL = "smalltalk"
+# In scope but without the specifics ("I have a question about my bill"): the bot asks, never refuses.
+VAGUE_LABEL = "vague"
 
 
 class PackError(ValueError):
@@ -92,7 +94,7 @@ class Pack:
         return self.accounts.get(account_id)
 
     def training_examples(self) -> list[tuple[str, str]]:
-        """(text, label) pairs: label ``flow/subflow``, ``oos`` or ``smalltalk``; descriptions included."""
+        """(text, label) pairs: label ``flow/subflow``, ``oos``, ``smalltalk`` or ``vague``; descriptions included."""
         rows = []
         for sub in self.subflows:
             rows.append((sub.description, sub.label))
