@@ -154,6 +154,11 @@ class EmbeddedModel:
                     self._vectors[text] = vector
         return np.stack([self._vectors[t] for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)
 
+    def forget(self, text: str) -> None:
+        """Drop ``text`` from the embedding cache (benchmarks time the encoding of new turns)."""
+        with self._lock:
+            self._vectors.pop(text, None)
+
     # ---- turn-level ---------------------------------------------------------------------------
     def turn_distribution(self, text: str, vector: np.ndarray) -> tuple[np.ndarray, str, float]:
         probs = self.classifier.predict_proba([text], vector[None, :])[0]
