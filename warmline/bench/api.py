@@ -40,8 +40,8 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start_server(port: int, database_url: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "WARMLINE_DATABASE_URL": database_url}
+def _start_server(port: int, database_url: str, model: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "WARMLINE_DATABASE_URL": database_url, "WARMLINE_MODEL": model}
     command = [sys.executable, "-m", "warmline", "serve", "--port", str(port), "--log-level", "warning"]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -114,12 +114,16 @@ async def _phase(url: str, clients: int, seconds: float, noop: bool) -> tuple[fl
     return len(latencies) / elapsed, latencies
 
 
-def run_api_bench(clients: int = 16, seconds: float = 10.0, database_url: str | None = None) -> dict[str, Any]:
+def run_api_bench(
+    clients: int = 16, seconds: float = 10.0, database_url: str | None = None, model: str = "placeholder"
+) -> dict[str, Any]:
+    """``model`` is the bot the server runs: ``placeholder`` measures the service itself (storage,
+    lifecycle, HTTP); ``embedded`` adds the model, policy and routing to every message."""
     with tempfile.TemporaryDirectory(prefix="warmline-bench-") as folder:
         url_db = database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
-        server = _start_server(port, url_db)
+        server = _start_server(port, url_db, model)
         try:
             _wait_ready(url, server)
             rps, latencies = asyncio.run(_phase(url, clients, seconds, noop=False))
@@ -131,6 +135,7 @@ def run_api_bench(clients: int = 16, seconds: float = 10.0, database_url: str | 
         "clients": clients,
         "seconds": seconds,
         "database": url_db.split(":", 1)[0],
+        "model": model,
         "requests": len(latencies),
         "throughput_rps": round(rps, 1),
         "p50_ms": round(percentile(latencies, 50), 2),

@@ -35,11 +35,20 @@ def bench_api(
     database_url: Annotated[
         str | None, typer.Option(help="Database for the server (default: a fresh SQLite file).")
     ] = None,
+    model: Annotated[
+        str,
+        typer.Option(
+            help="The server's bot: placeholder measures the service itself, embedded adds the model to each message."
+        ),
+    ] = "placeholder",
 ) -> None:
     """Start the server and drive it over loopback: messages, then a no-op endpoint."""
     from warmline.bench.api import run_api_bench
 
-    print_result(run_api_bench(clients, seconds, database_url), as_json, "bench api")
+    if model not in ("placeholder", "embedded"):
+        typer.echo("error: invalid_model: --model must be placeholder or embedded", err=True)
+        raise typer.Exit(2)
+    print_result(run_api_bench(clients, seconds, database_url, model), as_json, "bench api")
 
 
 @bench_app.command("store")
