@@ -13,7 +13,6 @@ Per customer turn, inside the conversation's transaction:
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import threading
 import time
@@ -55,7 +54,7 @@ TEAM_LOAD_TTL_S = 1.0
 
 
 def turn_context(
-    conversation_id: str, history: Sequence[EventRecord], message: EventRecord, account: Any
+    conversation_id: str, history: Sequence[EventRecord], message_seq: int, text: str, account: Any
 ) -> TurnContext:
     """The model's read-only view of the shared memory for one customer message: every visible
     turn (agents' turns and handback notes included), earlier analyses, and every fact known."""
@@ -63,7 +62,7 @@ def turn_context(
     analyses: list[TurnAnalysis] = []
     known: list[Fact] = []
     for record in history:
-        if record.seq >= message.seq:
+        if record.seq >= message_seq:
             continue
         body = record.event
         kind = actor_kind(record.actor)
@@ -81,8 +80,8 @@ def turn_context(
             known = merge_facts(known, list(analysis.facts))
     return TurnContext(
         conversation_id=conversation_id,
-        message_seq=message.seq,
-        text=message.event.text,  # type: ignore[attr-defined]
+        message_seq=message_seq,
+        text=text,
         history=turns,
         analyses=analyses,
         known_facts=known,
@@ -97,6 +96,13 @@ def cold_cohort(conversation_id: str, share: float, seed: int) -> bool:
         return False
     digest = hashlib.sha256(f"{seed}:{conversation_id}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64 < share
+
+
+@dataclass(frozen=True)
+class PreparedTurn:
+    after_seq: int  # the last event the analysis saw; the message is expected right after it
+    text: str
+    analysis: TurnAnalysis
 
 
 @dataclass
@@ -147,16 +153,29 @@ class ModelBot:
         quiet = self._empty_analysis()
         for analysis in (quiet, quiet.model_copy(update={"human_request": 1.0})):
             decide(policy, PolicyInputs(analysis=analysis, team="triage"), store.clock())
-        # The model, pack and rules are long-lived: keep them out of the garbage collector's
-        # full passes, which otherwise land as multi-millisecond pauses on random turns.
-        gc.collect()
-        gc.freeze()
 
     # ---- the Bot interface ----------------------------------------------------------------------
+    def prepare(self, conversation_id: str, text: str) -> PreparedTurn | None:
+        """The analysis of the next customer message, computed outside the conversation's lock
+        from the committed log; ``respond`` uses it only if the log has not moved since."""
+        history = self.store.load_events(conversation_id)
+        if not history:
+            return None
+        account_id = getattr(history[0].event, "account_id", None)
+        account = self.store.get_account(account_id) if account_id else None
+        after = history[-1].seq
+        context = turn_context(conversation_id, history, after + 1, text, account)
+        return PreparedTurn(after_seq=after, text=text, analysis=self.model.analyse(context))
+
     def respond(self, turn: BotTurn) -> None:
         writer = turn.writer
-        context = turn_context(writer.state.id, turn.history(), turn.message, turn.account)
-        analysis = self.model.analyse(context)
+        text = turn.message.event.text  # type: ignore[attr-defined]
+        prepared = turn.prepared
+        if isinstance(prepared, PreparedTurn) and (prepared.after_seq, prepared.text) == (turn.message.seq - 1, text):
+            analysis = prepared.analysis
+        else:
+            context = turn_context(writer.state.id, turn.history(), turn.message.seq, text, turn.account)
+            analysis = self.model.analyse(context)
         turn.append(BOT, TurnAnalysed(message_seq=turn.message.seq, analysis=analysis.model_dump(mode="json")))
         if turn.state.status == Status.WAITING_FOR_AGENT and analysis.facts:
             self._refresh_waiting_payload(writer, analysis, turn.account)

@@ -158,3 +158,21 @@ def test_the_cold_cohort_gets_only_the_transcript_and_the_name(sqlite_url: str) 
             assert not payload.get("draft") and not payload.get("key_facts") and not payload.get("next_action")
     finally:
         svc.close()
+
+
+def test_an_analysis_prepared_before_the_lock_is_used_only_if_the_log_has_not_moved(svc: Services) -> None:
+    from warmline.conversation import actions
+
+    cid = actions.do_start_conversation(svc).conversation_id
+    stale = actions.prepare_customer_message(svc, cid, "where is my order?")
+    actions.do_post_customer_message(svc, cid, "hello there")  # the log moves on meanwhile
+    outcome = actions.do_post_customer_message(svc, cid, "where is my order?", None, stale)
+    message = next(r for r in outcome.events if r.type == "customer_message")
+    analysed = next(r for r in outcome.events if r.type == "turn_analysed")
+    assert analysed.event.message_seq == message.seq  # re-analysed against the current log
+
+    fresh = actions.prepare_customer_message(svc, cid, "it is order 8812345678")
+    outcome = actions.do_post_customer_message(svc, cid, "it is order 8812345678", None, fresh)
+    analysed = next(r for r in outcome.events if r.type == "turn_analysed")
+    assert analysed.event.analysis == fresh.analysis.model_dump(mode="json")  # type: ignore[union-attr]
+    assert actions.prepare_customer_message(svc, "cv_unknown", "hi") is None

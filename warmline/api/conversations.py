@@ -77,7 +77,10 @@ async def post_message(
     """A customer's turn. The bot's answer (if the bot owns the conversation) comes back with it."""
     caller.require("customer")
     caller.may_read(conversation_id)
-    outcome = await run_action(svc, actions.do_post_customer_message, conversation_id, body.text, claim)
+    # The model's analysis needs no lock: it runs here, in parallel with other conversations'
+    # writes, and the locked write reuses it if nothing was appended meanwhile.
+    prepared = await run_in_threadpool(actions.prepare_customer_message, svc, conversation_id, body.text)
+    outcome = await run_action(svc, actions.do_post_customer_message, conversation_id, body.text, claim, prepared)
     return changed(outcome, caller, 201)
 
 

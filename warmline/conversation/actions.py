@@ -23,7 +23,7 @@ from warmline.conversation.events import (
     SurveyAnswered,
 )
 from warmline.conversation.state import HUMAN, ConversationState
-from warmline.errors import InvalidInput, MessageTooLarge
+from warmline.errors import InvalidInput, MessageTooLarge, WarmlineError
 from warmline.storage.sql.store import QUEUE_EVENTS, IdempotencyClaim, SqlStore, Writer
 
 # Line breaks and tabs are text; every other control or format-breaking character is refused.
@@ -130,8 +130,24 @@ def do_start_conversation(
     return Started(conversation_id, token, records, replayed)
 
 
+def prepare_customer_message(svc: Services, conversation_id: str, text: str) -> object | None:
+    """Let the bot do its lock-free work on a customer turn before the write (the model's
+    analysis, read from the committed log). Optional: the write is correct without it."""
+    prepare = getattr(svc.bot, "prepare", None)
+    if prepare is None:
+        return None
+    try:
+        return prepare(conversation_id, check_text(text, svc.settings))
+    except WarmlineError:
+        return None  # the write reports unknown conversations and bad input with its own error
+
+
 def do_post_customer_message(
-    svc: Services, conversation_id: str, text: str, idempotency: IdempotencyClaim | None = None
+    svc: Services,
+    conversation_id: str,
+    text: str,
+    idempotency: IdempotencyClaim | None = None,
+    prepared: object | None = None,
 ) -> Outcome:
     """Append the customer's turn and let the bot see it in the same transaction: while the bot
     owns the conversation it answers or hands off; while a person does, the bot only analyses
@@ -142,7 +158,12 @@ def do_post_customer_message(
         message = writer.append(CUSTOMER, CustomerMessage(text=text))
         account_id = writer.state.account_id
         svc.bot.respond(
-            BotTurn(writer, message, load_account=lambda: svc.store.get_account(account_id) if account_id else None)
+            BotTurn(
+                writer,
+                message,
+                load_account=lambda: svc.store.get_account(account_id) if account_id else None,
+                prepared=prepared,
+            )
         )
 
     return apply_change(svc, conversation_id, idempotency, post)

@@ -22,6 +22,8 @@ class BotTurn:
     writer: Writer
     message: EventRecord  # the customer message being answered
     load_account: Callable[[], dict[str, Any] | None] = field(repr=False)
+    # What the bot's ``prepare`` computed before the lock, if anything (see actions).
+    prepared: object | None = field(default=None, repr=False)
 
     @property
     def state(self) -> ConversationState:
