@@ -10,18 +10,9 @@ import pytest
 
 from tests.conftest import REQUIRE_SERVICES, LiveServer, make_services
 from warmline.web.demo import DemoHandoffBot
+from warmline.web.screenshots import CHROMIUM_ARGS
 
 CHROMIUM = os.environ.get("WARMLINE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture

@@ -142,6 +142,9 @@ def test_handoff_and_handback_end_to_end(chromium, web_server) -> None:  # type:
 
 
 def customer_conversation(page) -> str:  # type: ignore[no-untyped-def]
+    # The chat saves its conversation once the start request returns, which under load can be
+    # after the first message is already on screen.
+    page.wait_for_function("sessionStorage.getItem('warmline.chat') !== null")
     return json.loads(page.evaluate("sessionStorage.getItem('warmline.chat')"))["id"]  # type: ignore[no-any-return]
 
 

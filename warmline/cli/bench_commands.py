@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -15,7 +15,8 @@ from warmline.cli import bench_app
 console = Console()
 
 
-def print_result(result: dict[str, object], as_json: bool, title: str) -> None:
+def print_result(result: dict[str, Any], as_json: bool, title: str) -> None:
+    """One JSON object, or a table of the scalar figures (lists of details are left out)."""
     if as_json:
         print(json.dumps(result))
         return
@@ -23,7 +24,10 @@ def print_result(result: dict[str, object], as_json: bool, title: str) -> None:
     table.add_column("measure")
     table.add_column("value", justify="right")
     for key, value in result.items():
-        table.add_row(key, str(value))
+        if isinstance(value, list):
+            continue
+        shown = json.dumps(value) if isinstance(value, dict) else f"{value:.4f}" if isinstance(value, float) else value
+        table.add_row(key, str(shown))
     console.print(table)
 
 

@@ -3,18 +3,15 @@ quality gate's commands over the real pipeline. Their flags and JSON keys are a 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from warmline.cli import bench_app, eval_app
+from warmline.cli.bench_commands import console, print_result
 from warmline.errors import WarmlineError
 
-console = Console()
 DataFile = Annotated[Path, typer.Option("--data", help="JSONL of {id, turns, expect}.")]
 DataDir = Annotated[Path, typer.Option("--data", help="Directory of curated ABCD conversation JSON files.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
@@ -23,24 +20,6 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 def _fail(message: str, code: str) -> typer.Exit:
     typer.echo(f"error: {code}: {message}", err=True)
     return typer.Exit(code=2)
-
-
-def _show(result: dict[str, Any], as_json: bool, title: str, details: str) -> None:
-    if as_json:
-        print(json.dumps(result))
-        return
-    table = Table(title=title)
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    for key, value in result.items():
-        if key == details or isinstance(value, list):
-            continue
-        if isinstance(value, dict):
-            value = json.dumps(value)
-        elif isinstance(value, float):
-            value = f"{value:.4f}"
-        table.add_row(key, str(value))
-    console.print(table)
 
 
 @eval_app.command("escalation")
@@ -58,7 +37,7 @@ def eval_escalation(data: DataFile, as_json: AsJson = False) -> None:
     if not as_json:
         for error in result.get("errors", [])[:20]:
             console.print(f"[yellow]{error['id']}[/]: expected {error['expect']}, got {error['got']}")
-    _show(result, as_json, "eval escalation", "errors")
+    print_result(result, as_json, "eval escalation")
 
 
 @eval_app.command("handoff")
@@ -77,7 +56,7 @@ def eval_handoff(data: DataDir, as_json: AsJson = False) -> None:
         for miss in result.get("misses", [])[:20]:
             console.print(f"[yellow]{miss['id']}[/]: not kept {miss['missed']}")
     result.pop("scores", None)
-    _show(result, as_json, "eval handoff", "misses")
+    print_result(result, as_json, "eval handoff")
 
 
 @bench_app.command("handoff")
@@ -90,4 +69,4 @@ def bench_handoff(
     """Escalation-to-queue latency, claim throughput and contended claims (embedded default)."""
     from warmline.bench.handoff import run_handoff_bench
 
-    _show(run_handoff_bench(handoffs, agents, rounds), as_json, "bench handoff", "")
+    print_result(run_handoff_bench(handoffs, agents, rounds), as_json, "bench handoff")

@@ -16,9 +16,7 @@ a miss, and an expected ``none`` case that escalates for it is a false escalatio
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -108,60 +106,3 @@ def evaluate_cases(cases: Iterable[dict[str, Any]], run_case: RunCase) -> dict[s
     report = escalation_metrics(results)
     report["errors"] = errors
     return report
-
-
-def direct_runner(
-    model: Any, policy: Any, *, team: str = "general", team_load: dict[str, Any] | None = None
-) -> RunCase:
-    """A ``run_case`` without the service: the model analyses each turn and ``decide`` runs on
-    counters built the way :func:`warmline.policy.inputs.conversation_inputs` builds them (used to
-    tune the policy until the pipeline is wired; the CLI uses the real pipeline)."""
-    from warmline.model.analysis import Turn, TurnContext
-    from warmline.policy.engine import PolicyInputs, TeamLoad, decide
-    from warmline.policy.inputs import window_counters
-
-    load = {team: TeamLoad.model_validate(team_load or {"agents_online": 2, "free_capacity": 2})}
-    now = datetime(2025, 3, 4, 15, 0, tzinfo=UTC)  # a Tuesday, within the demo business hours
-
-    def run(turns: Sequence[str]) -> tuple[str | None, list[float]]:
-        history: list[Turn] = []
-        analyses: list[Any] = []
-        facts: list[Any] = []
-        times: list[float] = []
-        bot_replies = 0
-        for index, text in enumerate(turns):
-            seq = 2 * index + 1
-            context = TurnContext(
-                conversation_id="eval",
-                message_seq=seq,
-                text=text,
-                history=list(history),
-                analyses=list(analyses),
-                known_facts=list(facts),
-            )
-            analysis = model.analyse(context)
-            facts.extend(analysis.facts)
-            inputs = PolicyInputs(
-                analysis=analysis,
-                team=team,
-                team_load=load,
-                customer_turns=index + 1,
-                bot_replies=bot_replies,
-                has_phone=any(f.kind == "phone" for f in facts),
-                has_email=any(f.kind == "email" for f in facts),
-                **window_counters([*analyses, analysis]),
-            )
-            started = time.perf_counter()
-            decision = decide(policy, inputs, now)
-            times.append((time.perf_counter() - started) * 1000)
-            if decision.outcome == "escalate":
-                return decision.trigger, times
-            history += [
-                Turn(seq=seq, speaker="customer", text=text),
-                Turn(seq=seq + 1, speaker="bot", text=analysis.reply),
-            ]
-            analyses.append(analysis)
-            bot_replies += 1
-        return None, times
-
-    return run
