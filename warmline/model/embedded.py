@@ -36,7 +36,7 @@ from warmline.model.facts import extract_facts, merge_facts
 from warmline.model.frustration import frustration_score, sentiment
 from warmline.model.replies import compose_reply
 from warmline.model.retrieval import KnowledgeIndex, passage_texts
-from warmline.model.scope import other_company_request
+from warmline.model.scope import about_the_store, other_company_request
 from warmline.packs import OOS_LABEL, SMALLTALK_LABEL, VAGUE_LABEL, Pack
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,8 @@ TOP_K = 5
 NON_INTENT = {OOS_LABEL, SMALLTALK_LABEL, VAGUE_LABEL}
 # An unsure in-scope prediction is out of scope when the out-of-scope class has at least this.
 UNCERTAIN_OOS = 0.2
+# The out-of-scope score left to a message in the store's own words (below every policy threshold).
+STORE_WORDS_OOS = 0.3
 # How sure a request about another company's service is out of scope (warmline.model.scope).
 OTHER_COMPANY_OOS = 0.97
 
@@ -185,15 +187,20 @@ class EmbeddedModel:
         known = merge_facts(list(context.known_facts), facts)
         fact_only = bool(facts) and len(text.split()) <= 2 * len(facts) + 2
         human, _ = _human_request(text)
+        unrecognised = False
         if fact_only or human >= 0.5:
             # A bare answer ("99948", "Joseph Banter") or a request for a person is not an
             # out-of-scope question, whatever the classifier makes of its words.
             out_of_scope, oos_score = False, 0.0
         elif other_company_request(text):
             out_of_scope, oos_score = True, max(oos_score, OTHER_COMPANY_OOS)
+        elif out_of_scope and about_the_store(text):
+            # The store's own words: ask what the customer needs rather than refuse. The turn
+            # still carries no intent evidence: the classifier did not recognise one.
+            out_of_scope, oos_score, unrecognised = False, min(oos_score, STORE_WORDS_OOS), True
 
         alternatives: list[IntentScore] = []
-        if not (out_of_scope or smalltalk or fact_only):
+        if not (out_of_scope or smalltalk or fact_only or unrecognised):
             order = np.argsort(-probs)
             for i in order[: TOP_K + 2]:
                 flow, subflow = self._labels[i]

@@ -118,6 +118,26 @@ VERB = re.compile(
 THING_AT = re.compile(rf"\b(?:{_thing})\s+(?:at|with|from)\s+(?:{_service})\b", re.IGNORECASE)
 
 
+# Words of the store's own business ("order", "refund", "my account"), in the languages the
+# human-request detector knows: a message holding one is about the store, even when the
+# classifier, thrown by the rest of the sentence ("my husband works in human resources and needs
+# to change the email on his account"), calls it out of scope.
+STORE_WORDS = re.compile(
+    r"\b(?:my|an?|the|this|that|our|his|her|their)\s+(?:\w+\s+)?"
+    r"(?:orders?|purchases?|refunds?|returns?|exchanges?(?! rate)|packages?|parcels?|shipments?|deliver(?:y|ies)|"
+    r"account|passwords?|usernames?|log ?in|subscriptions?|membership|promo codes?|coupons?|"
+    r"discount codes?|cart|checkout|invoices?|receipts?|bill|billing|store credit|gift receipt|size)\b|"
+    r"\b(?:pedido|commande|bestellung|bestelling|encomenda|ordine|reembolso|remboursement|r[üu]ckerstattung)\b",
+    re.IGNORECASE,
+)
+# "thanks for the refund! unrelated, but ...": what follows is the question.
+ASIDE = re.compile(r"\b(?:unrelated|off[- ]topic|random question|different (?:topic|question)|by the way)\b", re.I)
+
+
+def about_the_store(text: str) -> bool:
+    return STORE_WORDS.search(text) is not None and ASIDE.search(text) is None
+
+
 def other_company_request(text: str) -> str | None:
     """The company whose service the message asks about, or None."""
     match = OWNER.search(text) or VERB.search(text) or THING_AT.search(text)
