@@ -213,6 +213,9 @@ def extract_facts(text: str, seq: int, speaker: Speaker = "customer", asked: str
         add("phone", match.group(), match.span())
     for match in ADDRESS.finditer(text):
         add("address", match.group(), match.span())
+        tail = STATE_ZIP.search(match.group())
+        if tail and tail.group(1).upper() in US_STATES:
+            add("zip_code", tail.group(2))  # a zip inside a full address is asked for on its own too
     for match in ACCOUNT_ID.finditer(text):
         if any(ch.isdigit() for ch in match.group(1)):
             add("account_id", match.group(1), match.span(1))

@@ -67,6 +67,13 @@ def normalise(value: str) -> str:
     return re.sub(r"[\W_]+", "", value.lower())
 
 
+def shown(value: str, key_facts: list[str]) -> bool:
+    """The payload shows ``value`` when a key fact holds it, also as part of a longer one (the
+    street inside a full address, a name typed with one letter more)."""
+    wanted = normalise(value)
+    return any(wanted and wanted in fact for fact in key_facts)
+
+
 @dataclass
 class Ledger:
     """What happened, for the closing summary (the metrics come from the service)."""
@@ -185,11 +192,11 @@ class Agent:
             )
             self.ledger.transferred += 1
             return
-        known = {normalise(str(f.get("value", ""))) for f in payload.get("key_facts") or []}
+        known = [normalise(str(f.get("value", ""))) for f in payload.get("key_facts") or []]
         needed = scenario.stated(self.ledger.sent_of.get(conversation_id)) if scenario else {}
         customer_auth = {"Authorization": f"Bearer {self.ledger.token_of.get(conversation_id, '')}"}
         for kind, value in needed.items():
-            if normalise(value) in known or kind not in ASK:
+            if shown(value, known) or kind not in ASK:
                 continue
             self.ledger.reasks += 1
             await self.client.post(f"{base}/agent-messages", json={"text": ASK[kind]}, headers=self.auth)
@@ -212,7 +219,7 @@ class Agent:
         await self.pause(90 + self.rng.uniform(0, 60))  # doing the work in the back office
         if self.rng.random() < 0.6:
             await self.client.post(f"{base}/resolve", json={}, headers=self.auth)
-            reasked = sum(1 for k, v in needed.items() if normalise(v) not in known)
+            reasked = sum(1 for k, v in needed.items() if not shown(v, known))
             score = max(1, min(5, 5 - reasked + self.rng.choice([-1, 0, 0, 1])))
             await self.client.post(f"{base}/survey", json={"score": score}, headers=customer_auth)
         else:
