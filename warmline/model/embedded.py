@@ -187,7 +187,9 @@ class EmbeddedModel:
         known = merge_facts(list(context.known_facts), facts)
         fact_only = bool(facts) and len(text.split()) <= 2 * len(facts) + 2
         human, _ = _human_request(text)
-        unrecognised = False
+        # "I have a question about my account": in scope, but which need is not said yet; its
+        # scattered intent scores are no evidence (and must not look like an unsure critical intent).
+        unrecognised = label == VAGUE_LABEL
         if fact_only or human >= 0.5:
             # A bare answer ("99948", "Joseph Banter") or a request for a person is not an
             # out-of-scope question, whatever the classifier makes of its words.
