@@ -79,7 +79,9 @@ async def post_message(
     caller.may_read(conversation_id)
     # The model's analysis needs no lock: it runs here, in parallel with other conversations'
     # writes, and the locked write reuses it if nothing was appended meanwhile.
-    prepared = await run_in_threadpool(actions.prepare_customer_message, svc, conversation_id, body.text)
+    prepared = None
+    if getattr(svc.bot, "prepare", None) is not None:
+        prepared = await run_in_threadpool(actions.prepare_customer_message, svc, conversation_id, body.text)
     outcome = await run_action(svc, actions.do_post_customer_message, conversation_id, body.text, claim, prepared)
     return changed(outcome, caller, 201)
 
