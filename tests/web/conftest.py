@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import REQUIRE_SERVICES, LiveServer, make_services
-from warmline.web.demo import DemoHandoffBot
+from tests.web.scripted_bot import DemoHandoffBot
 from warmline.web.screenshots import CHROMIUM_ARGS
 
 CHROMIUM = os.environ.get("WARMLINE_CHROMIUM", "/usr/bin/chromium")

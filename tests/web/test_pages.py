@@ -6,8 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import staff_token, start_chat
+from tests.web.scripted_bot import DemoHandoffBot
 from warmline.app import create_app
-from warmline.web.demo import DemoHandoffBot
 
 
 @pytest.fixture

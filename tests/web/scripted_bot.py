@@ -1,6 +1,6 @@
-"""A scripted bot that hands over with a full payload, for screenshots and browser tests.
+"""A scripted bot that hands over with a full payload, for the browser tests.
 
-It is not the product's bot (``warmline.pipeline`` wires that): it answers every turn with a
+A test double, not the product's bot (``warmline.pipeline`` wires that): it answers every turn with a
 fixed reply, and when the customer asks for a person it records a policy decision, a routing
 decision, a payload with every section the agent workspace shows, a handoff notice for the
 customer and the escalation itself, in that order, as the real pipeline does.
