@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
-from rich.table import Table
 
 from warmline.cli import bench_app
-
-console = Console()
-
-
-def print_result(result: dict[str, Any], as_json: bool, title: str) -> None:
-    """One JSON object, or a table of the scalar figures (lists of details are left out)."""
-    if as_json:
-        print(json.dumps(result))
-        return
-    table = Table(title=title)
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    for key, value in result.items():
-        if isinstance(value, list):
-            continue
-        shown = json.dumps(value) if isinstance(value, dict) else f"{value:.4f}" if isinstance(value, float) else value
-        table.add_row(key, str(shown))
-    console.print(table)
+from warmline.cli.output import console, print_result, refuse
 
 
 @bench_app.command("api")
@@ -50,8 +30,7 @@ def bench_api(
     from warmline.bench.api import run_api_bench
 
     if model not in ("placeholder", "embedded"):
-        typer.echo("error: invalid_model: --model must be placeholder or embedded", err=True)
-        raise typer.Exit(2)
+        raise refuse("invalid_model", "--model must be placeholder or embedded")
     print_result(run_api_bench(clients, seconds, database_url, model), as_json, "bench api")
 
 

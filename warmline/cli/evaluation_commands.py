@@ -9,17 +9,12 @@ from typing import Annotated
 import typer
 
 from warmline.cli import bench_app, eval_app
-from warmline.cli.bench_commands import console, print_result
+from warmline.cli.output import console, print_result, refuse
 from warmline.errors import WarmlineError
 
 DataFile = Annotated[Path, typer.Option("--data", help="JSONL of {id, turns, expect}.")]
 DataDir = Annotated[Path, typer.Option("--data", help="Directory of curated ABCD conversation JSON files.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
-
-
-def _fail(message: str, code: str) -> typer.Exit:
-    typer.echo(f"error: {code}: {message}", err=True)
-    return typer.Exit(code=2)
 
 
 @eval_app.command("escalation")
@@ -29,11 +24,11 @@ def eval_escalation(data: DataFile, as_json: AsJson = False) -> None:
     from warmline.policy.evaluation import EscalationDataError
 
     if not data.is_file():
-        raise _fail(f"no such file: {data}", "data_not_found")
+        raise refuse("data_not_found", f"no such file: {data}")
     try:
         result = evaluate_escalation(data)
     except (EscalationDataError, WarmlineError) as exc:
-        raise _fail(str(exc), "bad_data") from exc
+        raise refuse("invalid_data", str(exc)) from exc
     if not as_json:
         for error in result.get("errors", [])[:20]:
             console.print(f"[yellow]{error['id']}[/]: expected {error['expect']}, got {error['got']}")
@@ -47,11 +42,11 @@ def eval_handoff(data: DataDir, as_json: AsJson = False) -> None:
     from warmline.handoff.evaluation import HandoffDataError
 
     if not data.is_dir():
-        raise _fail(f"no such directory: {data}", "data_not_found")
+        raise refuse("data_not_found", f"no such directory: {data}")
     try:
         result = evaluate_handoff(data)
     except (HandoffDataError, WarmlineError) as exc:
-        raise _fail(str(exc), "bad_data") from exc
+        raise refuse("invalid_data", str(exc)) from exc
     if not as_json:
         for miss in result.get("misses", [])[:20]:
             console.print(f"[yellow]{miss['id']}[/]: not kept {miss['missed']}")

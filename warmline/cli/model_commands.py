@@ -1,37 +1,22 @@
 """``warmline eval intents|conversations|frustration`` and ``warmline bench model``.
 
-Stable JSON interfaces for the quality gate; input errors exit with code 2 and a clear message.
+Stable JSON interfaces for the quality gate; input errors exit with code 2 as
+``error (invalid_data): message``.
 """
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import typer
 
 from warmline.cli import bench_app, eval_app
+from warmline.cli.output import print_result, refuse
 
 DEFAULT_FRUSTRATION_SET = Path(__file__).resolve().parents[1] / "packs" / "demo" / "eval" / "frustration.jsonl"
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code=2)
-
-
-def _emit(result: dict[str, Any], as_json: bool, title: str) -> None:
-    if as_json:
-        typer.echo(json.dumps(result))
-        return
-    typer.echo(title)
-    for key, value in result.items():
-        if key != "errors":
-            typer.echo(f"  {key:18} {value:.4f}" if isinstance(value, float) else f"  {key:18} {value}")
 
 
 @eval_app.command("intents")
@@ -48,8 +33,8 @@ def eval_intents(
         train_rows, test_rows = read_jsonl(train), read_jsonl(test)
         result = evaluate_intents(train_rows, test_rows, oos_label=oos_label)
     except (EvaluationInputError, ValueError) as error:
-        _fail(str(error))
-    _emit(result, as_json, f"intents: train {train} -> test {test}")
+        raise refuse("invalid_data", str(error)) from error
+    print_result(result, as_json, f"intents: train {train} -> test {test}")
 
 
 @eval_app.command("conversations")
@@ -63,8 +48,8 @@ def eval_conversations(
     try:
         result = evaluate_conversations(data)
     except EvaluationInputError as error:
-        _fail(str(error))
-    _emit(result, as_json, f"conversations: {data}")
+        raise refuse("invalid_data", str(error)) from error
+    print_result(result, as_json, f"conversations: {data}")
 
 
 @eval_app.command("frustration")
@@ -79,8 +64,8 @@ def eval_frustration(
     try:
         result = evaluate_frustration(data, threshold=threshold)
     except EvaluationInputError as error:
-        _fail(str(error))
-    _emit(result, as_json, f"frustration: {data}")
+        raise refuse("invalid_data", str(error)) from error
+    print_result(result, as_json, f"frustration: {data}")
 
 
 _COLD_START = """
@@ -142,4 +127,4 @@ def bench_model(
         "install_mb": environment_size_mb(),
         "turns": turns,
     }
-    _emit(result, as_json, "bench model (embedded)")
+    print_result(result, as_json, "bench model (embedded)")

@@ -10,20 +10,12 @@ import json
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from warmline.cli import policy_app
 from warmline.cli.metrics_commands import parse_when
+from warmline.cli.output import console, refuse
 from warmline.cli.service_commands import settings_or_exit
-
-console = Console()
-err = Console(stderr=True)
-
-
-def _fail(code: str, message: str) -> typer.Exit:
-    err.print(f"[red]error[/red] ({code}): {message}", markup=True, highlight=False)
-    return typer.Exit(2)
 
 
 def _load(path: str) -> Any:
@@ -32,7 +24,7 @@ def _load(path: str) -> Any:
     try:
         return load_policy(path)
     except PolicyFileError as exc:
-        raise _fail(exc.code, str(exc)) from exc
+        raise refuse(exc.code, str(exc)) from exc
 
 
 def _open_store() -> tuple[Any, Any]:
@@ -43,7 +35,7 @@ def _open_store() -> tuple[Any, Any]:
     engine = make_engine(settings.database_url)
     if not schema_is_current(engine):
         engine.dispose()
-        raise _fail("not_migrated", "the database is not migrated; run `warmline db upgrade`")
+        raise refuse("not_migrated", "the database is not migrated; run `warmline db upgrade`")
     return SqlStore(engine), engine
 
 
@@ -72,7 +64,7 @@ def explain(
     store, engine = _open_store()
     try:
         if not store.exists(conversation_id):
-            raise _fail("conversation_not_found", f"no conversation {conversation_id!r}")
+            raise refuse("conversation_not_found", f"no conversation {conversation_id!r}")
         rows = explain_events(store.load_events(conversation_id))
     finally:
         engine.dispose()

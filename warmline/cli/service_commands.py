@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from warmline.cli import app, db_app, token_app
+from warmline.cli.output import refuse
 from warmline.config import Settings, load_settings
 from warmline.errors import WarmlineError
 
@@ -25,8 +26,7 @@ def settings_or_exit(**overrides: object) -> Settings:
 
 
 def fail(exc: WarmlineError) -> typer.Exit:
-    err.print(f"[red]error[/red] ({exc.code}): {exc.message}")
-    return typer.Exit(2)
+    return refuse(exc.code, exc.message)
 
 
 @app.command()
