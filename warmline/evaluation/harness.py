@@ -67,9 +67,9 @@ class Harness:
         self.close()
 
 
-def first_escalation(records: list[EventRecord]) -> str:
-    """The trigger of the first handoff in a conversation, or ``none``."""
+def first_escalation(records: list[EventRecord]) -> str | None:
+    """The trigger of the first handoff in a conversation, or None."""
     for record in records:
         if record.type == "escalated":
             return str(record.event.trigger)  # type: ignore[attr-defined]
-    return "none"
+    return None

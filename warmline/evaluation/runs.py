@@ -29,8 +29,7 @@ def escalation_runner(harness: Harness) -> Callable[[Sequence[str]], tuple[str |
             for r in events
             if r.type == "policy_decided" and "decide_ms" in r.event.decision  # type: ignore[attr-defined]
         ]
-        trigger = first_escalation(events)
-        return (None if trigger == "none" else trigger), times
+        return first_escalation(events), times
 
     return run
 
