@@ -30,6 +30,9 @@
     return W.api("/v1/queues", { token: token }).then(function (data) {
       queues = data.queues;
       teams = queues.map(function (q) { return q.team; });
+      if ($("confirm").open && $("confirm").dataset.kind === "transfer" && !$("transfer-team").options.length) {
+        fillTransferTeams();
+      }
       var mine = queues.filter(function (q) { return q.mine; });
       return Promise.all(mine.map(function (q) {
         return W.api("/v1/queues/" + encodeURIComponent(q.team), { token: token }).then(function (detail) {
@@ -250,16 +253,20 @@
       handback: "The assistant resumes the conversation with everything so far, including your note.",
     }[kind];
     $("confirm-ok").textContent = { transfer: "Transfer", resolve: "Resolve", handback: "Hand back" }[kind];
-    if (kind === "transfer") {
-      var select = $("transfer-team");
-      select.textContent = "";
-      teams.filter(function (t) { return !current.state || t !== current.state.team; }).forEach(function (t) {
-        select.appendChild(el("option", { value: t, text: t }));
-      });
-    }
     dialog.dataset.kind = kind;
+    if (kind === "transfer") fillTransferTeams();
     dialog.showModal();
     (kind === "transfer" ? $("transfer-team") : kind === "handback" ? $("handback-note") : $("confirm-ok")).focus();
+  }
+
+  // The teams come with the queues, which may still be loading when an agent opens the dialog:
+  // loadQueues fills it again when they arrive.
+  function fillTransferTeams() {
+    var select = $("transfer-team");
+    select.textContent = "";
+    teams.filter(function (t) { return !current || !current.state || t !== current.state.team; }).forEach(function (t) {
+      select.appendChild(el("option", { value: t, text: t }));
+    });
   }
 
   function onConfirm(event) {
