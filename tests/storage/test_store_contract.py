@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import event, insert
 
 from tests.conftest import make_services
 from warmline.conversation import actions
@@ -24,7 +26,8 @@ from warmline.conversation.events import (
 )
 from warmline.conversation.state import Status, fold
 from warmline.errors import ConversationNotFound, IdempotencyKeyReused, IllegalTransition
-from warmline.storage.sql.schema import metadata
+from warmline.storage.sql.driver import DriverStatement
+from warmline.storage.sql.schema import events, metadata
 from warmline.storage.sql.store import IdempotencyClaim
 
 
@@ -183,3 +186,33 @@ def test_accounts_and_staff(svc) -> None:  # type: ignore[no-untyped-def]
     svc.store.upsert_accounts([{"id": "acc_1", "name": "Ana B", "member_level": "guest"}])
     assert svc.store.get_account("acc_1") == {"id": "acc_1", "name": "Ana B", "member_level": "guest"}
     assert svc.store.get_account("nope") is None
+
+
+def test_driver_statements_send_what_sqlalchemy_would(svc) -> None:  # type: ignore[no-untyped-def]
+    """The hot path's precompiled statements bind values exactly as SQLAlchemy itself does
+    (SQLite stores datetimes as text in SQLAlchemy's own format, for one)."""
+    engine = svc.store.engine
+    values = {
+        "conversation_id": actions.do_start_conversation(svc).conversation_id,
+        "seq": 99,
+        "type": "note_added",
+        "version": 1,
+        "actor": "customer",
+        "created_at": datetime(2026, 11, 30, 20, 1, 2, 345678, tzinfo=UTC),
+        "body": '{"text": "ünïcode"}',
+    }
+    sent: list[object] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.startswith("INSERT INTO events"):
+            sent.append(parameters)
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        with engine.connect() as connection, connection.begin():
+            connection.execute(insert(events), values)
+            connection.rollback()
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    driver = DriverStatement(insert(events), engine.dialect, list(values))
+    assert driver.parameters(values) == sent[0]

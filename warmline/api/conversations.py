@@ -1,7 +1,8 @@
 """Conversation routes: thin; each parses, calls an action or a read, and returns a schema.
 
-Routes are ``async`` and hand blocking work to threads explicitly: actions to the writer
-threads (``run_action``), reads to the shared thread pool.
+Routes are ``async`` and say where blocking work runs: actions through ``run_action`` (on the
+loop in a group commit on SQLite, on the writer threads otherwise), reads in the shared thread
+pool.
 """
 
 from __future__ import annotations
@@ -56,12 +57,11 @@ async def start_conversation(
 
 def _start(svc: Services, body: StartConversation, claim: IdempotencyClaim | None) -> dict[str, Any]:
     started = actions.do_start_conversation(svc, idempotency=claim, **body.model_dump())
-    state = svc.store.load_state(started.conversation_id)
     caller = Principal("customer", started.conversation_id)
     return {
         "conversation_id": started.conversation_id,
         "customer_token": started.customer_token,
-        "state": present_state(state, caller),
+        "state": present_state(started.state, caller),
         "events": present_events(started.events, caller),
     }
 

@@ -6,6 +6,7 @@ import asyncio
 import functools
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -17,9 +18,10 @@ from warmline.api.errors import error_response
 from warmline.auth import Authenticator, Principal
 from warmline.conversation.actions import Services
 from warmline.errors import InvalidInput
-from warmline.storage.sql.store import IdempotencyClaim
+from warmline.storage.sql.store import IdempotencyClaim, SqlStore, WriteGroup
 
 T = TypeVar("T")
+log = logging.getLogger("warmline.api")
 WRITE_METHODS = frozenset({b"POST", b"PUT", b"PATCH"})
 
 
@@ -30,8 +32,50 @@ async def services(request: Request) -> Services:
 
 
 async def run_action(svc: Services, action: Callable[..., T], *args: Any) -> T:
-    """Run an action (blocking: it holds a database transaction) on the writer threads."""
-    return await asyncio.get_running_loop().run_in_executor(svc.writers, functools.partial(action, svc, *args))
+    """Run an action: blocking code that writes in a database transaction.
+
+    SQLite takes one writer at a time, and a write there costs less than handing it to a thread
+    (a round trip through the GIL) or than its own commit. So the event loop runs the action
+    itself, in a group of writes that it commits once at the end of this turn of the loop (see
+    ``SqlStore.begin_group``), and answers once that commit is done. When another thread or
+    process holds the writer, the action goes to the writer thread, so the loop never waits on a
+    lock. PostgreSQL writes always go to the writer threads: they wait on the network and on row
+    locks."""
+    store = svc.store
+    loop = asyncio.get_running_loop()
+    if store.single_writer:
+        group = store.open_group() or _begin_group(store, loop)
+        if group is not None:
+            result = action(svc, *args)  # its failure undoes its own writes only
+            committed = loop.create_future()
+            group.waiting.append(committed)
+            await committed
+            return result
+    return await loop.run_in_executor(svc.writers, functools.partial(action, svc, *args))
+
+
+def _begin_group(store: SqlStore, loop: asyncio.AbstractEventLoop) -> WriteGroup | None:
+    group = store.begin_group()
+    if group is not None:
+        loop.call_soon(_commit_group, store, group)
+    return group
+
+
+def _commit_group(store: SqlStore, group: WriteGroup) -> None:
+    try:
+        store.commit_group()
+    except Exception as error:  # nothing of the group is stored: each request fails
+        log.exception("committing a group of %d writes failed", len(group.waiting))
+        outcome: BaseException | None = error
+    else:
+        outcome = None
+    for committed in group.waiting:
+        if committed.done():  # the request was cancelled; its write stands
+            continue
+        if outcome is None:
+            committed.set_result(None)
+        else:
+            committed.set_exception(outcome)
 
 
 def bearer_token(request: Request) -> str | None:

@@ -38,8 +38,9 @@ class Services:
     store: SqlStore
     bus: Bus
     bot: Bot
-    # Threads that run actions for the async API. SQLite has one writer at a time, so one thread
-    # queues them without lock hand-offs between threads; PostgreSQL locks per conversation.
+    # Threads that run actions for the async API: on PostgreSQL all of them (it locks per
+    # conversation); on SQLite, which has one writer at a time, only those that find the writer
+    # taken (the event loop runs the others itself, see ``warmline.api.deps.run_action``).
     writers: ThreadPoolExecutor = field(init=False)
     # Called inside each change before it commits, e.g. to queue outbound desk calls.
     before_commit: list[Callable[[Writer], None]] = field(default_factory=list)
@@ -74,6 +75,7 @@ class Started:
     conversation_id: str
     customer_token: str
     events: list[EventRecord]
+    state: ConversationState
     replayed: bool
 
 
@@ -122,12 +124,11 @@ def do_start_conversation(
     if account_id is not None and svc.store.get_account(account_id) is None:
         raise InvalidInput(f"no account {account_id!r}", code="unknown_account", details={"field": "account_id"})
     body = ConversationStarted(channel=channel, customer_name=customer_name, account_id=account_id, locale=locale)
-    records, replayed = svc.store.create(new_conversation_id(), CUSTOMER, body, idempotency)
-    conversation_id = records[0].conversation_id
+    records, state, replayed = svc.store.create(new_conversation_id(), CUSTOMER, body, idempotency)
     if not replayed:
-        _wake(svc, records, feed=False)
-    token = customer_token(svc.store.token_secret(), conversation_id)
-    return Started(conversation_id, token, records, replayed)
+        svc.store.after_commit(lambda: _wake(svc, records, feed=False))
+    token = customer_token(svc.store.token_secret(), state.id)
+    return Started(state.id, token, records, state, replayed)
 
 
 def prepare_customer_message(svc: Services, conversation_id: str, text: str) -> object | None:
@@ -190,8 +191,9 @@ def apply_change(
     idempotency: IdempotencyClaim | None,
     change: Callable[[Writer], object],
 ) -> Outcome:
-    """Run ``change`` on the locked conversation, commit, then wake the streams. A retried
-    request (same Idempotency-Key) gets the first outcome and changes nothing."""
+    """Run ``change`` on the locked conversation, commit, then wake the streams (once the write
+    is committed: with its group, if the loop runs it in one). A retried request (same
+    Idempotency-Key) gets the first outcome and changes nothing."""
     with svc.store.write(conversation_id, idempotency) as writer:
         if writer.replay is not None:
             return Outcome(writer.replay, writer.state, replayed=True)
@@ -199,10 +201,14 @@ def apply_change(
         for hook in svc.before_commit:
             hook(writer)
         outcome = Outcome(list(writer.pending), writer.state)
+    svc.store.after_commit(lambda: _committed(svc, outcome))
+    return outcome
+
+
+def _committed(svc: Services, outcome: Outcome) -> None:
     _wake(svc, outcome.events, feed=outcome.state.status in HUMAN)
     for hook in svc.on_commit:
         hook(outcome)
-    return outcome
 
 
 def _wake(svc: Services, records: list[EventRecord], *, feed: bool) -> None:

@@ -9,6 +9,7 @@ PostgreSQL serialises writers per conversation with row locks instead.
 from __future__ import annotations
 
 import secrets
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -21,6 +22,11 @@ from sqlalchemy import Engine, create_engine, event, insert, select
 from warmline.storage.sql.schema import instance
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT_MS = 30_000  # how long a SQLite writer waits for another process's transaction
+
+
+class WriterBusy(Exception):
+    """A write asked not to wait found the database's writer taken; it has done nothing."""
 
 
 def make_engine(url: str) -> Engine:
@@ -34,7 +40,9 @@ def make_engine(url: str) -> Engine:
 def _sqlite_engine(url: str) -> Engine:
     if url in ("sqlite://", "sqlite:///:memory:"):
         raise ValueError("an in-memory SQLite database cannot be shared by the app's threads; use a file")
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=40, max_overflow=40)
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}, pool_size=40, max_overflow=40
+    )
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -43,13 +51,29 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(connection):  # type: ignore[no-untyped-def]
-        mode = "IMMEDIATE" if connection.get_execution_options().get("sqlite_write") else "DEFERRED"
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        # Straight to the driver: this runs for every transaction, and SQLAlchemy's statement
+        # machinery costs several times what SQLite takes to begin.
+        driver = connection.connection.driver_connection
+        options = connection.get_execution_options()
+        if not options.get("sqlite_write"):
+            driver.execute("BEGIN DEFERRED")
+        elif not options.get("sqlite_no_wait"):
+            driver.execute("BEGIN IMMEDIATE")
+        else:
+            driver.execute("PRAGMA busy_timeout=0")
+            try:
+                driver.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) and "busy" not in str(error):
+                    raise
+                raise WriterBusy("another process holds the database's writer") from error
+            finally:
+                driver.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
     engine.info_write_lock = threading.Lock()  # type: ignore[attr-defined]
     return engine

@@ -3,24 +3,29 @@
 Appends happen inside ``write(conversation_id)``: the conversation is locked (a row lock on
 PostgreSQL, the single writer on SQLite), its state is read, the caller checks and appends, and on
 leaving the block the events, the state snapshot, the inbox feed rows and the idempotency record
-are committed together, or nothing is. Only ``warmline.conversation.actions`` calls ``write``.
+are committed together, or nothing is. On SQLite the event loop may gather the writes of one turn
+in a group that commits them together (``begin_group``); each write in it still stands or falls
+alone. Only ``warmline.conversation.actions`` calls ``write``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import Connection, Engine, RootTransaction, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from warmline.conversation.events import EventBody, EventRecord, parse_body
 from warmline.conversation.state import HUMAN, ConversationState, Status, apply, check, start
 from warmline.errors import ConversationNotFound, IdempotencyKeyReused
+from warmline.storage.sql.driver import DriverStatement
+from warmline.storage.sql.engine import WriterBusy
 from warmline.storage.sql.schema import (
     accounts,
     api_tokens,
@@ -37,13 +42,26 @@ from warmline.storage.sql.schema import (
 QUEUE_EVENTS = frozenset({"escalated", "claimed", "released", "transferred", "handed_back", "closed"})
 FEED_LOCK_KEY = 7_220_011  # PostgreSQL advisory lock that keeps feed positions in commit order
 
-# Statements of the hot path, built once: building a statement per call costs more than SQLite
-# takes to run it.
+# Statements built once: building a statement per call costs more than SQLite takes to run it.
 SELECT_STATE = select(conversations.c.state).where(conversations.c.id == bindparam("conversation_id"))
-SELECT_STATE_FOR_UPDATE = SELECT_STATE.with_for_update()
 UPDATE_CONVERSATION = update(conversations).where(conversations.c.id == bindparam("conversation_id"))
 INSERT_CONVERSATION = insert(conversations)
 INSERT_EVENTS = insert(events)
+EVENT_COLUMNS = ("conversation_id", "seq", "type", "version", "actor", "created_at", "body")
+STATE_COLUMNS = (
+    "status",
+    "channel",
+    "account_id",
+    "team",
+    "agent_id",
+    "priority",
+    "sla_due_at",
+    "waiting_since",
+    "last_seq",
+    "state",
+    "created_at",
+    "updated_at",
+)
 INSERT_FEED = insert(feed)
 INSERT_IDEMPOTENCY = insert(idempotency_keys)
 INSERT_OUTBOX = insert(outbox)
@@ -72,6 +90,44 @@ class FeedEntry:
     team: str | None
     agent_id: str | None
     at: datetime
+
+
+@dataclass
+class WriteGroup:
+    """Writes committed together; see ``SqlStore.begin_group``."""
+
+    connection: Connection
+    transaction: RootTransaction
+    thread: int
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    # What the group's owner waits on until the group is committed (or fails).
+    waiting: list[Any] = field(default_factory=list)
+
+
+def _commit(connection: Connection, transaction: RootTransaction) -> None:
+    """Commit; if that fails, also end the driver's transaction. SQLAlchemy counts a transaction
+    whose COMMIT failed as over, but SQLite keeps it open (holding the database's writer) in a
+    connection that the pool would hand out again."""
+    try:
+        transaction.commit()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            connection.connection.driver_connection.rollback()  # type: ignore[union-attr]
+        raise
+
+
+@contextlib.contextmanager
+def _savepoint(connection: Connection) -> Iterator[None]:
+    """One write inside a group: undone alone if it fails. Straight to the driver, like BEGIN."""
+    driver = connection.connection.driver_connection
+    driver.execute("SAVEPOINT warmline_write")  # type: ignore[union-attr]
+    try:
+        yield
+    except BaseException:
+        driver.execute("ROLLBACK TO warmline_write")  # type: ignore[union-attr]
+        driver.execute("RELEASE warmline_write")  # type: ignore[union-attr]
+        raise
+    driver.execute("RELEASE warmline_write")  # type: ignore[union-attr]
 
 
 @dataclass
@@ -128,54 +184,124 @@ class SqlStore:
         self.postgres = engine.dialect.name == "postgresql"
         self._write_lock = getattr(engine, "info_write_lock", None)
         self._secret: str | None = None
+        self._group: WriteGroup | None = None
+        # What every write runs, compiled for this database once (see ``driver``).
+        dialect = engine.dialect
+        self._lock_state = DriverStatement(SELECT_STATE.with_for_update() if self.postgres else SELECT_STATE, dialect)
+        self._update_state = DriverStatement(UPDATE_CONVERSATION, dialect, STATE_COLUMNS)
+        self._insert_events = DriverStatement(INSERT_EVENTS, dialect, EVENT_COLUMNS)
 
     # -- writing -------------------------------------------------------------------------------
 
+    @property
+    def single_writer(self) -> bool:
+        """SQLite: one write transaction at a time for the whole database."""
+        return self._write_lock is not None
+
+    # A group commit (SQLite only). Committing costs more than the rest of a typical write, and
+    # the event loop runs the writes of many requests in one turn: it opens a group, runs them,
+    # and commits them together at the end of the turn (``warmline.api.deps.run_action``).
+
+    def begin_group(self) -> WriteGroup | None:
+        """Open a group on this thread without waiting: None, having done nothing, when another
+        thread or process holds SQLite's writer. Until ``commit_group``, this thread's writes
+        join the group, each in a savepoint of its own so that a refused write undoes only
+        itself, and their ``after_commit`` work waits for the group's commit."""
+        assert self._write_lock is not None and self._group is None, "one group at a time, on SQLite"
+        if not self._write_lock.acquire(blocking=False):
+            return None
+        connection = None
+        try:
+            connection = self.engine.connect().execution_options(sqlite_write=True, sqlite_no_wait=True)
+            transaction = connection.begin()
+        except BaseException as error:
+            if connection is not None:
+                connection.close()
+            self._write_lock.release()
+            if isinstance(error, WriterBusy):
+                return None
+            raise
+        self._group = WriteGroup(connection, transaction, threading.get_ident())
+        return self._group
+
+    def open_group(self) -> WriteGroup | None:
+        """The group open on this thread, if any."""
+        group = self._group
+        return group if group is not None and group.thread == threading.get_ident() else None
+
+    def commit_group(self) -> None:
+        """Commit the open group, then run its ``after_commit`` work. If the commit fails, none of
+        the group's writes is stored, its work is dropped, and the error is raised."""
+        group, self._group = self._group, None
+        assert group is not None, "no group is open"
+        try:
+            _commit(group.connection, group.transaction)
+        finally:
+            group.connection.close()
+            self._write_lock.release()  # type: ignore[union-attr]
+        for work in group.after_commit:
+            work()
+
+    def after_commit(self, work: Callable[[], None]) -> None:
+        """Run ``work`` once what this thread has written is committed: now, or when its group
+        commits."""
+        group = self.open_group()
+        if group is not None:
+            group.after_commit.append(work)
+        else:
+            work()
+
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[Connection]:
-        lock = self._write_lock or contextlib.nullcontext()
+        group = self.open_group()
+        if group is not None:
+            with _savepoint(group.connection):
+                yield group.connection
+            return
+        lock = self._write_lock or contextlib.nullcontext()  # PostgreSQL: writers lock rows instead
         with lock, self.engine.connect().execution_options(sqlite_write=True) as connection:
-            with connection.begin():
+            transaction = connection.begin()
+            try:
                 yield connection
+            except BaseException:
+                transaction.rollback()
+                raise
+            _commit(connection, transaction)
 
     def create(
         self, conversation_id: str, actor: str, body: EventBody, idempotency: IdempotencyClaim | None = None
-    ) -> tuple[list[EventRecord], bool]:
-        """Start a conversation. Returns its first events and whether this was a replay."""
+    ) -> tuple[list[EventRecord], ConversationState, bool]:
+        """Start a conversation: its first events, its state, and whether this was a replay."""
         try:
             with self._transaction() as connection:
                 if idempotency and (stored := self._replay(connection, idempotency)) is not None:
-                    return stored, True
+                    return stored, self._state(connection, stored[0].conversation_id), True
                 record = EventRecord(conversation_id=conversation_id, seq=1, actor=actor, at=self.clock(), event=body)
                 state = start(record)
                 connection.execute(INSERT_CONVERSATION, _projection(state))
                 self._insert(connection, state, [record], idempotency)
-                return [record], False
+                return [record], state, False
         except IntegrityError:
             if idempotency is None:
                 raise
             # Another request with the same key won the race: answer with its result.
             with self.engine.connect() as connection:
                 stored = self._replay(connection, idempotency)
-            if stored is None:
-                raise
-            return stored, True
+                if stored is None:
+                    raise
+                return stored, self._state(connection, stored[0].conversation_id), True
 
     @contextlib.contextmanager
     def write(self, conversation_id: str, idempotency: IdempotencyClaim | None = None) -> Iterator[Writer]:
         with self._transaction() as connection:
-            query = SELECT_STATE_FOR_UPDATE if self.postgres else SELECT_STATE
-            row = connection.execute(query, {"conversation_id": conversation_id}).first()
-            if row is None:
-                raise ConversationNotFound(f"no conversation {conversation_id!r}")
-            writer = Writer(conversation_id, ConversationState.from_dict(json.loads(row[0])), connection, self.clock)
+            writer = Writer(conversation_id, self._state(connection, conversation_id), connection, self.clock)
             if idempotency is not None:
                 writer.replay = self._replay(connection, idempotency)
             yield writer
             if writer.pending:
                 values = _projection(writer.state)
-                del values["id"]
-                connection.execute(UPDATE_CONVERSATION, {"conversation_id": conversation_id, **values})
+                values["conversation_id"] = conversation_id
+                self._update_state.execute(connection, values)
             if writer.replay is None:
                 self._insert(connection, writer.state, writer.pending, idempotency)
                 if writer.outbox:
@@ -198,6 +324,13 @@ class SqlStore:
                         ],
                     )
 
+    def _state(self, connection: Connection, conversation_id: str) -> ConversationState:
+        """The conversation's state, locked for this transaction (PostgreSQL row lock)."""
+        rows = self._lock_state.execute(connection, {"conversation_id": conversation_id})
+        if not rows:
+            raise ConversationNotFound(f"no conversation {conversation_id!r}")
+        return ConversationState.from_dict(json.loads(rows[0][0]))
+
     def _insert(
         self,
         connection: Connection,
@@ -206,9 +339,9 @@ class SqlStore:
         idempotency: IdempotencyClaim | None,
     ) -> None:
         if records:
-            connection.execute(
-                INSERT_EVENTS,
-                [
+            self._insert_events.execute_many(
+                connection,
+                (
                     {
                         "conversation_id": r.conversation_id,
                         "seq": r.seq,
@@ -219,7 +352,7 @@ class SqlStore:
                         "body": json.dumps(r.event.model_dump(mode="json"), ensure_ascii=False),
                     }
                     for r in records
-                ],
+                ),
             )
         rows = [_feed_row(state, r) for r in records if r.type in QUEUE_EVENTS or state.status in HUMAN]
         if rows:

@@ -1,0 +1,158 @@
+"""Group commits on SQLite: the event loop's writes of one turn, committed together."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import make_services
+from warmline.auth import Principal
+from warmline.conversation import actions
+from warmline.conversation.events import CustomerMessage
+from warmline.conversation.state import Status, fold
+from warmline.errors import IllegalTransition
+from warmline.queue.actions import do_resolve
+from warmline.storage.sql.engine import WriterBusy
+
+# An event of no conversation: with deferred foreign keys, SQLite refuses it only at COMMIT.
+ORPHAN_EVENT = (
+    "INSERT INTO events (conversation_id, seq, type, version, actor, created_at, body)"
+    " VALUES ('cv_missing', 1, 'note_added', 1, 'x', '2026-01-01 00:00:00.000000', '{}')"
+)
+
+
+@pytest.fixture
+def svc(sqlite_url):  # type: ignore[no-untyped-def]
+    services = make_services(sqlite_url)
+    yield services
+    services.close()
+
+
+def other_connection(svc) -> sqlite3.Connection:  # type: ignore[no-untyped-def]
+    """A second client of the same database file, as another process would be."""
+    return sqlite3.connect(svc.store.engine.url.database, isolation_level=None, timeout=0.1)
+
+
+def stored_events(svc, cid: str) -> int:  # type: ignore[no-untyped-def]
+    with other_connection(svc) as connection:
+        return int(connection.execute("SELECT count(*) FROM events WHERE conversation_id = ?", (cid,)).fetchone()[0])
+
+
+def test_a_group_is_stored_and_announced_only_when_it_commits(svc) -> None:  # type: ignore[no-untyped-def]
+    cid = actions.do_start_conversation(svc).conversation_id
+    announced: list[int] = []
+    svc.on_commit.append(lambda outcome: announced.append(outcome.events[0].seq))
+
+    group = svc.store.begin_group()
+    assert group is not None
+    first = actions.do_post_customer_message(svc, cid, "first")
+    second = actions.do_post_customer_message(svc, cid, "second")  # sees the first, uncommitted
+    assert [e.seq for e in first.events + second.events] == [2, 3, 4, 5]
+    assert stored_events(svc, cid) == 1 and announced == []
+    svc.store.commit_group()
+
+    assert stored_events(svc, cid) == 5 and announced == [2, 4]
+    records = svc.store.load_events(cid)
+    assert svc.store.load_state(cid) == fold(records)
+
+
+def test_a_refused_write_in_a_group_undoes_only_itself(svc) -> None:  # type: ignore[no-untyped-def]
+    kept = actions.do_start_conversation(svc).conversation_id
+    refused = actions.do_start_conversation(svc).conversation_id
+    lead = Principal("lead", "st_lead")
+    assert svc.store.begin_group() is not None
+    actions.do_post_customer_message(svc, kept, "kept")
+    with pytest.raises(IllegalTransition):
+        do_resolve(svc, refused, lead, "not with an agent")  # a BOT conversation cannot be resolved
+    svc.store.commit_group()
+    assert stored_events(svc, kept) == 3
+    assert stored_events(svc, refused) == 1
+    assert svc.store.load_state(refused).status == Status.BOT
+
+
+def test_a_failed_commit_stores_nothing_and_frees_the_writer(svc) -> None:  # type: ignore[no-untyped-def]
+    cid = actions.do_start_conversation(svc).conversation_id
+    announced: list[object] = []
+    svc.on_commit.append(announced.append)
+    group = svc.store.begin_group()
+    assert group is not None
+    actions.do_post_customer_message(svc, cid, "lost with the group")
+
+    driver = group.connection.connection.driver_connection
+    driver.execute("PRAGMA defer_foreign_keys=ON")
+    driver.execute(ORPHAN_EVENT)
+    with pytest.raises(sa.exc.IntegrityError):
+        svc.store.commit_group()
+    assert announced == []
+    assert stored_events(svc, cid) == 1
+    actions.do_post_customer_message(svc, cid, "the writer is free again")
+    assert stored_events(svc, cid) == 3
+
+
+def test_a_failed_commit_outside_a_group_frees_the_writer_too(svc) -> None:  # type: ignore[no-untyped-def]
+    cid = actions.do_start_conversation(svc).conversation_id
+
+    def refused_at_commit(writer) -> None:  # type: ignore[no-untyped-def]
+        if writer.pending[0].event.text == "refused":  # type: ignore[union-attr]
+            driver = writer._connection.connection.driver_connection
+            driver.execute("PRAGMA defer_foreign_keys=ON")
+            driver.execute(ORPHAN_EVENT)
+
+    svc.before_commit.append(refused_at_commit)
+    with pytest.raises(sa.exc.IntegrityError):
+        actions.do_post_customer_message(svc, cid, "refused")
+    assert stored_events(svc, cid) == 1
+    for _ in range(3):  # whichever pooled connection comes next
+        actions.do_post_customer_message(svc, cid, "accepted")
+    assert stored_events(svc, cid) == 7
+
+
+def test_a_group_is_not_opened_while_another_thread_writes(svc) -> None:  # type: ignore[no-untyped-def]
+    cid = actions.do_start_conversation(svc).conversation_id
+    inside, release = threading.Event(), threading.Event()
+
+    def slow_write() -> None:
+        with svc.store.write(cid) as writer:
+            inside.set()
+            release.wait(5)
+            writer.append("customer", CustomerMessage(text="slow"))
+
+    thread = threading.Thread(target=slow_write)
+    thread.start()
+    assert inside.wait(5)
+    started = time.monotonic()
+    assert svc.store.begin_group() is None  # refused at once, not after waiting
+    assert time.monotonic() - started < 0.5
+    release.set()
+    thread.join()
+    assert svc.store.begin_group() is not None
+    svc.store.commit_group()
+
+
+def test_a_group_is_not_opened_while_another_process_writes(svc) -> None:  # type: ignore[no-untyped-def]
+    cid = actions.do_start_conversation(svc).conversation_id
+    other = other_connection(svc)
+    other.execute("BEGIN IMMEDIATE")
+    started = time.monotonic()
+    assert svc.store.begin_group() is None
+    assert time.monotonic() - started < 0.5  # the 30 s busy timeout did not apply
+    other.execute("COMMIT")
+    other.close()
+    actions.do_post_customer_message(svc, cid, "after the other process")
+    assert stored_events(svc, cid) == 3
+
+
+def test_a_refused_begin_leaves_the_connection_waiting_as_usual(svc) -> None:  # type: ignore[no-untyped-def]
+    other = other_connection(svc)
+    other.execute("BEGIN IMMEDIATE")
+    with svc.store.engine.connect().execution_options(sqlite_write=True, sqlite_no_wait=True) as connection:
+        with pytest.raises(WriterBusy):
+            connection.begin()
+        driver = connection.connection.driver_connection
+        assert driver.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
+    other.execute("ROLLBACK")
+    other.close()
