@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from warmline.api.conversations import changed
-from warmline.api.deps import idempotency, run_action, services, staff
+from warmline.api.deps import Write, run_action, services, staff, staff_writing
 from warmline.api.schemas import (
     AddNote,
     ConversationChange,
@@ -26,7 +26,6 @@ from warmline.auth import Principal
 from warmline.conversation.actions import Services
 from warmline.errors import NotFound
 from warmline.queue import actions
-from warmline.storage.sql.store import IdempotencyClaim
 
 router = APIRouter(prefix="/v1", tags=["agents"])
 
@@ -78,87 +77,59 @@ async def claim_next(team: str, caller: Principal = Depends(staff), svc: Service
 
 
 @router.post("/conversations/{conversation_id}/claim", response_model=ConversationChange)
-async def claim(
-    conversation_id: str,
-    caller: Principal = Depends(staff),
-    svc: Services = Depends(services),
-    claim: IdempotencyClaim | None = Depends(idempotency),
-) -> JSONResponse:
+async def claim(conversation_id: str, call: Write = Depends(staff_writing)) -> JSONResponse:
     """Take a waiting conversation. Of agents claiming at once, exactly one wins; the others get
     409 ``already_claimed``."""
-    return changed(await run_action(svc, actions.do_claim, conversation_id, caller, claim), caller)
+    return changed(await call.run(actions.do_claim, conversation_id, call.caller, call.claim), call.caller)
 
 
 @router.post("/conversations/{conversation_id}/release", response_model=ConversationChange)
 async def release(
-    conversation_id: str,
-    body: ReleaseConversation | None = None,
-    caller: Principal = Depends(staff),
-    svc: Services = Depends(services),
-    claim: IdempotencyClaim | None = Depends(idempotency),
+    conversation_id: str, body: ReleaseConversation | None = None, call: Write = Depends(staff_writing)
 ) -> JSONResponse:
     reason = body.reason if body else ""
-    return changed(await run_action(svc, actions.do_release, conversation_id, caller, reason, claim), caller)
+    return changed(await call.run(actions.do_release, conversation_id, call.caller, reason, call.claim), call.caller)
 
 
 @router.post("/conversations/{conversation_id}/transfer", response_model=ConversationChange)
 async def transfer(
-    conversation_id: str,
-    body: TransferConversation,
-    caller: Principal = Depends(staff),
-    svc: Services = Depends(services),
-    claim: IdempotencyClaim | None = Depends(idempotency),
+    conversation_id: str, body: TransferConversation, call: Write = Depends(staff_writing)
 ) -> JSONResponse:
-    outcome = await run_action(svc, actions.do_transfer, conversation_id, caller, body.team, body.reason, claim)
-    return changed(outcome, caller)
+    outcome = await call.run(actions.do_transfer, conversation_id, call.caller, body.team, body.reason, call.claim)
+    return changed(outcome, call.caller)
 
 
 @router.post("/conversations/{conversation_id}/agent-messages", status_code=201, response_model=ConversationChange)
 async def agent_message(
-    conversation_id: str,
-    body: SendAgentMessage,
-    caller: Principal = Depends(staff),
-    svc: Services = Depends(services),
-    claim: IdempotencyClaim | None = Depends(idempotency),
+    conversation_id: str, body: SendAgentMessage, call: Write = Depends(staff_writing)
 ) -> JSONResponse:
     """Reply to the customer. Pass the payload draft's ``draft_id`` when sending (an edit of) it."""
-    outcome = await run_action(svc, actions.do_agent_message, conversation_id, caller, body.text, body.draft_id, claim)
-    return changed(outcome, caller, 201)
+    outcome = await call.run(
+        actions.do_agent_message, conversation_id, call.caller, body.text, body.draft_id, call.claim
+    )
+    return changed(outcome, call.caller, 201)
 
 
 @router.post("/conversations/{conversation_id}/notes", status_code=201, response_model=ConversationChange)
-async def add_note(
-    conversation_id: str,
-    body: AddNote,
-    caller: Principal = Depends(staff),
-    svc: Services = Depends(services),
-    claim: IdempotencyClaim | None = Depends(idempotency),
-) -> JSONResponse:
-    return changed(await run_action(svc, actions.do_add_note, conversation_id, caller, body.text, claim), caller, 201)
+async def add_note(conversation_id: str, body: AddNote, call: Write = Depends(staff_writing)) -> JSONResponse:
+    outcome = await call.run(actions.do_add_note, conversation_id, call.caller, body.text, call.claim)
+    return changed(outcome, call.caller, 201)
 
 
 @router.post("/conversations/{conversation_id}/resolve", response_model=ConversationChange)
 async def resolve(
-    conversation_id: str,
-    body: ResolveConversation | None = None,
-    caller: Principal = Depends(staff),
-    svc: Services = Depends(services),
-    claim: IdempotencyClaim | None = Depends(idempotency),
+    conversation_id: str, body: ResolveConversation | None = None, call: Write = Depends(staff_writing)
 ) -> JSONResponse:
     reason = body.reason if body else "resolved"
-    return changed(await run_action(svc, actions.do_resolve, conversation_id, caller, reason, claim), caller)
+    return changed(await call.run(actions.do_resolve, conversation_id, call.caller, reason, call.claim), call.caller)
 
 
 @router.post("/conversations/{conversation_id}/handback", response_model=ConversationChange)
-async def hand_back(
-    conversation_id: str,
-    body: HandBack,
-    caller: Principal = Depends(staff),
-    svc: Services = Depends(services),
-    claim: IdempotencyClaim | None = Depends(idempotency),
-) -> JSONResponse:
+async def hand_back(conversation_id: str, body: HandBack, call: Write = Depends(staff_writing)) -> JSONResponse:
     """Hand the conversation back to the bot with a short note; the bot resumes with it."""
-    return changed(await run_action(svc, actions.do_hand_back, conversation_id, caller, body.note, claim), caller)
+    return changed(
+        await call.run(actions.do_hand_back, conversation_id, call.caller, body.note, call.claim), call.caller
+    )
 
 
 @router.get("/conversations/{conversation_id}/payload")

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from warmline.api.deps import idempotency, principal, run_action, services, staff
+from warmline.api.deps import Write, idempotency, principal, run_action, services, staff, writing
 from warmline.api.schemas import (
     AnswerSurvey,
     CloseConversation,
@@ -67,51 +67,35 @@ def _start(svc: Services, body: StartConversation, claim: IdempotencyClaim | Non
 
 
 @router.post("/{conversation_id}/messages", status_code=201, response_model=ConversationChange)
-async def post_message(
-    conversation_id: str,
-    body: PostMessage,
-    caller: Principal = Depends(principal),
-    svc: Services = Depends(services),
-    claim: IdempotencyClaim | None = Depends(idempotency),
-) -> JSONResponse:
+async def post_message(conversation_id: str, body: PostMessage, call: Write = Depends(writing)) -> JSONResponse:
     """A customer's turn. The bot's answer (if the bot owns the conversation) comes back with it."""
-    caller.require("customer")
-    caller.may_read(conversation_id)
+    call.caller.require("customer")
+    call.caller.may_read(conversation_id)
     # The model's analysis needs no lock: it runs here, in parallel with other conversations'
     # writes, and the locked write reuses it if nothing was appended meanwhile.
     prepared = None
-    if getattr(svc.bot, "prepare", None) is not None:
-        prepared = await run_in_threadpool(actions.prepare_customer_message, svc, conversation_id, body.text)
-    outcome = await run_action(svc, actions.do_post_customer_message, conversation_id, body.text, claim, prepared)
-    return changed(outcome, caller, 201)
+    if getattr(call.svc.bot, "prepare", None) is not None:
+        prepared = await run_in_threadpool(actions.prepare_customer_message, call.svc, conversation_id, body.text)
+    outcome = await call.run(actions.do_post_customer_message, conversation_id, body.text, call.claim, prepared)
+    return changed(outcome, call.caller, 201)
 
 
 @router.post("/{conversation_id}/close", response_model=ConversationChange)
 async def close_conversation(
-    conversation_id: str,
-    body: CloseConversation,
-    caller: Principal = Depends(principal),
-    svc: Services = Depends(services),
-    claim: IdempotencyClaim | None = Depends(idempotency),
+    conversation_id: str, body: CloseConversation, call: Write = Depends(writing)
 ) -> JSONResponse:
-    caller.may_read(conversation_id)
-    outcome = await run_action(svc, actions.do_close, conversation_id, caller.actor, body.reason, claim)
-    return changed(outcome, caller)
+    call.caller.may_read(conversation_id)
+    outcome = await call.run(actions.do_close, conversation_id, call.caller.actor, body.reason, call.claim)
+    return changed(outcome, call.caller)
 
 
 @router.post("/{conversation_id}/survey", status_code=201, response_model=ConversationChange)
-async def answer_survey(
-    conversation_id: str,
-    body: AnswerSurvey,
-    caller: Principal = Depends(principal),
-    svc: Services = Depends(services),
-    claim: IdempotencyClaim | None = Depends(idempotency),
-) -> JSONResponse:
+async def answer_survey(conversation_id: str, body: AnswerSurvey, call: Write = Depends(writing)) -> JSONResponse:
     """The one-question satisfaction survey, once the conversation is closed."""
-    caller.require("customer")
-    caller.may_read(conversation_id)
-    outcome = await run_action(svc, actions.do_answer_survey, conversation_id, body.score, body.comment, claim)
-    return changed(outcome, caller, 201)
+    call.caller.require("customer")
+    call.caller.may_read(conversation_id)
+    outcome = await call.run(actions.do_answer_survey, conversation_id, body.score, body.comment, call.claim)
+    return changed(outcome, call.caller, 201)
 
 
 @router.get("/{conversation_id}", response_model=ConversationView)
