@@ -2,7 +2,8 @@
 
 It measures posting customer messages (each answered by the configured bot in the same request)
 and, in the same run against the same server, a no-op endpoint, so ``ratio`` shows how much of
-the server's capacity the real work leaves.
+the server's capacity the real work leaves. The two alternate in short slices, so that a shared
+machine running faster or slower for a while moves both figures alike.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,9 @@ MESSAGES = [
     "The website keeps logging me out",
     "I'd like to update the email on my account",
 ]
+
+
+ROUNDS = 5  # alternating slices of each kind
 
 
 def _free_port() -> int:
@@ -65,24 +70,34 @@ async def _start_conversation(client: aiohttp.ClientSession) -> tuple[str, dict[
     return data["conversation_id"], {"Authorization": f"Bearer {data['customer_token']}"}
 
 
-async def _post_messages(client: aiohttp.ClientSession, until: float, worker: int) -> list[float]:
-    latencies: list[float] = []
-    cid, auth = await _start_conversation(client)
-    n = worker
-    while time.perf_counter() < until:
-        text = f"{MESSAGES[n % len(MESSAGES)]} (ref {worker}-{n})"
-        n += 1
-        t0 = time.perf_counter()
-        async with client.post(f"/v1/conversations/{cid}/messages", json={"text": text}, headers=auth) as response:
-            body = await response.json()
-        latencies.append((time.perf_counter() - t0) * 1000)
-        if response.status != 201:
-            raise RuntimeError(f"posting failed: {response.status} {body}")
-        # A conversation handed to a person no longer gets bot answers: start a fresh one so
-        # that every measured request includes the bot's work.
-        if body["state"]["status"] != "BOT" or n % 20 == 0:
-            cid, auth = await _start_conversation(client)
-    return latencies
+class _Customer:
+    """One concurrent client posting messages; its conversation carries over between rounds."""
+
+    def __init__(self, client: aiohttp.ClientSession, number: int):
+        self.client = client
+        self.number = number
+        self.sent = number
+        self.chat: tuple[str, dict[str, str]] | None = None
+
+    async def post_until(self, until: float) -> list[float]:
+        latencies: list[float] = []
+        if self.chat is None:
+            self.chat = await _start_conversation(self.client)
+        while time.perf_counter() < until:
+            cid, auth = self.chat
+            text = f"{MESSAGES[self.sent % len(MESSAGES)]} (ref {self.number}-{self.sent})"
+            self.sent += 1
+            t0 = time.perf_counter()
+            async with self.client.post(f"/v1/conversations/{cid}/messages", json={"text": text}, headers=auth) as r:
+                body = await r.json()
+            latencies.append((time.perf_counter() - t0) * 1000)
+            if r.status != 201:
+                raise RuntimeError(f"posting failed: {r.status} {body}")
+            # A conversation handed to a person no longer gets bot answers: start a fresh one so
+            # that every measured request includes the bot's work.
+            if body["state"]["status"] != "BOT" or self.sent % 20 == 0:
+                self.chat = await _start_conversation(self.client)
+        return latencies
 
 
 async def _noop(client: aiohttp.ClientSession, until: float) -> list[float]:
@@ -95,23 +110,36 @@ async def _noop(client: aiohttp.ClientSession, until: float) -> list[float]:
     return latencies
 
 
-async def _phase(url: str, clients: int, seconds: float, noop: bool) -> tuple[float, list[float]]:
+async def _slice(workers: list[Coroutine[Any, Any, list[float]]]) -> tuple[float, list[float]]:
+    started = time.perf_counter()
+    results = await asyncio.gather(*workers)
+    return time.perf_counter() - started, [x for r in results for x in r]
+
+
+async def _measure(url: str, clients: int, seconds: float, rounds: int) -> dict[str, tuple[float, list[float]]]:
+    """Messages and no-ops in alternating slices (``rounds`` of each, ``seconds`` in all per kind),
+    so that a shared machine slowing down or speeding up affects both figures alike."""
+
     # aiohttp rather than httpx here: its client costs far less CPU per request, so on a
     # 2-core machine the numbers describe the server and not the load generator.
-    connector = aiohttp.TCPConnector(limit=clients)
-    async with aiohttp.ClientSession(url, connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as client:
-        # Warm up connections and caches before timing.
-        warm_until = time.perf_counter() + 1.0
-        await asyncio.gather(
-            *(_noop(client, warm_until) if noop else _post_messages(client, warm_until, i) for i in range(clients))
-        )
-        started = time.perf_counter()
-        until = started + seconds
-        tasks = [_noop(client, until) if noop else _post_messages(client, until, i) for i in range(clients)]
-        results = await asyncio.gather(*tasks)
-        elapsed = time.perf_counter() - started
-    latencies = [x for r in results for x in r]
-    return len(latencies) / elapsed, latencies
+    def session() -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(limit=clients)
+        return aiohttp.ClientSession(url, connector=connector, timeout=aiohttp.ClientTimeout(total=30))
+
+    async with session() as messages, session() as noops:
+        customers = [_Customer(messages, i) for i in range(clients)]
+        kinds = {
+            "message": lambda until: [c.post_until(until) for c in customers],
+            "noop": lambda until: [_noop(noops, until) for _ in range(clients)],
+        }
+        for start_workers in kinds.values():  # warm up connections and caches before timing
+            await _slice(start_workers(time.perf_counter() + 0.5))
+        measured: dict[str, tuple[float, list[float]]] = {kind: (0.0, []) for kind in kinds}
+        for _ in range(rounds):
+            for kind, start_workers in kinds.items():
+                elapsed, latencies = await _slice(start_workers(time.perf_counter() + seconds / rounds))
+                measured[kind] = (measured[kind][0] + elapsed, measured[kind][1] + latencies)
+    return measured
 
 
 def run_api_bench(
@@ -126,11 +154,13 @@ def run_api_bench(
         server = _start_server(port, url_db, model)
         try:
             _wait_ready(url, server)
-            rps, latencies = asyncio.run(_phase(url, clients, seconds, noop=False))
-            noop_rps, noop_latencies = asyncio.run(_phase(url, clients, seconds, noop=True))
+            measured = asyncio.run(_measure(url, clients, seconds, ROUNDS))
         finally:
             server.terminate()
             server.wait(timeout=15)
+    elapsed, latencies = measured["message"]
+    noop_elapsed, noop_latencies = measured["noop"]
+    rps, noop_rps = len(latencies) / elapsed, len(noop_latencies) / noop_elapsed
     return {
         "clients": clients,
         "seconds": seconds,

@@ -15,7 +15,7 @@ from warmline.cli.output import console, print_result, refuse
 def bench_api(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     clients: Annotated[int, typer.Option(min=1, max=256, help="Concurrent clients.")] = 16,
-    seconds: Annotated[float, typer.Option(min=1, max=600, help="Measured seconds per phase.")] = 10.0,
+    seconds: Annotated[float, typer.Option(min=1, max=600, help="Measured seconds of each kind (messages, no-ops).")] = 10.0,
     database_url: Annotated[
         str | None, typer.Option(help="Database for the server (default: a fresh SQLite file).")
     ] = None,
@@ -26,7 +26,7 @@ def bench_api(
         ),
     ] = "placeholder",
 ) -> None:
-    """Start the server and drive it over loopback: messages, then a no-op endpoint."""
+    """Start the server and drive it over loopback: messages and a no-op endpoint, alternating."""
     from warmline.bench.api import run_api_bench
 
     if model not in ("placeholder", "embedded"):
