@@ -73,6 +73,7 @@ class Authenticator:
         self.store = store
         self.ttl = ttl
         self._cache: dict[str, tuple[float, Principal | None]] = {}
+        self._customers: dict[str, Principal] = {}  # customer tokens already verified
         self._lock = threading.Lock()
 
     def cached(self, token: str | None) -> Principal | None:
@@ -80,7 +81,15 @@ class Authenticator:
         if not token:
             return None
         if token.startswith(CUSTOMER_PREFIX):
-            return self.authenticate(token) if self.store.token_secret_cached else None
+            if (known := self._customers.get(token)) is not None:
+                return known
+            if not self.store.token_secret_cached:
+                return None
+            principal = self.authenticate(token)
+            if len(self._customers) > 10_000:
+                self._customers.clear()
+            self._customers[token] = principal  # valid for good: derived from the instance secret
+            return principal
         cached = self._cache.get(hash_token(token))
         return cached[1] if cached and cached[0] > time.monotonic() and cached[1] else None
 
