@@ -16,7 +16,6 @@ from warmline.conversation.events import CustomerMessage
 from warmline.conversation.state import Status, fold
 from warmline.errors import IllegalTransition
 from warmline.queue.actions import do_resolve
-from warmline.storage.sql.engine import WriterBusy
 
 # An event of no conversation: with deferred foreign keys, SQLite refuses it only at COMMIT.
 ORPHAN_EVENT = (
@@ -34,7 +33,7 @@ def svc(sqlite_url):  # type: ignore[no-untyped-def]
 
 def other_connection(svc) -> sqlite3.Connection:  # type: ignore[no-untyped-def]
     """A second client of the same database file, as another process would be."""
-    return sqlite3.connect(svc.store.engine.url.database, isolation_level=None, timeout=0.1)
+    return sqlite3.connect(svc.store.engine.url.database, isolation_level=None, timeout=0.1, check_same_thread=False)
 
 
 def stored_events(svc, cid: str) -> int:  # type: ignore[no-untyped-def]
@@ -146,13 +145,15 @@ def test_a_group_is_not_opened_while_another_process_writes(svc) -> None:  # typ
     assert stored_events(svc, cid) == 3
 
 
-def test_a_refused_begin_leaves_the_connection_waiting_as_usual(svc) -> None:  # type: ignore[no-untyped-def]
+def test_ordinary_writes_still_wait_for_another_process(svc) -> None:  # type: ignore[no-untyped-def]
+    """Only groups refuse to wait: a write outside one waits for the other process's commit."""
+    cid = actions.do_start_conversation(svc).conversation_id
     other = other_connection(svc)
     other.execute("BEGIN IMMEDIATE")
-    with svc.store.engine.connect().execution_options(sqlite_write=True, sqlite_no_wait=True) as connection:
-        with pytest.raises(WriterBusy):
-            connection.begin()
-        driver = connection.connection.driver_connection
-        assert driver.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
-    other.execute("ROLLBACK")
+    assert svc.store.begin_group() is None
+    threading.Timer(0.3, lambda: other.execute("COMMIT")).start()
+    started = time.monotonic()
+    actions.do_post_customer_message(svc, cid, "waits its turn")
+    assert time.monotonic() - started >= 0.25
+    assert stored_events(svc, cid) == 3
     other.close()

@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
+from pydantic_core import to_json
 from starlette.concurrency import run_in_threadpool
 
 from warmline.api.deps import Write, idempotency, principal, run_action, services, staff, writing
@@ -36,12 +37,19 @@ from warmline.storage.sql.store import IdempotencyClaim
 router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
 
 
+class ChangeResponse(JSONResponse):
+    """Rendered by pydantic-core, several times faster than the standard library's encoder."""
+
+    def render(self, content: Any) -> bytes:
+        return to_json(content)
+
+
 def changed(outcome: actions.Outcome, caller: Principal, status: int = 200) -> JSONResponse:
     """The answer to a write: what it appended (as the caller may see it) and the new state.
     Built directly as JSON: this is the hottest path, and a validating round trip through the
     response model costs more than the write."""
     body = {"events": present_events(outcome.events, caller), "state": present_state(outcome.state, caller)}
-    return JSONResponse(body, status_code=status)
+    return ChangeResponse(body, status_code=status)
 
 
 @router.post("", status_code=201, response_model=ConversationStarted)

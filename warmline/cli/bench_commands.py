@@ -15,7 +15,7 @@ from warmline.cli.output import console, print_result, refuse
 def bench_api(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     clients: Annotated[int, typer.Option(min=1, max=256, help="Concurrent clients.")] = 16,
-    seconds: Annotated[float, typer.Option(min=1, max=600, help="Measured seconds of each kind (messages, no-ops).")] = 10.0,
+    seconds: Annotated[float, typer.Option(min=1, max=600, help="Measured seconds of each kind.")] = 10.0,
     database_url: Annotated[
         str | None, typer.Option(help="Database for the server (default: a fresh SQLite file).")
     ] = None,

@@ -58,7 +58,7 @@ class Services:
     def close(self) -> None:
         self.writers.shutdown(wait=True)
         self.bus.close()
-        self.store.engine.dispose()
+        self.store.close()
 
 
 @dataclass(frozen=True)

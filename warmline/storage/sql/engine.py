@@ -62,18 +62,15 @@ def _sqlite_engine(url: str) -> Engine:
         options = connection.get_execution_options()
         if not options.get("sqlite_write"):
             driver.execute("BEGIN DEFERRED")
-        elif not options.get("sqlite_no_wait"):
+            return
+        try:
             driver.execute("BEGIN IMMEDIATE")
-        else:
-            driver.execute("PRAGMA busy_timeout=0")
-            try:
-                driver.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as error:
-                if "locked" not in str(error) and "busy" not in str(error):
-                    raise
-                raise WriterBusy("another process holds the database's writer") from error
-            finally:
-                driver.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        except sqlite3.OperationalError as error:
+            # Only a connection that does not wait (``sqlite_no_wait``, busy timeout 0) gets here
+            # because another process holds the writer; it is told so as WriterBusy.
+            if not options.get("sqlite_no_wait") or ("locked" not in str(error) and "busy" not in str(error)):
+                raise
+            raise WriterBusy("another process holds the database's writer") from error
 
     engine.info_write_lock = threading.Lock()  # type: ignore[attr-defined]
     return engine
