@@ -7,6 +7,7 @@ import asyncio
 import sqlite3
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
@@ -66,3 +67,44 @@ def test_a_writer_held_elsewhere_neither_blocks_the_loop_nor_loses_the_write(liv
     other.close()
     assert answers[0].status_code == 201
     assert [e["type"] for e in answers[0].json()["events"]] == ["customer_message", "bot_message"]
+
+
+def test_a_writer_held_by_a_thread_of_the_process_is_awaited_on_the_loop(live_server) -> None:  # type: ignore[no-untyped-def]
+    """A thread (a checkpoint, a desk webhook) holds the writer for milliseconds: the loop waits
+    for it without blocking, and the write still runs on the loop, not on the writer thread."""
+    svc = live_server.services
+    handed_to_thread: list[object] = []
+
+    class Recording(ThreadPoolExecutor):
+        def submit(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            handed_to_thread.append(args[0])
+            return super().submit(*args, **kwargs)
+
+    svc.writers = Recording(1)
+    with httpx.Client(base_url=live_server.url, timeout=30) as client:
+        started = client.post("/v1/conversations", json={}).json()
+        auth = {"Authorization": f"Bearer {started['customer_token']}"}
+        path = f"/v1/conversations/{started['conversation_id']}/messages"
+        held, release = threading.Event(), threading.Event()
+
+        def hold_the_writer() -> None:
+            with svc.store.write(started["conversation_id"]):
+                held.set()
+                release.wait(5)
+
+        holder = threading.Thread(target=hold_the_writer)
+        holder.start()
+        assert held.wait(5)
+        answers: list[httpx.Response] = []
+        posting = threading.Thread(target=lambda: answers.append(client.post(path, json={"text": "hi"}, headers=auth)))
+        posting.start()
+        time.sleep(0.3)
+        assert not answers
+        began = time.monotonic()
+        assert client.get("/v1/noop").status_code == 200
+        assert time.monotonic() - began < 1
+        release.set()
+        holder.join(5)
+        posting.join(10)
+    assert answers[0].status_code == 201
+    assert handed_to_thread == []

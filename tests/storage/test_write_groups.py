@@ -157,3 +157,43 @@ def test_ordinary_writes_still_wait_for_another_process(svc) -> None:  # type: i
     assert time.monotonic() - started >= 0.25
     assert stored_events(svc, cid) == 3
     other.close()
+
+
+def test_checkpoints_run_off_the_event_loops_connection(svc) -> None:  # type: ignore[no-untyped-def]
+    """A checkpoint fsyncs; the group connection never runs one, a thread of the store does."""
+    cid = actions.do_start_conversation(svc).conversation_id
+    checkpointer = svc.store.checkpointer
+    checkpointer.interval = 0.05
+    group = svc.store.begin_group()
+    assert group is not None
+    assert group.connection.connection.driver_connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    for n in range(50):
+        actions.do_post_customer_message(svc, cid, f"message {n}")
+    svc.store.commit_group()
+    deadline = time.monotonic() + 5
+    while checkpointer.runs == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert checkpointer.runs >= 1
+    busy, log_frames, checkpointed = checkpointer.checkpoint()
+    assert busy == 0 and log_frames == checkpointed  # everything written is in the database file
+    assert stored_events(svc, cid) == 101
+
+
+def test_a_checkpoint_waits_for_the_open_group_so_the_log_starts_afresh(svc) -> None:  # type: ignore[no-untyped-def]
+    """A checkpoint racing with commits never completes, and SQLite reuses its log only after one
+    that did: the checkpointer takes the write lock, so the log stays the size of one round."""
+    cid = actions.do_start_conversation(svc).conversation_id
+    checkpointer = svc.store.checkpointer
+    assert svc.store.begin_group() is not None
+    for n in range(50):
+        actions.do_post_customer_message(svc, cid, f"message {n}")
+    finished = threading.Event()
+    threading.Thread(target=lambda: (checkpointer.checkpoint(), finished.set())).start()
+    assert not finished.wait(0.2)  # it waits for the group
+    svc.store.commit_group()
+    assert finished.wait(5)
+    busy, big_log, checkpointed = checkpointer.checkpoint()
+    assert busy == 0 and big_log == checkpointed
+    actions.do_post_customer_message(svc, cid, "one more")
+    busy, small_log, checkpointed = checkpointer.checkpoint()
+    assert busy == 0 and small_log == checkpointed < big_log  # the log was started afresh

@@ -25,6 +25,7 @@ T = TypeVar("T")
 log = logging.getLogger("warmline.api")
 WRITE_METHODS = frozenset({b"POST", b"PUT", b"PATCH"})
 STAFF = ("agent", "lead", "admin")
+IN_PROCESS_WAIT_S = 0.001  # how often the loop looks whether a thread has freed SQLite's writer
 
 
 # Dependencies are ``async`` on purpose: FastAPI runs a plain ``def`` dependency in the thread
@@ -39,14 +40,15 @@ async def run_action(svc: Services, action: Callable[..., T], *args: Any) -> T:
     SQLite takes one writer at a time, and a write there costs less than handing it to a thread
     (a round trip through the GIL) or than its own commit. So the event loop runs the action
     itself, in a group of writes that it commits once at the end of this turn of the loop (see
-    ``SqlStore.begin_group``), and answers once that commit is done. When another thread or
-    process holds the writer, the action goes to the writer thread, so the loop never waits on a
-    lock. PostgreSQL writes always go to the writer threads: they wait on the network and on row
-    locks."""
+    ``SqlStore.begin_group``), and answers once that commit is done. While another thread of this
+    process holds the writer (for milliseconds: a checkpoint, a desk webhook) the loop waits for
+    it without blocking; while another process does, the action goes to the writer thread, whose
+    connection waits with SQLite's busy timeout. PostgreSQL writes always go to the writer
+    threads: they wait on the network and on row locks."""
     store = svc.store
     loop = asyncio.get_running_loop()
     if store.single_writer:
-        group = store.open_group() or _begin_group(store, loop)
+        group = await _writing_group(store, loop)
         if group is not None:
             result = action(svc, *args)  # its failure undoes its own writes only
             committed = loop.create_future()
@@ -56,11 +58,20 @@ async def run_action(svc: Services, action: Callable[..., T], *args: Any) -> T:
     return await loop.run_in_executor(svc.writers, functools.partial(action, svc, *args))
 
 
-def _begin_group(store: SqlStore, loop: asyncio.AbstractEventLoop) -> WriteGroup | None:
-    group = store.begin_group()
-    if group is not None:
-        loop.call_soon(_commit_group, store, group)
-    return group
+async def _writing_group(store: SqlStore, loop: asyncio.AbstractEventLoop) -> WriteGroup | None:
+    """The group open on the loop, or a new one; None when another process holds the writer."""
+    while True:
+        group = store.open_group()
+        if group is not None:
+            return group
+        if not store.writer_taken_here():
+            group = store.begin_group()
+            if group is not None:
+                loop.call_soon(_commit_group, store, group)
+                return group
+            if not store.writer_taken_here():
+                return None  # another process
+        await asyncio.sleep(IN_PROCESS_WAIT_S)
 
 
 def _commit_group(store: SqlStore, group: WriteGroup) -> None:

@@ -8,6 +8,7 @@ PostgreSQL serialises writers per conversation with row locks instead.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import sqlite3
 import threading
@@ -21,12 +22,70 @@ from sqlalchemy import Engine, create_engine, event, insert, select
 
 from warmline.storage.sql.schema import instance
 
+log = logging.getLogger("warmline.storage")
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000  # how long a SQLite writer waits for another process's transaction
 
 
 class WriterBusy(Exception):
     """A write asked not to wait found the database's writer taken; it has done nothing."""
+
+
+class Checkpointer:
+    """Copies SQLite's write-ahead log into the database file from a thread of its own.
+
+    A connection that commits normally checkpoints by itself now and then, and a checkpoint
+    fsyncs: milliseconds, more on a busy disk. The event loop's connection must not stall like
+    that, so it turns this off (``wal_autocheckpoint=0``) and calls ``written()`` after each
+    commit; this thread then checkpoints at most every ``interval`` seconds. It holds the
+    process's write lock meanwhile (the loop's writes go to the writer thread for those few
+    milliseconds): a checkpoint that races with new commits never finishes, and the log is only
+    started afresh after one that did, so without the lock it would grow for as long as writes
+    keep coming."""
+
+    def __init__(self, engine: Engine, write_lock: threading.Lock, interval: float = 1.0):
+        self.engine = engine
+        self.write_lock = write_lock
+        self.interval = interval
+        self.runs = 0
+        self.wanted = False
+        self._due = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def written(self) -> None:
+        self._due.set()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="warmline-checkpoint", daemon=True)
+            self._thread.start()
+
+    def checkpoint(self) -> tuple[int, int, int]:
+        """One passive checkpoint: (busy, frames in the log, frames checkpointed)."""
+        self.wanted = True  # the loop opens no group meanwhile: it would take the lock straight back
+        try:
+            with self.write_lock, self.engine.connect() as connection:
+                busy, log_frames, done = connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+        finally:
+            self.wanted = False
+        self.runs += 1
+        return int(busy), int(log_frames), int(done)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        if self._due.is_set():
+            self.checkpoint()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            if self._due.is_set():
+                self._due.clear()
+                try:
+                    self.checkpoint()
+                except Exception:  # the next round tries again; the log only grows meanwhile
+                    log.exception("checkpointing the write-ahead log failed")
 
 
 def make_engine(url: str) -> Engine:

@@ -26,7 +26,7 @@ from warmline.conversation.events import EventBody, EventRecord, parse_body
 from warmline.conversation.state import HUMAN, ConversationState, Status, apply, check, start
 from warmline.errors import ConversationNotFound, IdempotencyKeyReused
 from warmline.storage.sql.driver import DriverStatement
-from warmline.storage.sql.engine import WriterBusy
+from warmline.storage.sql.engine import Checkpointer, WriterBusy
 from warmline.storage.sql.schema import (
     accounts,
     api_tokens,
@@ -187,6 +187,7 @@ class SqlStore:
         self._secret: str | None = None
         self._group: WriteGroup | None = None
         self._grouping: Connection | None = None
+        self.checkpointer = None if self._write_lock is None else Checkpointer(engine, self._write_lock)
         # What every write runs, compiled for this database once (see ``driver``).
         dialect = engine.dialect
         self._lock_state = DriverStatement(SELECT_STATE.with_for_update() if self.postgres else SELECT_STATE, dialect)
@@ -206,11 +207,12 @@ class SqlStore:
 
     def begin_group(self) -> WriteGroup | None:
         """Open a group on this thread without waiting: None, having done nothing, when another
-        thread or process holds SQLite's writer. Until ``commit_group``, this thread's writes
-        join the group, each in a savepoint of its own so that a refused write undoes only
-        itself, and their ``after_commit`` work waits for the group's commit."""
+        thread or process holds SQLite's writer or the checkpointer waits for it. Until
+        ``commit_group``, this thread's writes join the group, each in a savepoint of its own so
+        that a refused write undoes only itself, and their ``after_commit`` work waits for the
+        group's commit."""
         assert self._write_lock is not None and self._group is None, "one group at a time, on SQLite"
-        if not self._write_lock.acquire(blocking=False):
+        if self.checkpointer.wanted or not self._write_lock.acquire(blocking=False):  # type: ignore[union-attr]
             return None
         try:
             connection = self._group_connection()
@@ -229,7 +231,9 @@ class SqlStore:
         busy timeout of 0) and which skips the pool's check-out and check-in per group."""
         if self._grouping is None:
             connection = self.engine.connect().execution_options(sqlite_write=True, sqlite_no_wait=True)
-            connection.connection.driver_connection.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
+            driver = connection.connection.driver_connection
+            driver.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
+            driver.execute("PRAGMA wal_autocheckpoint=0")  # type: ignore[union-attr]  # see Checkpointer
             self._grouping = connection
         return self._grouping
 
@@ -239,6 +243,10 @@ class SqlStore:
             with contextlib.suppress(Exception):
                 connection.invalidate()  # never back to the pool: its busy timeout is 0
             connection.close()
+
+    def writer_taken_here(self) -> bool:
+        """Whether a thread of this process holds SQLite's writer or the checkpointer waits for it."""
+        return self._write_lock is not None and (self._write_lock.locked() or self.checkpointer.wanted)  # type: ignore[union-attr]
 
     def open_group(self) -> WriteGroup | None:
         """The group open on this thread, if any."""
@@ -257,12 +265,15 @@ class SqlStore:
             raise
         finally:
             self._write_lock.release()  # type: ignore[union-attr]
+        self.checkpointer.written()  # type: ignore[union-attr]
         for work in group.after_commit:
             work()
 
     def close(self) -> None:
         """Release the connections; the store is not used afterwards."""
         self._drop_group_connection()
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         self.engine.dispose()
 
     def after_commit(self, work: Callable[[], None]) -> None:
