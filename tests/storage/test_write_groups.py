@@ -197,3 +197,22 @@ def test_a_checkpoint_waits_for_the_open_group_so_the_log_starts_afresh(svc) -> 
     actions.do_post_customer_message(svc, cid, "one more")
     busy, small_log, checkpointed = checkpointer.checkpoint()
     assert busy == 0 and small_log == checkpointed < big_log  # the log was started afresh
+
+
+def test_closing_with_a_group_open_drops_it_without_hanging(sqlite_url) -> None:  # type: ignore[no-untyped-def]
+    services = make_services(sqlite_url)
+    cid = actions.do_start_conversation(services).conversation_id
+    assert services.store.begin_group() is not None
+    actions.do_post_customer_message(services, cid, "committed")
+    services.store.commit_group()  # the checkpointer now has work for its last round at close
+    assert services.store.begin_group() is not None
+    actions.do_post_customer_message(services, cid, "never committed: the loop stopped")
+    closing = threading.Thread(target=services.close)
+    closing.start()
+    closing.join(10)
+    assert not closing.is_alive()
+    reopened = make_services(sqlite_url)
+    try:
+        assert stored_events(reopened, cid) == 3
+    finally:
+        reopened.close()

@@ -38,10 +38,10 @@ class Checkpointer:
     fsyncs: milliseconds, more on a busy disk. The event loop's connection must not stall like
     that, so it turns this off (``wal_autocheckpoint=0``) and calls ``written()`` after each
     commit; this thread then checkpoints at most every ``interval`` seconds. It holds the
-    process's write lock meanwhile (the loop's writes go to the writer thread for those few
-    milliseconds): a checkpoint that races with new commits never finishes, and the log is only
-    started afresh after one that did, so without the lock it would grow for as long as writes
-    keep coming."""
+    process's write lock meanwhile (the loop's writes wait those few milliseconds, without
+    blocking the loop): a checkpoint that races with new commits never finishes, and the log is
+    only started afresh after one that did, so without the lock it would grow for as long as
+    writes keep coming."""
 
     def __init__(self, engine: Engine, write_lock: threading.Lock, interval: float = 1.0):
         self.engine = engine

@@ -270,7 +270,12 @@ class SqlStore:
             work()
 
     def close(self) -> None:
-        """Release the connections; the store is not used afterwards."""
+        """Release the connections; the store is not used afterwards. A group still open (its
+        loop stopped before the commit) is dropped with its connection, uncommitted."""
+        if self._group is not None:
+            self._group = None
+            self._drop_group_connection()
+            self._write_lock.release()  # type: ignore[union-attr]
         self._drop_group_connection()
         if self.checkpointer is not None:
             self.checkpointer.stop()
