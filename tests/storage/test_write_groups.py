@@ -46,13 +46,13 @@ def test_a_group_is_stored_and_announced_only_when_it_commits(svc) -> None:  # t
     announced: list[int] = []
     svc.on_commit.append(lambda outcome: announced.append(outcome.events[0].seq))
 
-    group = svc.store.begin_group()
+    group = svc.store.groups.begin()
     assert group is not None
     first = actions.do_post_customer_message(svc, cid, "first")
     second = actions.do_post_customer_message(svc, cid, "second")  # sees the first, uncommitted
     assert [e.seq for e in first.events + second.events] == [2, 3, 4, 5]
     assert stored_events(svc, cid) == 1 and announced == []
-    svc.store.commit_group()
+    svc.store.groups.commit()
 
     assert stored_events(svc, cid) == 5 and announced == [2, 4]
     records = svc.store.load_events(cid)
@@ -63,11 +63,11 @@ def test_a_refused_write_in_a_group_undoes_only_itself(svc) -> None:  # type: ig
     kept = actions.do_start_conversation(svc).conversation_id
     refused = actions.do_start_conversation(svc).conversation_id
     lead = Principal("lead", "st_lead")
-    assert svc.store.begin_group() is not None
+    assert svc.store.groups.begin() is not None
     actions.do_post_customer_message(svc, kept, "kept")
     with pytest.raises(IllegalTransition):
         do_resolve(svc, refused, lead, "not with an agent")  # a BOT conversation cannot be resolved
-    svc.store.commit_group()
+    svc.store.groups.commit()
     assert stored_events(svc, kept) == 3
     assert stored_events(svc, refused) == 1
     assert svc.store.load_state(refused).status == Status.BOT
@@ -77,7 +77,7 @@ def test_a_failed_commit_stores_nothing_and_frees_the_writer(svc) -> None:  # ty
     cid = actions.do_start_conversation(svc).conversation_id
     announced: list[object] = []
     svc.on_commit.append(announced.append)
-    group = svc.store.begin_group()
+    group = svc.store.groups.begin()
     assert group is not None
     actions.do_post_customer_message(svc, cid, "lost with the group")
 
@@ -85,7 +85,7 @@ def test_a_failed_commit_stores_nothing_and_frees_the_writer(svc) -> None:  # ty
     driver.execute("PRAGMA defer_foreign_keys=ON")
     driver.execute(ORPHAN_EVENT)
     with pytest.raises(sa.exc.IntegrityError):
-        svc.store.commit_group()
+        svc.store.groups.commit()
     assert announced == []
     assert stored_events(svc, cid) == 1
     actions.do_post_customer_message(svc, cid, "the writer is free again")
@@ -124,12 +124,12 @@ def test_a_group_is_not_opened_while_another_thread_writes(svc) -> None:  # type
     thread.start()
     assert inside.wait(5)
     started = time.monotonic()
-    assert svc.store.begin_group() is None  # refused at once, not after waiting
+    assert svc.store.groups.begin() is None  # refused at once, not after waiting
     assert time.monotonic() - started < 0.5
     release.set()
     thread.join()
-    assert svc.store.begin_group() is not None
-    svc.store.commit_group()
+    assert svc.store.groups.begin() is not None
+    svc.store.groups.commit()
 
 
 def test_a_group_is_not_opened_while_another_process_writes(svc) -> None:  # type: ignore[no-untyped-def]
@@ -137,7 +137,7 @@ def test_a_group_is_not_opened_while_another_process_writes(svc) -> None:  # typ
     other = other_connection(svc)
     other.execute("BEGIN IMMEDIATE")
     started = time.monotonic()
-    assert svc.store.begin_group() is None
+    assert svc.store.groups.begin() is None
     assert time.monotonic() - started < 0.5  # the 30 s busy timeout did not apply
     other.execute("COMMIT")
     other.close()
@@ -150,7 +150,7 @@ def test_ordinary_writes_still_wait_for_another_process(svc) -> None:  # type: i
     cid = actions.do_start_conversation(svc).conversation_id
     other = other_connection(svc)
     other.execute("BEGIN IMMEDIATE")
-    assert svc.store.begin_group() is None
+    assert svc.store.groups.begin() is None
     threading.Timer(0.3, lambda: other.execute("COMMIT")).start()
     started = time.monotonic()
     actions.do_post_customer_message(svc, cid, "waits its turn")
@@ -162,14 +162,14 @@ def test_ordinary_writes_still_wait_for_another_process(svc) -> None:  # type: i
 def test_checkpoints_run_off_the_event_loops_connection(svc) -> None:  # type: ignore[no-untyped-def]
     """A checkpoint fsyncs; the group connection never runs one, a thread of the store does."""
     cid = actions.do_start_conversation(svc).conversation_id
-    checkpointer = svc.store.checkpointer
+    checkpointer = svc.store.groups.checkpointer
     checkpointer.interval = 0.05
-    group = svc.store.begin_group()
+    group = svc.store.groups.begin()
     assert group is not None
     assert group.connection.connection.driver_connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
     for n in range(50):
         actions.do_post_customer_message(svc, cid, f"message {n}")
-    svc.store.commit_group()
+    svc.store.groups.commit()
     deadline = time.monotonic() + 5
     while checkpointer.runs == 0 and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -183,14 +183,14 @@ def test_a_checkpoint_waits_for_the_open_group_so_the_log_starts_afresh(svc) -> 
     """A checkpoint racing with commits never completes, and SQLite reuses its log only after one
     that did: the checkpointer takes the write lock, so the log stays the size of one round."""
     cid = actions.do_start_conversation(svc).conversation_id
-    checkpointer = svc.store.checkpointer
-    assert svc.store.begin_group() is not None
+    checkpointer = svc.store.groups.checkpointer
+    assert svc.store.groups.begin() is not None
     for n in range(50):
         actions.do_post_customer_message(svc, cid, f"message {n}")
     finished = threading.Event()
     threading.Thread(target=lambda: (checkpointer.checkpoint(), finished.set())).start()
     assert not finished.wait(0.2)  # it waits for the group
-    svc.store.commit_group()
+    svc.store.groups.commit()
     assert finished.wait(5)
     busy, big_log, checkpointed = checkpointer.checkpoint()
     assert busy == 0 and big_log == checkpointed
@@ -202,10 +202,10 @@ def test_a_checkpoint_waits_for_the_open_group_so_the_log_starts_afresh(svc) -> 
 def test_closing_with_a_group_open_drops_it_without_hanging(sqlite_url) -> None:  # type: ignore[no-untyped-def]
     services = make_services(sqlite_url)
     cid = actions.do_start_conversation(services).conversation_id
-    assert services.store.begin_group() is not None
+    assert services.store.groups.begin() is not None
     actions.do_post_customer_message(services, cid, "committed")
-    services.store.commit_group()  # the checkpointer now has work for its last round at close
-    assert services.store.begin_group() is not None
+    services.store.groups.commit()  # the checkpointer now has work for its last round at close
+    assert services.store.groups.begin() is not None
     actions.do_post_customer_message(services, cid, "never committed: the loop stopped")
     closing = threading.Thread(target=services.close)
     closing.start()

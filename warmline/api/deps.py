@@ -19,7 +19,8 @@ from warmline.api.errors import error_response
 from warmline.auth import Authenticator, Principal
 from warmline.conversation.actions import Services
 from warmline.errors import InvalidInput
-from warmline.storage.sql.store import IdempotencyClaim, SqlStore, WriteGroup
+from warmline.storage.sql.groups import WriteGroup, WriteGroups
+from warmline.storage.sql.store import IdempotencyClaim
 
 T = TypeVar("T")
 log = logging.getLogger("warmline.api")
@@ -40,15 +41,15 @@ async def run_action(svc: Services, action: Callable[..., T], *args: Any) -> T:
     SQLite takes one writer at a time, and a write there costs less than handing it to a thread
     (a round trip through the GIL) or than its own commit. So the event loop runs the action
     itself, in a group of writes that it commits once at the end of this turn of the loop (see
-    ``SqlStore.begin_group``), and answers once that commit is done. While another thread of this
+    ``warmline.storage.sql.groups``), and answers once that commit is done. While another thread of this
     process holds the writer (for milliseconds: a checkpoint, a desk webhook) the loop waits for
     it without blocking; while another process does, the action goes to the writer thread, whose
     connection waits with SQLite's busy timeout. PostgreSQL writes always go to the writer
     threads: they wait on the network and on row locks."""
-    store = svc.store
+    groups = svc.store.groups
     loop = asyncio.get_running_loop()
-    if store.single_writer:
-        group = await _writing_group(store, loop)
+    if groups is not None:
+        group = await _writing_group(groups, loop)
         if group is not None:
             result = action(svc, *args)  # its failure undoes its own writes only
             committed = loop.create_future()
@@ -58,25 +59,25 @@ async def run_action(svc: Services, action: Callable[..., T], *args: Any) -> T:
     return await loop.run_in_executor(svc.writers, functools.partial(action, svc, *args))
 
 
-async def _writing_group(store: SqlStore, loop: asyncio.AbstractEventLoop) -> WriteGroup | None:
+async def _writing_group(groups: WriteGroups, loop: asyncio.AbstractEventLoop) -> WriteGroup | None:
     """The group open on the loop, or a new one; None when another process holds the writer."""
     while True:
-        group = store.open_group()
+        group = groups.open()
         if group is not None:
             return group
-        if not store.writer_taken_here():
-            group = store.begin_group()
+        if not groups.taken_here():
+            group = groups.begin()
             if group is not None:
-                loop.call_soon(_commit_group, store, group)
+                loop.call_soon(_commit_group, groups, group)
                 return group
-            if not store.writer_taken_here():
+            if not groups.taken_here():
                 return None  # another process
         await asyncio.sleep(IN_PROCESS_WAIT_S)
 
 
-def _commit_group(store: SqlStore, group: WriteGroup) -> None:
+def _commit_group(groups: WriteGroups, group: WriteGroup) -> None:
     try:
-        store.commit_group()
+        groups.commit()
     except Exception as error:  # nothing of the group is stored: each request fails
         log.exception("committing a group of %d writes failed", len(group.waiting))
         outcome: BaseException | None = error

@@ -1,4 +1,4 @@
-"""Core statements compiled once and run on the database driver's own cursor.
+"""What runs straight on the database driver: Core statements compiled once, commits, savepoints.
 
 Every customer message runs the same few statements (read the state, update it, insert the
 events). Through ``Connection.execute`` each one pays for SQLAlchemy's per-execution work
@@ -10,10 +10,11 @@ run is one driver call. The statement stays a Core construct, so both databases 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Dialect
+from sqlalchemy import Connection, Dialect, RootTransaction
 from sqlalchemy.sql import ClauseElement
 
 
@@ -54,3 +55,29 @@ class DriverStatement:
             cursor.executemany(self.sql, [self.parameters(row) for row in rows])
         finally:
             cursor.close()
+
+
+def commit(connection: Connection, transaction: RootTransaction) -> None:
+    """Commit; if that fails, also end the driver's transaction. SQLAlchemy counts a transaction
+    whose COMMIT failed as over, but SQLite keeps it open (holding the database's writer) in a
+    connection that the pool would hand out again."""
+    try:
+        transaction.commit()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            connection.connection.driver_connection.rollback()  # type: ignore[union-attr]
+        raise
+
+
+@contextlib.contextmanager
+def savepoint(connection: Connection) -> Iterator[None]:
+    """A write inside a larger transaction, undone alone if it fails."""
+    driver = connection.connection.driver_connection
+    driver.execute("SAVEPOINT warmline_write")  # type: ignore[union-attr]
+    try:
+        yield
+    except BaseException:
+        driver.execute("ROLLBACK TO warmline_write")  # type: ignore[union-attr]
+        driver.execute("RELEASE warmline_write")  # type: ignore[union-attr]
+        raise
+    driver.execute("RELEASE warmline_write")  # type: ignore[union-attr]

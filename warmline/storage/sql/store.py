@@ -4,7 +4,7 @@ Appends happen inside ``write(conversation_id)``: the conversation is locked (a 
 PostgreSQL, the single writer on SQLite), its state is read, the caller checks and appends, and on
 leaving the block the events, the state snapshot, the inbox feed rows and the idempotency record
 are committed together, or nothing is. On SQLite the event loop may gather the writes of one turn
-in a group that commits them together (``begin_group``); each write in it still stands or falls
+in a group that commits them together (``groups``); each write in it still stands or falls
 alone. Only ``warmline.conversation.actions`` calls ``write``.
 """
 
@@ -12,21 +12,20 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic_core import from_json, to_json
-from sqlalchemy import Connection, Engine, RootTransaction, and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from warmline.conversation.events import EventBody, EventRecord, parse_body
 from warmline.conversation.state import HUMAN, ConversationState, Status, apply, check, start
 from warmline.errors import ConversationNotFound, IdempotencyKeyReused
-from warmline.storage.sql.driver import DriverStatement
-from warmline.storage.sql.engine import Checkpointer, WriterBusy
+from warmline.storage.sql.driver import DriverStatement, commit, savepoint
+from warmline.storage.sql.groups import WriteGroups
 from warmline.storage.sql.schema import (
     accounts,
     api_tokens,
@@ -94,44 +93,6 @@ class FeedEntry:
 
 
 @dataclass
-class WriteGroup:
-    """Writes committed together; see ``SqlStore.begin_group``."""
-
-    connection: Connection
-    transaction: RootTransaction
-    thread: int
-    after_commit: list[Callable[[], None]] = field(default_factory=list)
-    # What the group's owner waits on until the group is committed (or fails).
-    waiting: list[Any] = field(default_factory=list)
-
-
-def _commit(connection: Connection, transaction: RootTransaction) -> None:
-    """Commit; if that fails, also end the driver's transaction. SQLAlchemy counts a transaction
-    whose COMMIT failed as over, but SQLite keeps it open (holding the database's writer) in a
-    connection that the pool would hand out again."""
-    try:
-        transaction.commit()
-    except BaseException:
-        with contextlib.suppress(Exception):
-            connection.connection.driver_connection.rollback()  # type: ignore[union-attr]
-        raise
-
-
-@contextlib.contextmanager
-def _savepoint(connection: Connection) -> Iterator[None]:
-    """One write inside a group: undone alone if it fails. Straight to the driver, like BEGIN."""
-    driver = connection.connection.driver_connection
-    driver.execute("SAVEPOINT warmline_write")  # type: ignore[union-attr]
-    try:
-        yield
-    except BaseException:
-        driver.execute("ROLLBACK TO warmline_write")  # type: ignore[union-attr]
-        driver.execute("RELEASE warmline_write")  # type: ignore[union-attr]
-        raise
-    driver.execute("RELEASE warmline_write")  # type: ignore[union-attr]
-
-
-@dataclass
 class Writer:
     """A locked conversation: check and append events, committed together on leaving ``write``."""
 
@@ -185,9 +146,8 @@ class SqlStore:
         self.postgres = engine.dialect.name == "postgresql"
         self._write_lock = getattr(engine, "info_write_lock", None)
         self._secret: str | None = None
-        self._group: WriteGroup | None = None
-        self._grouping: Connection | None = None
-        self.checkpointer = None if self._write_lock is None else Checkpointer(engine, self._write_lock)
+        # SQLite: the event loop's writes are committed in groups.
+        self.groups = None if self._write_lock is None else WriteGroups(engine, self._write_lock)
         # What every write runs, compiled for this database once (see ``driver``).
         dialect = engine.dialect
         self._lock_state = DriverStatement(SELECT_STATE.with_for_update() if self.postgres else SELECT_STATE, dialect)
@@ -196,105 +156,25 @@ class SqlStore:
 
     # -- writing -------------------------------------------------------------------------------
 
-    @property
-    def single_writer(self) -> bool:
-        """SQLite: one write transaction at a time for the whole database."""
-        return self._write_lock is not None
-
-    # A group commit (SQLite only). Committing costs more than the rest of a typical write, and
-    # the event loop runs the writes of many requests in one turn: it opens a group, runs them,
-    # and commits them together at the end of the turn (``warmline.api.deps.run_action``).
-
-    def begin_group(self) -> WriteGroup | None:
-        """Open a group on this thread without waiting: None, having done nothing, when another
-        thread or process holds SQLite's writer or the checkpointer waits for it. Until
-        ``commit_group``, this thread's writes join the group, each in a savepoint of its own so
-        that a refused write undoes only itself, and their ``after_commit`` work waits for the
-        group's commit."""
-        assert self._write_lock is not None and self._group is None, "one group at a time, on SQLite"
-        if self.checkpointer.wanted or not self._write_lock.acquire(blocking=False):  # type: ignore[union-attr]
-            return None
-        try:
-            connection = self._group_connection()
-            transaction = connection.begin()
-        except BaseException as error:
-            self._write_lock.release()
-            if isinstance(error, WriterBusy):
-                return None
-            self._drop_group_connection()
-            raise
-        self._group = WriteGroup(connection, transaction, threading.get_ident())
-        return self._group
-
-    def _group_connection(self) -> Connection:
-        """Groups keep one connection, whose transactions never wait for SQLite's writer (a
-        busy timeout of 0) and which skips the pool's check-out and check-in per group."""
-        if self._grouping is None:
-            connection = self.engine.connect().execution_options(sqlite_write=True, sqlite_no_wait=True)
-            driver = connection.connection.driver_connection
-            driver.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
-            driver.execute("PRAGMA wal_autocheckpoint=0")  # type: ignore[union-attr]  # see Checkpointer
-            self._grouping = connection
-        return self._grouping
-
-    def _drop_group_connection(self) -> None:
-        connection, self._grouping = self._grouping, None
-        if connection is not None:
-            with contextlib.suppress(Exception):
-                connection.invalidate()  # never back to the pool: its busy timeout is 0
-            connection.close()
-
-    def writer_taken_here(self) -> bool:
-        """Whether a thread of this process holds SQLite's writer or the checkpointer waits for it."""
-        return self._write_lock is not None and (self._write_lock.locked() or self.checkpointer.wanted)  # type: ignore[union-attr]
-
-    def open_group(self) -> WriteGroup | None:
-        """The group open on this thread, if any."""
-        group = self._group
-        return group if group is not None and group.thread == threading.get_ident() else None
-
-    def commit_group(self) -> None:
-        """Commit the open group, then run its ``after_commit`` work. If the commit fails, none of
-        the group's writes is stored, its work is dropped, and the error is raised."""
-        group, self._group = self._group, None
-        assert group is not None, "no group is open"
-        try:
-            _commit(group.connection, group.transaction)
-        except BaseException:
-            self._drop_group_connection()  # start the next group on a fresh connection
-            raise
-        finally:
-            self._write_lock.release()  # type: ignore[union-attr]
-        self.checkpointer.written()  # type: ignore[union-attr]
-        for work in group.after_commit:
-            work()
-
     def close(self) -> None:
-        """Release the connections; the store is not used afterwards. A group still open (its
-        loop stopped before the commit) is dropped with its connection, uncommitted."""
-        if self._group is not None:
-            self._group = None
-            self._drop_group_connection()
-            self._write_lock.release()  # type: ignore[union-attr]
-        self._drop_group_connection()
-        if self.checkpointer is not None:
-            self.checkpointer.stop()
+        """Release the connections; the store is not used afterwards."""
+        if self.groups is not None:
+            self.groups.close()
         self.engine.dispose()
 
     def after_commit(self, work: Callable[[], None]) -> None:
         """Run ``work`` once what this thread has written is committed: now, or when its group
-        commits."""
-        group = self.open_group()
-        if group is not None:
-            group.after_commit.append(work)
+        commits (see ``groups``)."""
+        if self.groups is not None:
+            self.groups.after_commit(work)
         else:
             work()
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[Connection]:
-        group = self.open_group()
+        group = self.groups.open() if self.groups is not None else None
         if group is not None:
-            with _savepoint(group.connection):
+            with savepoint(group.connection):
                 yield group.connection
             return
         lock = self._write_lock or contextlib.nullcontext()  # PostgreSQL: writers lock rows instead
@@ -305,7 +185,7 @@ class SqlStore:
             except BaseException:
                 transaction.rollback()
                 raise
-            _commit(connection, transaction)
+            commit(connection, transaction)
 
     def create(
         self, conversation_id: str, actor: str, body: EventBody, idempotency: IdempotencyClaim | None = None
