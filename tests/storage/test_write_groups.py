@@ -16,6 +16,8 @@ from warmline.conversation.events import CustomerMessage
 from warmline.conversation.state import Status, fold
 from warmline.errors import IllegalTransition
 from warmline.queue.actions import do_resolve
+from warmline.storage.sql.engine import write_transaction
+from warmline.storage.sql.outbox import OutboxStore
 
 # An event of no conversation: with deferred foreign keys, SQLite refuses it only at COMMIT.
 ORPHAN_EVENT = (
@@ -216,3 +218,31 @@ def test_closing_with_a_group_open_drops_it_without_hanging(sqlite_url) -> None:
         assert stored_events(reopened, cid) == 3
     finally:
         reopened.close()
+
+
+def test_outbox_writes_take_the_processs_writer_like_every_other_write(svc) -> None:  # type: ignore[no-untyped-def]
+    """Desk deliveries are recorded by other threads: they wait for the loop's open group, and
+    while one holds the writer the loop sees it taken here (and waits) rather than busy."""
+    outbox = OutboxStore(svc.store.engine)
+    assert svc.store.groups.begin() is not None
+    recorded = threading.Event()
+    threading.Thread(target=lambda: (outbox.remember_delivery("zendesk", "d-1"), recorded.set())).start()
+    assert not recorded.wait(0.2)
+    svc.store.groups.commit()
+    assert recorded.wait(5)
+    assert outbox.remember_delivery("zendesk", "d-1") is False  # stored once
+
+    inside, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with write_transaction(svc.store.engine):
+            inside.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert inside.wait(5)
+    assert svc.store.groups.taken_here() and svc.store.groups.begin() is None
+    release.set()
+    holder.join(5)
+    assert not svc.store.groups.taken_here()

@@ -8,18 +8,21 @@ PostgreSQL serialises writers per conversation with row locks instead.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, insert, select
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select
 
+from warmline.storage.sql.driver import commit
 from warmline.storage.sql.schema import instance
 
 log = logging.getLogger("warmline.storage")
@@ -86,6 +89,22 @@ class Checkpointer:
                     self.checkpoint()
                 except Exception:  # the next round tries again; the log only grows meanwhile
                     log.exception("checkpointing the write-ahead log failed")
+
+
+@contextlib.contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A write transaction of its own: on SQLite under the process's writer lock (so the event
+    loop waits for it instead of finding the database busy) and BEGIN IMMEDIATE (so it never
+    fails half-way upgrading a read to a write); on PostgreSQL, a plain transaction."""
+    lock = getattr(engine, "info_write_lock", None) or contextlib.nullcontext()
+    with lock, engine.connect().execution_options(sqlite_write=True) as connection:
+        transaction = connection.begin()
+        try:
+            yield connection
+        except BaseException:
+            transaction.rollback()
+            raise
+        commit(connection, transaction)
 
 
 def make_engine(url: str) -> Engine:

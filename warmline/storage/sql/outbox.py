@@ -17,6 +17,7 @@ from sqlalchemy import Engine, and_, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from warmline.storage.sql.engine import write_transaction
 from warmline.storage.sql.schema import outbox, webhook_deliveries
 from warmline.storage.sql.store import utc
 
@@ -77,7 +78,7 @@ class OutboxStore:
         lease pushes its next attempt into the future, so should this dispatcher die mid-send,
         the item becomes due again once the lease runs out (at-least-once delivery)."""
         now = self.clock()
-        with self.engine.begin() as connection:
+        with write_transaction(self.engine) as connection:
             result = connection.execute(
                 update(outbox)
                 .where(outbox.c.id == item_id, outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
@@ -86,7 +87,7 @@ class OutboxStore:
             return result.rowcount == 1
 
     def _set(self, item_id: int, **values: Any) -> None:
-        with self.engine.begin() as connection:
+        with write_transaction(self.engine) as connection:
             connection.execute(update(outbox).where(outbox.c.id == item_id).values(**values))
 
     def mark_sent(self, item_id: int, attempts: int) -> None:
@@ -105,14 +106,14 @@ class OutboxStore:
             query = query.where(outbox.c.desk == desk)
         if item_ids:
             query = query.where(outbox.c.id.in_(item_ids))
-        with self.engine.begin() as connection:
+        with write_transaction(self.engine) as connection:
             result = connection.execute(query.values(status="pending", attempts=0, next_attempt_at=self.clock()))
             return result.rowcount or 0
 
     def remember_delivery(self, desk: str, delivery_id: str) -> bool:
         """Record a webhook delivery; False when it was seen before (a replay or a duplicate)."""
         try:
-            with self.engine.begin() as connection:
+            with write_transaction(self.engine) as connection:
                 connection.execute(
                     insert(webhook_deliveries).values(desk=desk, delivery_id=delivery_id, received_at=self.clock())
                 )

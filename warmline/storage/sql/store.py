@@ -24,7 +24,8 @@ from sqlalchemy.exc import IntegrityError
 from warmline.conversation.events import EventBody, EventRecord, parse_body
 from warmline.conversation.state import HUMAN, ConversationState, Status, apply, check, start
 from warmline.errors import ConversationNotFound, IdempotencyKeyReused
-from warmline.storage.sql.driver import DriverStatement, commit, savepoint
+from warmline.storage.sql.driver import DriverStatement, savepoint
+from warmline.storage.sql.engine import write_transaction
 from warmline.storage.sql.groups import WriteGroups
 from warmline.storage.sql.schema import (
     accounts,
@@ -177,15 +178,8 @@ class SqlStore:
             with savepoint(group.connection):
                 yield group.connection
             return
-        lock = self._write_lock or contextlib.nullcontext()  # PostgreSQL: writers lock rows instead
-        with lock, self.engine.connect().execution_options(sqlite_write=True) as connection:
-            transaction = connection.begin()
-            try:
-                yield connection
-            except BaseException:
-                transaction.rollback()
-                raise
-            commit(connection, transaction)
+        with write_transaction(self.engine) as connection:
+            yield connection
 
     def create(
         self, conversation_id: str, actor: str, body: EventBody, idempotency: IdempotencyClaim | None = None
