@@ -63,7 +63,11 @@ class Checkpointer:
             self._thread.start()
 
     def checkpoint(self) -> tuple[int, int, int]:
-        """One passive checkpoint: (busy, frames in the log, frames checkpointed)."""
+        """Checkpoint in two passes: (busy, frames in the log, frames checkpointed) of the second.
+        The first copies most of the log while writes go on; the second, under the write lock,
+        copies what was committed meanwhile and so completes, holding the lock a short time."""
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
         self.wanted = True  # the loop opens no group meanwhile: it would take the lock straight back
         try:
             with self.write_lock, self.engine.connect() as connection:
