@@ -41,7 +41,9 @@ def test_unicode_round_trips_exactly(client, text: str) -> None:  # type: ignore
 
 def test_openapi_is_published(client) -> None:  # type: ignore[no-untyped-def]
     spec = client.get("/openapi.json").json()
-    assert "/v1/conversations/{conversation_id}/messages" in spec["paths"]
+    post = spec["paths"]["/v1/conversations/{conversation_id}/messages"]["post"]
+    body = post["requestBody"]["content"]["application/json"]["schema"]
+    assert body["required"] == ["text"] and body["properties"]["text"]["type"] == "string"
 
 
 def assert_error(response, status: int, code: str) -> None:  # type: ignore[no-untyped-def]
@@ -75,6 +77,8 @@ def assert_error(response, status: int, code: str) -> None:  # type: ignore[no-u
             "unsupported_media_type",
         ),
         ({"content": b'{"text":"hi"}', "headers": {"content-type": "text/plain"}}, 415, "unsupported_media_type"),
+        ({"content": b"", "headers": {"content-type": "application/json"}}, 422, "invalid_request"),
+        ({"json": None}, 422, "invalid_request"),
     ],
     ids=[
         "malformed-json",
@@ -90,6 +94,8 @@ def assert_error(response, status: int, code: str) -> None:  # type: ignore[no-u
         "nul",
         "form-encoded",
         "text-plain",
+        "no-body",
+        "null",
     ],
 )
 def test_bad_messages_are_refused_and_change_nothing(client, kwargs, status, code) -> None:  # type: ignore[no-untyped-def]

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic_core import to_json
 from starlette.concurrency import run_in_threadpool
 
-from warmline.api.deps import Write, idempotency, principal, run_action, services, staff, writing
+from warmline.api.deps import Write, idempotency, json_body, principal, read_body, run_action, services, staff, writing
 from warmline.api.schemas import (
     AnswerSurvey,
     CloseConversation,
@@ -74,9 +74,15 @@ def _start(svc: Services, body: StartConversation, claim: IdempotencyClaim | Non
     }
 
 
-@router.post("/{conversation_id}/messages", status_code=201, response_model=ConversationChange)
-async def post_message(conversation_id: str, body: PostMessage, call: Write = Depends(writing)) -> JSONResponse:
+@router.post(
+    "/{conversation_id}/messages",
+    status_code=201,
+    response_model=ConversationChange,
+    openapi_extra=json_body(PostMessage),
+)
+async def post_message(conversation_id: str, request: Request, call: Write = Depends(writing)) -> JSONResponse:
     """A customer's turn. The bot's answer (if the bot owns the conversation) comes back with it."""
+    body = await read_body(request, PostMessage)
     call.caller.require("customer")
     call.caller.may_read(conversation_id)
     # The model's analysis needs no lock: it runs here, in parallel with other conversations'

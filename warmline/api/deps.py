@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -117,6 +119,28 @@ async def staff_writing(request: Request) -> Write:
     caller = await principal(request)
     caller.require(*STAFF)
     return Write(caller, request.app.state.services, await idempotency(request))
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def json_body(model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI request body of a route that reads its body with ``read_body``."""
+    schema = model.model_json_schema()
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+async def read_body(request: Request, model: type[M]) -> M:
+    """The JSON body as ``model``, parsed and validated in one pass by pydantic-core; errors are
+    reported exactly as FastAPI reports its own body errors. For the hottest route, where FastAPI's
+    body handling costs more than the rest of the request's parsing."""
+    raw = await request.body()
+    if not raw:
+        raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}])
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as error:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in error.errors()]) from None
 
 
 def bearer_token(request: Request) -> str | None:
