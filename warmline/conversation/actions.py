@@ -4,6 +4,7 @@ CLI, channels and integrations call these; none of them writes to storage direct
 
 from __future__ import annotations
 
+import re
 import secrets
 import unicodedata
 from collections.abc import Callable
@@ -26,8 +27,9 @@ from warmline.conversation.state import HUMAN, ConversationState
 from warmline.errors import InvalidInput, MessageTooLarge, WarmlineError
 from warmline.storage.sql.store import QUEUE_EVENTS, IdempotencyClaim, SqlStore, Writer
 
-# Line breaks and tabs are text; every other control or format-breaking character is refused.
-ALLOWED_CONTROLS = frozenset("\n\r\t")
+# Line breaks and tabs are text; every other control character (Unicode category Cc: U+0000-U+001F
+# and U+007F-U+009F) is refused.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -93,8 +95,9 @@ def check_text(text: str, settings: Settings, field: str = "text") -> str:
             f"{field} is {size} bytes; the limit is {settings.max_message_bytes}",
             details={"field": field, "limit": settings.max_message_bytes},
         )
-    bad = next((c for c in text if unicodedata.category(c) == "Cc" and c not in ALLOWED_CONTROLS), None)
-    if bad is not None:
+    found = CONTROL_CHARACTER.search(text)
+    if found is not None:
+        bad = found.group()
         raise InvalidInput(
             f"{field} contains a control character (U+{ord(bad):04X})",
             code="control_character",
