@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from warmline.evaluation.jsonl import json_lines
 from warmline.model.classifier import IntentClassifier
 
 
@@ -24,17 +25,10 @@ def read_jsonl(path: Path, required: Sequence[str] = ("text", "intent")) -> list
     if not path.is_file():
         raise EvaluationInputError(f"{path}: no such file")
     rows = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise EvaluationInputError(f"{path}:{number}: not valid JSON ({error.msg})") from None
-            if not isinstance(row, dict) or any(not isinstance(row.get(key), str) for key in required):
-                raise EvaluationInputError(f"{path}:{number}: expected an object with string fields {list(required)}")
-            rows.append(row)
+    for number, row in json_lines(path, EvaluationInputError):
+        if not isinstance(row, dict) or any(not isinstance(row.get(key), str) for key in required):
+            raise EvaluationInputError(f"{path}:{number}: expected an object with string fields {list(required)}")
+        rows.append(row)
     if not rows:
         raise EvaluationInputError(f"{path}: no examples")
     return rows

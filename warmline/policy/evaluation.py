@@ -15,12 +15,13 @@ a miss, and an expected ``none`` case that escalates for it is a false escalatio
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from warmline.evaluation.jsonl import json_lines
 
 CATEGORIES = ("human_request", "out_of_scope", "frustration", "none")
 TRIGGER_CATEGORY = {
@@ -39,13 +40,7 @@ class EscalationDataError(ValueError):
 
 def read_cases(path: Path) -> list[dict[str, Any]]:
     cases: list[dict[str, Any]] = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            case = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise EscalationDataError(f"{path}:{number}: not JSON ({exc.msg})") from exc
+    for number, case in json_lines(path, EscalationDataError):
         turns = case.get("turns") if isinstance(case, dict) else None
         if (
             not isinstance(turns, list)
