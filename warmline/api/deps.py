@@ -110,14 +110,18 @@ class Write:
 
 async def writing(request: Request) -> Write:
     """A write by any authenticated caller."""
-    caller = await principal(request)
-    return Write(caller, request.app.state.services, await idempotency(request))
+    return await _write(request)
 
 
 async def staff_writing(request: Request) -> Write:
-    """A write by an agent, lead or admin (the role is checked before anything else is read)."""
+    """A write by an agent, lead or admin."""
+    return await _write(request, STAFF)
+
+
+async def _write(request: Request, roles: tuple[str, ...] = ()) -> Write:
     caller = await principal(request)
-    caller.require(*STAFF)
+    if roles:
+        caller.require(*roles)  # before the Idempotency-Key and body are read
     return Write(caller, request.app.state.services, await idempotency(request))
 
 
