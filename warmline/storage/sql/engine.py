@@ -150,7 +150,8 @@ def _sqlite_engine(url: str) -> Engine:
         except sqlite3.OperationalError as error:
             # Only a connection that does not wait (``sqlite_no_wait``, busy timeout 0) gets here
             # because another process holds the writer; it is told so as WriterBusy.
-            if not options.get("sqlite_no_wait") or ("locked" not in str(error) and "busy" not in str(error)):
+            busy = getattr(error, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
+            if not options.get("sqlite_no_wait") or not busy:
                 raise
             raise WriterBusy("another process holds the database's writer") from error
 
