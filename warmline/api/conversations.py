@@ -14,7 +14,18 @@ from fastapi.responses import JSONResponse
 from pydantic_core import to_json
 from starlette.concurrency import run_in_threadpool
 
-from warmline.api.deps import Write, idempotency, json_body, principal, read_body, run_action, services, staff, writing
+from warmline.api.deps import (
+    MAX_CURSOR,
+    Write,
+    idempotency,
+    json_body,
+    principal,
+    read_body,
+    run_action,
+    services,
+    staff,
+    writing,
+)
 from warmline.api.schemas import (
     AnswerSurvey,
     CloseConversation,
@@ -32,6 +43,7 @@ from warmline.auth import Principal
 from warmline.conversation import actions
 from warmline.conversation.actions import Services
 from warmline.conversation.state import Status
+from warmline.queue import actions as agent_actions
 from warmline.storage.sql.store import IdempotencyClaim
 
 router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
@@ -98,8 +110,13 @@ async def post_message(conversation_id: str, request: Request, call: Write = Dep
 async def close_conversation(
     conversation_id: str, body: CloseConversation, call: Write = Depends(writing)
 ) -> JSONResponse:
-    call.caller.may_read(conversation_id)
-    outcome = await call.run(actions.do_close, conversation_id, call.caller.actor, body.reason, call.claim)
+    """The customer ends their chat; staff may end one they hold or that waits in their queue
+    (leads and admins any)."""
+    if call.caller.role == "customer":
+        call.caller.may_read(conversation_id)
+        outcome = await call.run(actions.do_close, conversation_id, call.caller.actor, body.reason, call.claim)
+    else:
+        outcome = await call.run(agent_actions.do_staff_close, conversation_id, call.caller, body.reason, call.claim)
     return changed(outcome, call.caller)
 
 
@@ -124,7 +141,7 @@ async def read_conversation(
 @router.get("/{conversation_id}/events", response_model=ConversationEvents)
 async def read_events(
     conversation_id: str,
-    after: int = Query(0, ge=0),
+    after: int = Query(0, ge=0, le=MAX_CURSOR),
     limit: int = Query(200, ge=1, le=1000),
     caller: Principal = Depends(principal),
     svc: Services = Depends(services),

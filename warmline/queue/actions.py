@@ -54,6 +54,21 @@ def check_holder(writer: Writer, caller: Principal) -> None:
         raise Forbidden("another agent holds this conversation", code="not_assigned")
 
 
+def check_may_work(writer: Writer, caller: Principal) -> None:
+    """Notes and closing by staff: the agent holding the conversation, an agent of the team whose
+    queue it waits in, or a lead or admin."""
+    if caller.role in ("lead", "admin"):
+        return
+    state = writer.state
+    if state.status == Status.WITH_AGENT and state.agent_id == caller.id:
+        return
+    if state.status == Status.WAITING_FOR_AGENT and state.team in caller.teams:
+        return
+    if state.status == Status.WITH_AGENT:
+        raise Forbidden("another agent holds this conversation", code="not_assigned")
+    raise Forbidden("this conversation is not in your team's queue", code="not_your_team")
+
+
 def check_team(svc: Services, team: str) -> str:
     known = svc.teams()
     if not TEAM_NAME.match(team) or (known and team not in known):
@@ -83,7 +98,7 @@ def do_claim(svc: Services, conversation_id: str, caller: Principal, idem: Idemp
             )
         if caller.role == "agent" and writer.state.team not in caller.teams:
             raise Forbidden(f"this conversation waits in the {writer.state.team} queue", code="not_your_team")
-        if writer.held_by(caller.id) >= capacity:
+        if writer.held_by(caller.id, lock=True) >= capacity:
             raise Conflict(f"you already hold {capacity} conversations", code="at_capacity")
         writer.append(caller.actor, Claimed(agent_id=caller.id))
 
@@ -193,9 +208,25 @@ def do_add_note(
     """An internal note: agents and the bot see it, the customer never does."""
     check_agent(caller)
     text = check_note(text, svc)
-    return apply_change(
-        svc, conversation_id, idem, lambda w: w.append(caller.actor, NoteAdded(author=caller.id, text=text))
-    )
+
+    def note(writer: Writer) -> None:
+        check_may_work(writer, caller)
+        writer.append(caller.actor, NoteAdded(author=caller.id, text=text))
+
+    return apply_change(svc, conversation_id, idem, note)
+
+
+def do_staff_close(
+    svc: Services, conversation_id: str, caller: Principal, reason: str, idem: IdempotencyClaim | None = None
+) -> Outcome:
+    """Staff end a conversation without the customer: the holder, the waiting team's agents, or a
+    lead or admin (a customer closes their own chat with ``do_close``)."""
+
+    def close(writer: Writer) -> None:
+        check_may_work(writer, caller)
+        writer.append(caller.actor, Closed(reason=reason, agent_id=writer.state.agent_id))
+
+    return apply_change(svc, conversation_id, idem, close)
 
 
 def do_resolve(

@@ -126,8 +126,12 @@ class Writer:
         """Send ``body`` to ``desk`` once this change commits (durably, in order, with retries)."""
         self.outbox.append((desk, kind, body))
 
-    def held_by(self, agent_id: str) -> int:
-        """How many conversations ``agent_id`` holds now (read inside this transaction)."""
+    def held_by(self, agent_id: str, *, lock: bool = False) -> int:
+        """How many conversations ``agent_id`` holds now (read inside this transaction). With
+        ``lock`` the agent's row is locked first (PostgreSQL; SQLite has one writer anyway), so
+        that concurrent claims by one agent count one after the other and capacity holds."""
+        if lock and self._connection.dialect.name == "postgresql":
+            self._connection.execute(select(staff.c.id).where(staff.c.id == agent_id).with_for_update())
         query = select(func.count()).where(
             conversations.c.agent_id == agent_id, conversations.c.status == Status.WITH_AGENT.value
         )
