@@ -28,7 +28,9 @@ T = TypeVar("T")
 log = logging.getLogger("warmline.api")
 WRITE_METHODS = frozenset({b"POST", b"PUT", b"PATCH"})
 STAFF = ("agent", "lead", "admin")
-IN_PROCESS_WAIT_S = 0.001  # how often the loop looks whether a thread has freed SQLite's writer
+IN_PROCESS_WAIT_S = 0.001
+# Sequence numbers and feed positions are 64-bit signed integers; larger cursors are refused.
+MAX_CURSOR = 2**63 - 1  # how often the loop looks whether a thread has freed SQLite's writer
 
 
 # Dependencies are ``async`` on purpose: FastAPI runs a plain ``def`` dependency in the thread

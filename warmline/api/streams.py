@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from warmline.api.deps import dump, principal, services, staff
+from warmline.api.deps import MAX_CURSOR, dump, principal, services, staff
 from warmline.api.schemas import present_event
 from warmline.auth import Principal
 from warmline.bus.base import FEED_CHANNEL, conversation_channel
@@ -31,8 +31,9 @@ Reader = Callable[[int], Awaitable[list[tuple[int, str, dict[str, Any] | None]]]
 
 def last_event_id(request: Request) -> int:
     raw = request.headers.get("last-event-id") or request.query_params.get("last_event_id") or "0"
-    if not raw.isdigit():
-        raise InvalidInput("Last-Event-ID must be a non-negative integer", code="invalid_last_event_id")
+    # isdecimal() also accepts other scripts' digits; a cursor is ASCII digits, at most 19 of them.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19) or int(raw) > MAX_CURSOR:
+        raise InvalidInput(f"Last-Event-ID must be an integer from 0 to {MAX_CURSOR}", code="invalid_last_event_id")
     return int(raw)
 
 

@@ -20,6 +20,8 @@ from sqlalchemy import (
 
 # SQLite only autoincrements an INTEGER PRIMARY KEY; PostgreSQL wants BIGINT for a growing log.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+# Sequence numbers and cursors: 64-bit everywhere (SQLite's INTEGER already is).
+Seq = BigInteger().with_variant(Integer(), "sqlite")
 
 metadata = MetaData()
 
@@ -35,7 +37,7 @@ conversations = Table(
     Column("priority", Integer, nullable=False, default=3),
     Column("sla_due_at", DateTime(timezone=True)),
     Column("waiting_since", DateTime(timezone=True)),
-    Column("last_seq", Integer, nullable=False),
+    Column("last_seq", Seq, nullable=False),
     # The fold of the conversation's events, kept beside them so that a writer or reader does not
     # re-fold a long log; tests check it always equals fold(events).
     Column("state", Text, nullable=False),
@@ -50,7 +52,7 @@ events = Table(
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("conversation_id", String(40), ForeignKey("conversations.id"), nullable=False),
-    Column("seq", Integer, nullable=False),
+    Column("seq", Seq, nullable=False),
     Column("type", String(40), nullable=False),
     Column("version", Integer, nullable=False),
     Column("actor", String(80), nullable=False),
@@ -67,7 +69,7 @@ feed = Table(
     metadata,
     Column("position", BigId, primary_key=True, autoincrement=True),
     Column("conversation_id", String(40), nullable=False),
-    Column("seq", Integer, nullable=False),
+    Column("seq", Seq, nullable=False),
     Column("type", String(40), nullable=False),
     Column("team", String(64)),
     Column("agent_id", String(40)),
@@ -133,7 +135,7 @@ outbox = Table(
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("desk", String(32), nullable=False),
     Column("conversation_id", String(40), nullable=False),
-    Column("seq", Integer, nullable=False),
+    Column("seq", Seq, nullable=False),
     Column("kind", String(32), nullable=False),
     Column("body", Text, nullable=False),
     Column("status", String(16), nullable=False),  # pending | sent | dead
