@@ -17,10 +17,10 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from warmline.app import build_services, create_app
+from warmline.bot import Bot, PlaceholderBot
 from warmline.bus.memory import MemoryBus
 from warmline.config import Settings
 from warmline.conversation.actions import Services
-from warmline.conversation.bot import Bot, PlaceholderBot
 from warmline.staffing import do_create_staff
 
 POSTGRES_URL = os.environ.get("WARMLINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -12,10 +12,10 @@ from warmline.api.deps import BodyGuard
 from warmline.api.errors import install_error_handlers
 from warmline.api.observability import install_observability
 from warmline.auth import Authenticator
+from warmline.bot import Bot
 from warmline.bus.base import Bus, create_bus
 from warmline.config import Settings
 from warmline.conversation.actions import Services
-from warmline.conversation.bot import Bot
 from warmline.integrations.wiring import Integrations, install_integrations
 from warmline.storage.sql.engine import make_engine, migrate
 from warmline.storage.sql.store import SqlStore
@@ -28,7 +28,7 @@ def build_services(settings: Settings, *, bot: Bot | None = None, bus: Bus | Non
     migrate(engine)
     store = SqlStore(engine)
     if bot is None:
-        from warmline.pipeline import build_bot
+        from warmline.bot.model_bot import build_bot
 
         bot = build_bot(settings, store)
     return Services(settings=settings, store=store, bus=bus or create_bus(settings.bus_url), bot=bot)

@@ -11,11 +11,11 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import Chat, make_services, staff_token, start_chat
 from warmline.app import create_app
-from warmline.conversation.bot import BotTurn
+from warmline.bot import BotDefaults, BotTurn
 from warmline.conversation.events import BOT, BotMessage, Escalated, PayloadBuilt
 
 
-class EscalatingBot:
+class EscalatingBot(BotDefaults):
     """Hands over when asked for a person (with a payload holding a draft), answers otherwise."""
 
     teams = ("billing", "orders", "fraud", "triage")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import staff_token, start_chat
-from warmline.conversation.bot import BotTurn
+from warmline.bot import BotDefaults, BotTurn
 from warmline.conversation.events import BOT, BotMessage, Escalated, NoteAdded
 
 
@@ -176,7 +176,7 @@ def test_idempotency_key_replays_the_first_answer(client) -> None:  # type: igno
     assert len(events_of(chat)) == 3
 
 
-class EscalateOnHuman:
+class EscalateOnHuman(BotDefaults):
     """A test bot that hands over when asked for a person, and answers otherwise."""
 
     def respond(self, turn: BotTurn) -> None:

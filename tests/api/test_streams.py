@@ -105,8 +105,8 @@ def test_streams_cross_app_instances_through_postgres_and_redis(postgres_url) ->
     """Scale-out: a message posted on one instance reaches a stream served by another."""
     from tests.conftest import REDIS_URL, LiveServer, require_service
     from warmline.app import build_services
+    from warmline.bot import PlaceholderBot
     from warmline.config import Settings
-    from warmline.conversation.bot import PlaceholderBot
 
     require_service("Redis", "127.0.0.1", 6379)
     settings = Settings(database_url=postgres_url, bus_url=REDIS_URL, environment="test")

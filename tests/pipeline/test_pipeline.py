@@ -13,10 +13,11 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import Chat, start_chat
 from warmline.app import build_services, create_app
+from warmline.bot.model_bot import ModelBot
 from warmline.bus.memory import MemoryBus
 from warmline.config import Settings
 from warmline.conversation.actions import Services
-from warmline.pipeline import ModelBot, load_demo_data
+from warmline.packs.demo_data import load_demo_data
 from warmline.staffing import do_create_staff
 
 ACCOUNT = "acct_1001"

@@ -6,14 +6,14 @@ import asyncio
 import random
 import re
 
-from warmline.conversation.bot import BotTurn
+from warmline.bot import BotDefaults, BotTurn
 from warmline.conversation.events import BOT, BotMessage, Escalated, PayloadBuilt
 from warmline.conversation.state import Status
 from warmline.metrics.report import report_from_store
 from warmline.simulation.run import simulate
 
 
-class PayloadBot:
+class PayloadBot(BotDefaults):
     """Stands in for the model pipeline: hands off when asked for a person; a warm payload keeps
     every phrase the customer typed as a key fact, a cold one only the transcript."""
 

@@ -1,6 +1,6 @@
 """A scripted bot that hands over with a full payload, for the browser tests.
 
-A test double, not the product's bot (``warmline.pipeline`` wires that): it answers every turn with a
+A test double, not the product's bot (``warmline.bot.model_bot`` wires that): it answers every turn with a
 fixed reply, and when the customer asks for a person it records a policy decision, a routing
 decision, a payload with every section the agent workspace shows, a handoff notice for the
 customer and the escalation itself, in that order, as the real pipeline does.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from warmline.conversation.bot import BotTurn
+from warmline.bot import BotDefaults, BotTurn
 from warmline.conversation.events import (
     BOT,
     CUSTOMER,
@@ -33,7 +33,7 @@ POLICY_VERSION = "demo-3f9c2a1"
 ANSWER = "I can help with orders, refunds and your account. What would you like to do?"
 
 
-class DemoHandoffBot:
+class DemoHandoffBot(BotDefaults):
     """Answers with a fixed reply; hands over to billing when asked for a person.
 
     ``available=False`` plays a queue with nobody online: the customer is offered a callback

@@ -99,9 +99,7 @@ async def post_message(conversation_id: str, request: Request, call: Write = Dep
     call.caller.may_read(conversation_id)
     # The model's analysis needs no lock: it runs here, in parallel with other conversations'
     # writes, and the locked write reuses it if nothing was appended meanwhile.
-    prepared = None
-    if getattr(call.svc.bot, "prepare", None) is not None:
-        prepared = await run_in_threadpool(actions.prepare_customer_message, call.svc, conversation_id, body.text)
+    prepared = await run_in_threadpool(actions.prepare_customer_message, call.svc, conversation_id, body.text)
     outcome = await call.run(actions.do_post_customer_message, conversation_id, body.text, call.claim, prepared)
     return changed(outcome, call.caller, 201)
 

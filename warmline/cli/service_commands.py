@@ -39,7 +39,7 @@ def serve(
     import uvicorn
 
     from warmline.app import build_services, create_app
-    from warmline.pipeline import load_demo_data
+    from warmline.packs.demo_data import load_demo_data
 
     settings = settings_or_exit()
     try:

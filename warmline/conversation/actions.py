@@ -10,11 +10,12 @@ import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from warmline.auth import customer_token
+from warmline.bot import Bot, BotTurn, PreparedTurn
 from warmline.bus.base import FEED_CHANNEL, Bus, conversation_channel
 from warmline.config import Settings
-from warmline.conversation.bot import Bot, BotTurn
 from warmline.conversation.events import (
     CUSTOMER,
     Closed,
@@ -54,8 +55,7 @@ class Services:
 
     def teams(self) -> frozenset[str]:
         """The teams conversations can be routed to (empty: any well-formed name)."""
-        known = getattr(self.bot, "teams", None)
-        return frozenset(known) if known else frozenset()
+        return frozenset(self.bot.teams)
 
     def close(self) -> None:
         self.writers.shutdown(wait=True)
@@ -134,14 +134,11 @@ def do_start_conversation(
     return Started(state.id, token, records, state, replayed)
 
 
-def prepare_customer_message(svc: Services, conversation_id: str, text: str) -> object | None:
+def prepare_customer_message(svc: Services, conversation_id: str, text: str) -> PreparedTurn | None:
     """Let the bot do its lock-free work on a customer turn before the write (the model's
     analysis, read from the committed log). Optional: the write is correct without it."""
-    prepare = getattr(svc.bot, "prepare", None)
-    if prepare is None:
-        return None
     try:
-        return prepare(conversation_id, check_text(text, svc.settings))
+        return svc.bot.prepare(conversation_id, check_text(text, svc.settings))
     except WarmlineError:
         return None  # the write reports unknown conversations and bad input with its own error
 
@@ -151,7 +148,7 @@ def do_post_customer_message(
     conversation_id: str,
     text: str,
     idempotency: IdempotencyClaim | None = None,
-    prepared: object | None = None,
+    prepared: PreparedTurn | None = None,
 ) -> Outcome:
     """Append the customer's turn and let the bot see it in the same transaction: while the bot
     owns the conversation it answers or hands off; while a person does, the bot only analyses
@@ -159,16 +156,20 @@ def do_post_customer_message(
     text = check_text(text, svc.settings)
 
     def post(writer: Writer) -> None:
+        # The bot's preparation counts only if the log has not moved since it read it; then what it
+        # read (the committed log, the account) is what this write would read again.
+        fresh = prepared if prepared is not None and prepared.fits(writer.state.last_seq, text) else None
+        if fresh is not None:
+            writer.adopt_history(fresh.history)
         message = writer.append(CUSTOMER, CustomerMessage(text=text))
         account_id = writer.state.account_id
-        svc.bot.respond(
-            BotTurn(
-                writer,
-                message,
-                load_account=lambda: svc.store.get_account(account_id) if account_id else None,
-                prepared=prepared,
-            )
-        )
+
+        def load_account() -> dict[str, Any] | None:
+            if fresh is not None:
+                return fresh.account
+            return svc.store.get_account(account_id) if account_id else None
+
+        svc.bot.respond(BotTurn(writer, message, load_account=load_account, prepared=fresh))
 
     return apply_change(svc, conversation_id, idempotency, post)
 

@@ -51,7 +51,7 @@ class Harness:
         self, conversation_id: str, reason: str = "handoff forced by the evaluation"
     ) -> list[EventRecord]:
         """Hand the conversation off now (if the bot still has it), as the policy would."""
-        hand_off_now = self.services.bot.hand_off_now  # type: ignore[attr-defined]
+        hand_off_now = self.services.bot.hand_off_now
         if self.services.store.load_state(conversation_id).status == Status.BOT:
             actions.apply_change(self.services, conversation_id, None, lambda writer: hand_off_now(writer, reason))
         return self.services.store.load_events(conversation_id)

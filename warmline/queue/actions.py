@@ -33,10 +33,6 @@ from warmline.storage.sql.store import IdempotencyClaim, Writer
 
 TEAM_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 PRESENCES = ("online", "away", "offline")
-RESUME_TEXT = (
-    "You're back with the assistant, and I have everything from your conversation so far. "
-    "Is there anything else I can help you with?"
-)
 
 
 def check_agent(caller: Principal) -> None:
@@ -157,10 +153,8 @@ def do_transfer(
                 from_team=writer.state.team or "triage", to_team=to_team, reason=reason, agent_id=writer.state.agent_id
             ),
         )
-        refresh = getattr(svc.bot, "after_transfer", None)
-        if refresh is not None:
-            for actor, body in refresh(writer, to_team, reason):
-                writer.append(actor, body)
+        for actor, body in svc.bot.after_transfer(writer, to_team, reason):
+            writer.append(actor, body)
 
     return apply_change(svc, conversation_id, idem, transfer)
 
@@ -253,9 +247,7 @@ def do_hand_back(
     def hand_back(writer: Writer) -> None:
         check_holder(writer, caller)
         writer.append(caller.actor, HandedBack(agent_id=writer.state.agent_id or caller.id, note=note))
-        resume = getattr(svc.bot, "resume_text", None)
-        text = resume(writer) if resume is not None else RESUME_TEXT
-        writer.append(BOT, BotMessage(text=text, kind="resume"))
+        writer.append(BOT, BotMessage(text=svc.bot.resume_text(writer), kind="resume"))
 
     return apply_change(svc, conversation_id, idem, hand_back)
 

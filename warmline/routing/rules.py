@@ -141,6 +141,12 @@ class RoutingRules(BaseModel):
     team_map: dict[str, str]
     teams: dict[str, str]  # every team a rule may name -> description
 
+    def reads_trigger(self, one: str | None, other: str | None) -> bool:
+        """Whether routing for trigger ``one`` and for ``other`` can differ: some rule or priority
+        raise names exactly one of them in ``trigger_in`` (everything else routing reads is the same)."""
+        conditions = [r.when for r in self.spec.rules] + [e.when for e in self.spec.priority.raise_]
+        return any(bool(c.trigger_in) and ((one in c.trigger_in) != (other in c.trigger_in)) for c in conditions)
+
     def team_for(self, flow: str, subflow: str | None) -> str | None:
         """The team owning ``flow/subflow``; FAQ variants (``boots_how_1``) resolve to their prefix."""
         if subflow is None:

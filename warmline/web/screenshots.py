@@ -14,7 +14,7 @@ import uvicorn
 from warmline.app import build_services, create_app
 from warmline.bus.memory import MemoryBus
 from warmline.config import Settings
-from warmline.pipeline import load_demo_data
+from warmline.packs.demo_data import load_demo_data
 from warmline.staffing import do_create_staff
 
 CHROMIUM_ARGS = [

@@ -137,6 +137,13 @@ class Writer:
         )
         return int(self._connection.execute(query).scalar_one())
 
+    def adopt_history(self, committed: list[EventRecord]) -> None:
+        """Take ``committed``, read before the lock, as the committed log, if it is the whole of it:
+        the log is append-only, so a read from seq 1 that ends at the locked state's last seq is."""
+        if self._history is None and not self.pending and len(committed) == self.state.last_seq:
+            if committed and committed[0].seq == 1 and committed[-1].seq == self.state.last_seq:
+                self._history = list(committed)
+
     def history(self) -> list[EventRecord]:
         """Every event of the conversation so far, committed and pending."""
         if self._history is None:

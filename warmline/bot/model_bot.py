@@ -1,0 +1,182 @@
+"""The product's bot: model -> policy -> routing -> payload, appended through the locked writer.
+
+Per customer turn, inside the conversation's transaction:
+
+1. the model analyses the turn against the whole shared memory (``turn_analysed``), also while
+   an agent holds the conversation, so facts given to the agent are remembered;
+2. while the bot owns the conversation, routing names the team that would own it and the policy
+   decides, with that team's availability, whether to escalate (``policy_decided``,
+   :mod:`warmline.bot.decision`);
+3. it either answers with the grounded reply, or escalates (:mod:`warmline.bot.handoff`):
+   ``routed``, ``payload_built``, a notice telling the customer what happens next, then
+   ``escalated``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from warmline.bot.context import (
+    TeamLoadCache,
+    TurnSnapshot,
+    last_escalation,
+    latest_analysis,
+    model_context,
+    no_analysis,
+)
+from warmline.bot.contract import Bot, BotDefaults, BotTurn, PlaceholderBot, PreparedTurn
+from warmline.bot.decision import decide_turn
+from warmline.bot.handoff import FORCED, HandoffAssembly, policy_notice
+from warmline.config import Settings
+from warmline.conversation.events import (
+    BOT,
+    BotMessage,
+    ConversationStarted,
+    EventBody,
+    PolicyDecided,
+    Routed,
+    TurnAnalysed,
+)
+from warmline.conversation.state import Status
+from warmline.model import Model, TurnAnalysis
+from warmline.model.factory import shared_model
+from warmline.packs import Pack, load_pack
+from warmline.policy.engine import PolicyInputs, decide
+from warmline.policy.rules import Policy, load_policy, pack_policy_path
+from warmline.routing import Routing, RoutingRules, load_routing
+from warmline.storage.sql.store import SqlStore, Writer
+
+
+class ModelBot(BotDefaults):
+    """Analyses every customer turn; while it owns the conversation, answers or escalates."""
+
+    def __init__(
+        self,
+        *,
+        model: Model,
+        pack: Pack,
+        policy: Policy,
+        routing: RoutingRules,
+        store: SqlStore,
+        settings: Settings,
+    ) -> None:
+        self.model = model
+        self.pack = pack
+        self.policy = policy
+        self.routing = routing
+        self.store = store
+        self.settings = settings
+        self.team_load = TeamLoadCache(store.team_load)
+        self.handoffs = HandoffAssembly(pack, settings.cold_transfer_share, settings.cold_transfer_seed)
+        self.teams = frozenset({*pack.teams, *pack.team_map.values(), *routing.teams, "triage"})
+        # The first decision pays for lazy set-up (validators, time zone data): pay it here, not
+        # on a customer's turn.
+        quiet = no_analysis()
+        for analysis in (quiet, quiet.model_copy(update={"human_request": 1.0})):
+            decide(policy, PolicyInputs(analysis=analysis, team="triage"), store.clock())
+
+    def prepare(self, conversation_id: str, text: str) -> PreparedTurn | None:
+        """The analysis of the next customer message, computed outside the conversation's lock
+        from the committed log; ``respond`` gets it only if the log has not moved since."""
+        history = self.store.load_events(conversation_id)
+        if not history:
+            return None
+        started = history[0].event
+        account_id = started.account_id if isinstance(started, ConversationStarted) else None
+        account = self.store.get_account(account_id) if account_id else None
+        after = history[-1].seq
+        context = model_context(conversation_id, history, after + 1, text, account)
+        return PreparedTurn(
+            after_seq=after, text=text, analysis=self.model.analyse(context), history=history, account=account
+        )
+
+    def respond(self, turn: BotTurn) -> None:
+        writer = turn.writer
+        if turn.prepared is not None:
+            analysis = turn.prepared.analysis
+        else:
+            text = turn.message.event.text  # type: ignore[attr-defined]
+            context = model_context(writer.state.id, turn.history(), turn.message.seq, text, turn.account)
+            analysis = self.model.analyse(context)
+        turn.append(BOT, TurnAnalysed(message_seq=turn.message.seq, analysis=analysis.model_dump(mode="json")))
+        if turn.state.status == Status.WAITING_FOR_AGENT and analysis.facts:
+            self._refresh_waiting_payload(writer, analysis, turn.account)
+        if turn.state.status != Status.BOT:
+            return  # a person has the conversation: remember, never reply
+        snapshot = TurnSnapshot(writer, analysis, turn.account, self.store.clock(), self.team_load)
+        chosen = decide_turn(snapshot, analysis, self.policy, self.routing)
+        turn.append(BOT, PolicyDecided(message_seq=turn.message.seq, decision=chosen.recorded()))
+        decision = chosen.decision
+        if decision.escalates:
+            notice = decision.customer_message or policy_notice(chosen.routing)
+            self.handoffs.hand_off(
+                snapshot, chosen.routing, decision.model_dump(mode="json"), notice=notice, mode=decision.mode
+            )
+            self.team_load.invalidate()
+        else:
+            turn.append(BOT, BotMessage(text=analysis.reply, kind=analysis.reply_kind, in_reply_to=turn.message.seq))
+
+    def hand_off_now(self, writer: Writer, reason: str) -> None:
+        """Escalate at this point whatever the policy would say (evaluations, an admin's push)."""
+        snapshot = self._snapshot(writer)
+        routing = snapshot.route(self.routing, FORCED)
+        decision: dict[str, Any] = {
+            "outcome": "escalate",
+            "trigger": FORCED,
+            "rule": FORCED,
+            "reason": reason,
+            "policy_version": self.policy.version,
+            "mode": "live",
+            "decided_at": snapshot.now.isoformat(),
+        }
+        message_seq = snapshot.analysis.message_seq if snapshot.analysis else 0
+        writer.append(BOT, PolicyDecided(message_seq=message_seq, decision=decision))
+        self.handoffs.hand_off(snapshot, routing, decision, notice=policy_notice(routing))
+        self.team_load.invalidate()
+
+    def after_transfer(self, writer: Writer, to_team: str, reason: str) -> list[tuple[str, EventBody]]:
+        """An agent moved the conversation: re-route to that team and rebuild its payload."""
+        snapshot = self._snapshot(writer)
+        routing = snapshot.route(self.routing, "transfer", team_hint=to_team)
+        payload = self.handoffs.payload(snapshot, routing, last_escalation(snapshot.history()))
+        return [(BOT, Routed(routing=routing.model_dump(mode="json"))), (BOT, payload)]
+
+    def resume_text(self, writer: Writer) -> str:
+        """What the customer reads when the agent hands back: the bot picks up where they were."""
+        name = writer.state.customer_name
+        greeting = f"Thanks, {name}. " if name else ""
+        return (
+            f"{greeting}You're back with the assistant, and I have everything from your conversation, "
+            "including what you sorted out with our team. Is there anything else I can help you with?"
+        )
+
+    def _refresh_waiting_payload(self, writer: Writer, analysis: TurnAnalysis, account: dict[str, Any] | None) -> None:
+        """The customer added facts while waiting: the agent who claims next sees them as key facts."""
+        history = writer.history()
+        routed = next((r.event for r in reversed(history) if isinstance(r.event, Routed)), None)
+        if routed is None:
+            return
+        snapshot = TurnSnapshot(writer, analysis, account, self.store.clock())
+        routing = Routing.model_validate(routed.routing)
+        writer.append(BOT, self.handoffs.payload(snapshot, routing, last_escalation(history)))
+
+    def _snapshot(self, writer: Writer) -> TurnSnapshot:
+        """Outside a customer turn: the latest analysis stands for the conversation."""
+        account_id = writer.state.account_id
+        account = self.store.get_account(account_id) if account_id else None
+        return TurnSnapshot(writer, latest_analysis(writer.history()), account, self.store.clock())
+
+
+def build_bot(settings: Settings, store: SqlStore) -> Bot:
+    """The bot the service runs: ``placeholder`` only where asked for, else the model's bot."""
+    if settings.model == "placeholder":
+        return PlaceholderBot()
+    pack = load_pack(settings.pack)
+    return ModelBot(
+        model=shared_model(settings, pack),
+        pack=pack,
+        policy=load_policy(pack_policy_path(pack.path)),
+        routing=load_routing(pack),
+        store=store,
+        settings=settings,
+    )
