@@ -1,10 +1,12 @@
-"""Staff and service routes: who am I, create staff tokens, health, and a no-op for benchmarks."""
+"""Staff and service routes: who am I, create staff tokens, health and readiness, and a no-op for
+benchmarks."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from warmline.api.deps import principal, services
@@ -31,11 +33,44 @@ def create_staff(
     return created
 
 
-@router.get("/healthz")
-def health(svc: Services = Depends(services)) -> dict[str, str]:
-    with svc.store.engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
-    return {"status": "ok"}
+def dependency_checks(svc: Services) -> dict[str, str]:
+    """Each dependency: "ok", or what is wrong with it."""
+    checks: dict[str, str] = {}
+    try:
+        with svc.store.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as error:  # reported, not raised: this is the health report
+        checks["database"] = f"unreachable: {type(error).__name__}"
+    try:
+        svc.bus.check()
+        checks["bus"] = "ok"
+    except Exception as error:
+        checks["bus"] = f"unreachable: {type(error).__name__}"
+    return checks
+
+
+HEALTH_RESPONSES: dict[int | str, dict[str, Any]] = {503: {"description": "the database is unreachable"}}
+
+
+@router.get("/healthz", responses=HEALTH_RESPONSES)
+def health(svc: Services = Depends(services)) -> JSONResponse:
+    """Every dependency's state. ``degraded`` (200) while the bus is down: writes are stored and
+    streams poll the log; ``unavailable`` (503) while the database is."""
+    checks = dependency_checks(svc)
+    if checks["database"] != "ok":
+        return JSONResponse({"status": "unavailable", "checks": checks}, status_code=503)
+    status = "ok" if all(v == "ok" for v in checks.values()) else "degraded"
+    return JSONResponse({"status": status, "checks": checks})
+
+
+@router.get("/readyz", responses=HEALTH_RESPONSES)
+def ready(svc: Services = Depends(services)) -> JSONResponse:
+    """For load balancers: 200 while this instance can store writes (the database answers),
+    503 otherwise. A bus outage does not take an instance out of rotation."""
+    checks = dependency_checks(svc)
+    ok = checks["database"] == "ok"
+    return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
 
 
 @router.get("/v1/noop")

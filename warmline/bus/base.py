@@ -21,6 +21,10 @@ class Bus(Protocol):
 
     def subscribe(self, channel: str) -> contextlib.AbstractAsyncContextManager[Subscription]: ...
 
+    def check(self) -> None:
+        """Raise when the bus cannot deliver wake-ups (reported by ``/healthz``)."""
+        ...
+
     def close(self) -> None: ...
 
 

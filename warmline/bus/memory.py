@@ -51,6 +51,9 @@ class MemoryBus:
                 if not self._subscribers[channel]:
                     del self._subscribers[channel]
 
+    def check(self) -> None:
+        """Always deliverable: it lives in this process."""
+
     def close(self) -> None:
         with self._lock:
             self._subscribers.clear()

@@ -4,6 +4,7 @@ CLI, channels and integrations call these; none of them writes to storage direct
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 import unicodedata
@@ -27,6 +28,8 @@ from warmline.conversation.events import (
 from warmline.conversation.state import HUMAN, ConversationState
 from warmline.errors import InvalidInput, MessageTooLarge, WarmlineError
 from warmline.storage.sql.store import QUEUE_EVENTS, IdempotencyClaim, SqlStore, Writer
+
+log = logging.getLogger("warmline.actions")
 
 # Line breaks and tabs are text; every other control character (Unicode category Cc: U+0000-U+001F
 # and U+007F-U+009F) is refused.
@@ -210,14 +213,24 @@ def apply_change(
 
 
 def _committed(svc: Services, outcome: Outcome) -> None:
+    """After the commit: each step may fail alone (logged) without undoing the write or
+    skipping the others; streams re-read the log on their own (see ``warmline.bus``)."""
     _wake(svc, outcome.events, feed=outcome.state.status in HUMAN)
     for hook in svc.on_commit:
-        hook(outcome)
+        try:
+            hook(outcome)
+        except Exception:
+            log.exception("an after-commit hook failed; the write itself is stored")
 
 
 def _wake(svc: Services, records: list[EventRecord], *, feed: bool) -> None:
     if not records:
         return
-    svc.bus.publish(conversation_channel(records[0].conversation_id))
+    channels = [conversation_channel(records[0].conversation_id)]
     if feed or any(r.type in QUEUE_EVENTS for r in records):
-        svc.bus.publish(FEED_CHANNEL)
+        channels.append(FEED_CHANNEL)
+    for channel in channels:
+        try:
+            svc.bus.publish(channel)
+        except Exception as error:  # the bus is down: streams fall back to polling the log
+            log.warning("could not wake %s on the bus (%s); the write itself is stored", channel, error)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,6 +39,8 @@ from warmline.storage.sql.schema import (
     outbox,
     staff,
 )
+
+log = logging.getLogger("warmline.store")
 
 # Events that change a queue, always written to the inbox feed.
 QUEUE_EVENTS = frozenset({"escalated", "claimed", "released", "transferred", "handed_back", "closed"})
@@ -176,11 +179,19 @@ class SqlStore:
 
     def after_commit(self, work: Callable[[], None]) -> None:
         """Run ``work`` once what this thread has written is committed: now, or when its group
-        commits (see ``groups``)."""
+        commits (see ``groups``). The write stands whatever ``work`` does: a failure there (the
+        bus is down, a hook raised) is logged, never turned into the request's error."""
+
+        def guarded() -> None:
+            try:
+                work()
+            except Exception:
+                log.exception("work after a commit failed; the write itself is stored")
+
         if self.groups is not None:
-            self.groups.after_commit(work)
+            self.groups.after_commit(guarded)
         else:
-            work()
+            guarded()
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[Connection]:
