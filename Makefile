@@ -35,11 +35,13 @@ browser:
 
 test: install-test browser
 	$(BIN)/ruff check warmline tests
+	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check warmline tests
 	$(BIN)/ruff format --check warmline tests
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) .pytest_cache warmline.db warmline.db-wal warmline.db-shm

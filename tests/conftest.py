@@ -48,7 +48,7 @@ def require_service(name: str, host: str, port: int) -> None:
 
 
 @pytest.fixture
-def sqlite_url(tmp_path) -> str:  # type: ignore[no-untyped-def]
+def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'warmline.db'}"
 
 
@@ -69,9 +69,9 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request) -> str:  # type: ignore[no-untyped-def]
+def database_url(request) -> str:
     """Parametrizes a test over both supported databases."""
-    return request.getfixturevalue(f"{request.param}_url")  # type: ignore[no-any-return]
+    return request.getfixturevalue(f"{request.param}_url")
 
 
 def make_services(url: str, bot: Bot | None = None, **settings: object) -> Services:
@@ -80,14 +80,14 @@ def make_services(url: str, bot: Bot | None = None, **settings: object) -> Servi
 
 
 @pytest.fixture
-def services(sqlite_url) -> Iterator[Services]:  # type: ignore[no-untyped-def]
+def services(sqlite_url) -> Iterator[Services]:
     svc = make_services(sqlite_url)
     yield svc
     svc.close()
 
 
 @pytest.fixture
-def client(services) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def client(services) -> Iterator[TestClient]:
     with TestClient(create_app(services.settings, services=services)) as test_client:
         yield test_client
 
@@ -104,7 +104,7 @@ class Chat:
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
-    def say(self, text: str, **headers: str):  # type: ignore[no-untyped-def]
+    def say(self, text: str, **headers: str):
         return self.client.post(
             f"/v1/conversations/{self.id}/messages", json={"text": text}, headers={**self.auth, **headers}
         )
@@ -159,7 +159,7 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(services) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+def live_server(services) -> Iterator[LiveServer]:
     server = LiveServer(services).start()
     yield server
     server.stop()

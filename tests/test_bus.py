@@ -12,7 +12,7 @@ from warmline.errors import ConfigurationError
 
 
 @pytest.fixture(params=["memory", "redis"])
-def bus(request):  # type: ignore[no-untyped-def]
+def bus(request):
     if request.param == "redis":
         require_service("Redis", "127.0.0.1", 6379)
         backend = create_bus(REDIS_URL)
@@ -22,7 +22,7 @@ def bus(request):  # type: ignore[no-untyped-def]
     backend.close()
 
 
-def test_a_publish_wakes_every_subscriber_of_the_channel_only(bus) -> None:  # type: ignore[no-untyped-def]
+def test_a_publish_wakes_every_subscriber_of_the_channel_only(bus) -> None:
     async def scenario() -> tuple[bool, bool, bool]:
         async with bus.subscribe("conversation:a") as first, bus.subscribe("conversation:a") as second:
             async with bus.subscribe("conversation:b") as other:
@@ -35,7 +35,7 @@ def test_a_publish_wakes_every_subscriber_of_the_channel_only(bus) -> None:  # t
     assert asyncio.run(scenario()) == (True, True, False)
 
 
-def test_wait_times_out_without_a_publish(bus) -> None:  # type: ignore[no-untyped-def]
+def test_wait_times_out_without_a_publish(bus) -> None:
     async def scenario() -> bool:
         async with bus.subscribe("quiet") as subscription:
             return await subscription.wait(0.2)
@@ -43,7 +43,7 @@ def test_wait_times_out_without_a_publish(bus) -> None:  # type: ignore[no-untyp
     assert asyncio.run(scenario()) is False
 
 
-def test_a_wake_up_before_wait_is_not_lost(bus) -> None:  # type: ignore[no-untyped-def]
+def test_a_wake_up_before_wait_is_not_lost(bus) -> None:
     async def scenario() -> bool:
         async with bus.subscribe("early") as subscription:
             bus.publish("early")

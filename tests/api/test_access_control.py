@@ -16,17 +16,17 @@ from warmline.staffing import do_create_staff
 
 
 @pytest.fixture
-def desk(services):  # type: ignore[no-untyped-def]
+def desk(services):
     services.bot = EscalatingBot()
     with TestClient(create_app(services.settings, services=services)) as client:
         yield client
 
 
-def code(response) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+def code(response) -> tuple[int, str]:
     return response.status_code, response.json()["error"]["code"]
 
 
-def test_only_the_holder_or_a_lead_closes_or_notes_a_held_conversation(desk) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_holder_or_a_lead_closes_or_notes_a_held_conversation(desk) -> None:
     svc = desk.app.state.services
     holder = staff_token(svc, "agent", ["billing"])
     colleague = staff_token(svc, "agent", ["billing"])
@@ -45,7 +45,7 @@ def test_only_the_holder_or_a_lead_closes_or_notes_a_held_conversation(desk) -> 
     assert post(desk, f"{base}/close", lead, {"reason": "duplicate"}).json()["state"]["status"] == "CLOSED"
 
 
-def test_a_waiting_conversation_is_closed_only_by_its_team(desk) -> None:  # type: ignore[no-untyped-def]
+def test_a_waiting_conversation_is_closed_only_by_its_team(desk) -> None:
     svc = desk.app.state.services
     chat = escalate(desk)  # waits in billing
     base = f"/v1/conversations/{chat.id}"
@@ -68,7 +68,7 @@ def escalate_not(client: TestClient) -> str:
     return str(started.json()["conversation_id"])
 
 
-def test_capacity_holds_under_concurrent_claims(database_url) -> None:  # type: ignore[no-untyped-def]
+def test_capacity_holds_under_concurrent_claims(database_url) -> None:
     """An agent with capacity 3 claiming 10 waiting conversations at once wins exactly 3."""
     svc = make_services(database_url, bot=EscalatingBot())
     try:

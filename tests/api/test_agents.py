@@ -38,7 +38,7 @@ class EscalatingBot(BotDefaults):
 
 
 @pytest.fixture
-def desk(services):  # type: ignore[no-untyped-def]
+def desk(services):
     services.bot = EscalatingBot()
     with TestClient(create_app(services.settings, services=services)) as client:
         yield client
@@ -50,11 +50,11 @@ def escalate(client: TestClient) -> Chat:
     return chat
 
 
-def post(client: TestClient, path: str, auth: dict[str, str], body: dict | None = None):  # type: ignore[no-untyped-def,type-arg]
+def post(client: TestClient, path: str, auth: dict[str, str], body: dict | None = None):
     return client.post(path, json=body, headers=auth) if body is not None else client.post(path, headers=auth)
 
 
-def test_the_full_agent_loop(desk) -> None:  # type: ignore[no-untyped-def]
+def test_the_full_agent_loop(desk) -> None:
     svc = desk.app.state.services
     agent = staff_token(svc, "agent", ["billing"])
     chat = escalate(desk)
@@ -89,7 +89,7 @@ def test_the_full_agent_loop(desk) -> None:  # type: ignore[no-untyped-def]
     assert any(e["type"] == "agent_message" and e["actor"] == "agent" for e in customer_view)
 
 
-def test_contended_claims_have_exactly_one_winner(database_url) -> None:  # type: ignore[no-untyped-def]
+def test_contended_claims_have_exactly_one_winner(database_url) -> None:
     svc = make_services(database_url, bot=EscalatingBot())
     try:
         with TestClient(create_app(svc.settings, services=svc)) as client:
@@ -110,7 +110,7 @@ def test_contended_claims_have_exactly_one_winner(database_url) -> None:  # type
         svc.close()
 
 
-def test_claim_rules(desk) -> None:  # type: ignore[no-untyped-def]
+def test_claim_rules(desk) -> None:
     svc = desk.app.state.services
     chat = escalate(desk)
     orders_agent = staff_token(svc, "agent", ["orders"])
@@ -125,7 +125,7 @@ def test_claim_rules(desk) -> None:  # type: ignore[no-untyped-def]
     assert (response.status_code, response.json()["error"]["code"]) == (409, "illegal_transition")
 
 
-def test_capacity_and_claim_next(desk) -> None:  # type: ignore[no-untyped-def]
+def test_capacity_and_claim_next(desk) -> None:
     svc = desk.app.state.services
     from warmline.staffing import do_create_staff
 
@@ -142,7 +142,7 @@ def test_capacity_and_claim_next(desk) -> None:  # type: ignore[no-untyped-def]
     assert post(desk, "/v1/queues/billing/next", other).status_code == 204
 
 
-def test_only_the_holder_works_on_a_conversation(desk) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_holder_works_on_a_conversation(desk) -> None:
     svc = desk.app.state.services
     holder, other = staff_token(svc, "agent", ["billing"]), staff_token(svc, "agent", ["billing"])
     chat = escalate(desk)
@@ -161,7 +161,7 @@ def test_only_the_holder_works_on_a_conversation(desk) -> None:  # type: ignore[
     assert len(svc.store.load_events(chat.id)) == before
 
 
-def test_transfer_release_resolve(desk) -> None:  # type: ignore[no-untyped-def]
+def test_transfer_release_resolve(desk) -> None:
     svc = desk.app.state.services
     billing, orders = staff_token(svc, "agent", ["billing"]), staff_token(svc, "agent", ["orders"])
     chat = escalate(desk)
@@ -183,7 +183,7 @@ def test_transfer_release_resolve(desk) -> None:  # type: ignore[no-untyped-def]
     assert post(desk, f"{base}/resolve", orders, {}).json()["error"]["code"] == "illegal_transition"
 
 
-def test_bad_agent_input(desk) -> None:  # type: ignore[no-untyped-def]
+def test_bad_agent_input(desk) -> None:
     svc = desk.app.state.services
     agent = staff_token(svc, "agent", ["billing"])
     chat = escalate(desk)

@@ -10,13 +10,13 @@ from warmline.bot import BotDefaults, BotTurn
 from warmline.conversation.events import BOT, BotMessage, Escalated, NoteAdded
 
 
-def events_of(chat) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+def events_of(chat) -> list[dict]:
     response = chat.client.get(f"/v1/conversations/{chat.id}/events", headers=chat.auth)
     assert response.status_code == 200
-    return response.json()["events"]  # type: ignore[no-any-return]
+    return response.json()["events"]
 
 
-def test_a_customer_chats_with_the_bot(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_customer_chats_with_the_bot(client) -> None:
     chat = start_chat(client, customer_name="Ana", locale="es-MX")
     response = chat.say("hello")
     assert response.status_code == 201
@@ -33,20 +33,20 @@ def test_a_customer_chats_with_the_bot(client) -> None:  # type: ignore[no-untyp
     "text",
     ["😀🎉 emoji", "مرحبا، أحتاج إلى مساعدة", "我的订单在哪里？", "Ñandú — «quotes» ‘x’", "line one\nline two\ttab"],
 )
-def test_unicode_round_trips_exactly(client, text: str) -> None:  # type: ignore[no-untyped-def]
+def test_unicode_round_trips_exactly(client, text: str) -> None:
     chat = start_chat(client)
     assert chat.say(text).json()["events"][0]["body"]["text"] == text
     assert events_of(chat)[1]["body"]["text"] == text
 
 
-def test_openapi_is_published(client) -> None:  # type: ignore[no-untyped-def]
+def test_openapi_is_published(client) -> None:
     spec = client.get("/openapi.json").json()
     post = spec["paths"]["/v1/conversations/{conversation_id}/messages"]["post"]
     body = post["requestBody"]["content"]["application/json"]["schema"]
     assert body["required"] == ["text"] and body["properties"]["text"]["type"] == "string"
 
 
-def assert_error(response, status: int, code: str) -> None:  # type: ignore[no-untyped-def]
+def assert_error(response, status: int, code: str) -> None:
     assert response.status_code == status, response.text
     error = response.json()["error"]
     assert error["code"] == code
@@ -98,7 +98,7 @@ def assert_error(response, status: int, code: str) -> None:  # type: ignore[no-u
         "null",
     ],
 )
-def test_bad_messages_are_refused_and_change_nothing(client, kwargs, status, code) -> None:  # type: ignore[no-untyped-def]
+def test_bad_messages_are_refused_and_change_nothing(client, kwargs, status, code) -> None:
     chat = start_chat(client)
     headers = {**chat.auth, **kwargs.pop("headers", {})}
     response = client.post(f"/v1/conversations/{chat.id}/messages", headers=headers, **kwargs)
@@ -106,17 +106,17 @@ def test_bad_messages_are_refused_and_change_nothing(client, kwargs, status, cod
     assert [e["type"] for e in events_of(chat)] == ["conversation_started"]
 
 
-def test_a_message_at_the_limit_is_accepted(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_message_at_the_limit_is_accepted(client) -> None:
     assert start_chat(client).say("x" * 8192).status_code == 201
 
 
-def test_a_huge_body_is_refused_before_parsing(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_huge_body_is_refused_before_parsing(client) -> None:
     chat = start_chat(client)
     response = chat.say("y" * 70_000)
     assert_error(response, 413, "body_too_large")
 
 
-def test_bad_start_requests(client) -> None:  # type: ignore[no-untyped-def]
+def test_bad_start_requests(client) -> None:
     assert_error(client.post("/v1/conversations", json={"account_id": "acc_nope"}), 422, "unknown_account")
     assert_error(client.post("/v1/conversations", json={"channel": "Web Chat!"}), 422, "invalid_request")
     assert_error(client.post("/v1/conversations", json={"customer_name": "x" * 200}), 422, "invalid_request")
@@ -124,14 +124,14 @@ def test_bad_start_requests(client) -> None:  # type: ignore[no-untyped-def]
     assert listing.json()["conversations"] == []
 
 
-def test_unknown_conversation_and_route(client) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_conversation_and_route(client) -> None:
     agent = staff_token(client.app.state.services)
     assert_error(client.get("/v1/conversations/cv_nope", headers=agent), 404, "conversation_not_found")
     assert_error(client.get("/v1/conversations/cv_nope/events", headers=agent), 404, "conversation_not_found")
     assert_error(client.get("/v1/nothing-here"), 404, "not_found")
 
 
-def test_credentials(client) -> None:  # type: ignore[no-untyped-def]
+def test_credentials(client) -> None:
     alice, bob = start_chat(client), start_chat(client)
     path = f"/v1/conversations/{alice.id}/messages"
     assert_error(client.post(path, json={"text": "hi"}), 401, "missing_token")
@@ -151,7 +151,7 @@ def test_credentials(client) -> None:  # type: ignore[no-untyped-def]
     assert [e["type"] for e in events_of(alice)] == ["conversation_started"]
 
 
-def test_only_admins_create_staff(client) -> None:  # type: ignore[no-untyped-def]
+def test_only_admins_create_staff(client) -> None:
     svc = client.app.state.services
     body = {"name": "Kim", "role": "agent", "teams": ["billing"]}
     assert_error(client.post("/v1/staff", json=body, headers=staff_token(svc, "lead")), 403, "wrong_role")
@@ -161,7 +161,7 @@ def test_only_admins_create_staff(client) -> None:  # type: ignore[no-untyped-de
     assert me == {"role": "agent", "id": created.json()["id"], "name": "Kim", "teams": ["billing"]}
 
 
-def test_idempotency_key_replays_the_first_answer(client) -> None:  # type: ignore[no-untyped-def]
+def test_idempotency_key_replays_the_first_answer(client) -> None:
     first = client.post("/v1/conversations", json={"customer_name": "Li"}, headers={"Idempotency-Key": "start-1"})
     again = client.post("/v1/conversations", json={"customer_name": "Li"}, headers={"Idempotency-Key": "start-1"})
     assert first.status_code == again.status_code == 201
@@ -188,7 +188,7 @@ class EscalateOnHuman(BotDefaults):
             turn.append(BOT, BotMessage(text="bot answer", in_reply_to=turn.message.seq))
 
 
-def test_no_bot_replies_while_waiting_for_an_agent(client) -> None:  # type: ignore[no-untyped-def]
+def test_no_bot_replies_while_waiting_for_an_agent(client) -> None:
     client.app.state.services.bot = EscalateOnHuman()
     chat = start_chat(client)
     assert chat.say("a person please").json()["state"]["status"] == "WAITING_FOR_AGENT"
@@ -199,7 +199,7 @@ def test_no_bot_replies_while_waiting_for_an_agent(client) -> None:  # type: ign
     assert escalated["body"] == {}
 
 
-def test_lifecycle_conflicts_are_409_and_change_nothing(client) -> None:  # type: ignore[no-untyped-def]
+def test_lifecycle_conflicts_are_409_and_change_nothing(client) -> None:
     chat = start_chat(client)
     assert_error(
         client.post(f"/v1/conversations/{chat.id}/survey", json={"score": 5}, headers=chat.auth),
@@ -223,7 +223,7 @@ def test_lifecycle_conflicts_are_409_and_change_nothing(client) -> None:  # type
     assert [e["type"] for e in events_of(chat)] == ["conversation_started", "closed", "survey_answered"]
 
 
-def test_customers_never_see_internal_events(client) -> None:  # type: ignore[no-untyped-def]
+def test_customers_never_see_internal_events(client) -> None:
     svc = client.app.state.services
     chat = start_chat(client)
     chat.say("hi")
@@ -234,7 +234,7 @@ def test_customers_never_see_internal_events(client) -> None:  # type: ignore[no
     assert agent_view[-1]["body"]["text"] == "internal: VIP, be nice"
 
 
-def test_listing_by_state(client) -> None:  # type: ignore[no-untyped-def]
+def test_listing_by_state(client) -> None:
     svc = client.app.state.services
     svc.bot = EscalateOnHuman()
     waiting, chatting = start_chat(client), start_chat(client)
@@ -248,7 +248,7 @@ def test_listing_by_state(client) -> None:  # type: ignore[no-untyped-def]
     assert_error(client.get("/v1/conversations?status=NOPE", headers=lead), 422, "invalid_request")
 
 
-def test_events_paginate(client) -> None:  # type: ignore[no-untyped-def]
+def test_events_paginate(client) -> None:
     chat = start_chat(client)
     for i in range(3):
         chat.say(f"m{i}")

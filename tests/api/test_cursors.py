@@ -11,7 +11,7 @@ from warmline.app import create_app
 BIG = 2**63 - 1
 
 
-def test_large_cursors_read_cleanly_or_are_refused(database_url) -> None:  # type: ignore[no-untyped-def]
+def test_large_cursors_read_cleanly_or_are_refused(database_url) -> None:
     svc = make_services(database_url)
     try:
         with TestClient(create_app(svc.settings, services=svc)) as client:
@@ -26,13 +26,13 @@ def test_large_cursors_read_cleanly_or_are_refused(database_url) -> None:  # typ
                 assert (response.status_code, response.json()["error"]["code"]) == (422, "invalid_request")
             staff = staff_token(svc, "lead", [])
             for header in ("99999999999999999999", "9223372036854775808", "١٢".encode(), "-1", "1e3"):
-                response = client.get(f"/v1/conversations/{chat.id}/stream", headers={**staff, "Last-Event-ID": header})
+                response = client.get(f"/v1/conversations/{chat.id}/stream", headers={**staff, "Last-Event-ID": header})  # type: ignore[arg-type]
                 assert (response.status_code, response.json()["error"]["code"]) == (422, "invalid_last_event_id")
     finally:
         svc.close()
 
 
-def test_a_stream_resumes_from_a_cursor_past_32_bits(database_url) -> None:  # type: ignore[no-untyped-def]
+def test_a_stream_resumes_from_a_cursor_past_32_bits(database_url) -> None:
     svc = make_services(database_url, stream_keepalive_s=0.2)
     server = LiveServer(svc).start()
     try:

@@ -6,7 +6,7 @@ from tests.api.test_agents import EscalatingBot
 from tests.conftest import start_chat
 
 
-def test_metrics_expose_latency_queues_escalations_and_errors(client) -> None:  # type: ignore[no-untyped-def]
+def test_metrics_expose_latency_queues_escalations_and_errors(client) -> None:
     client.app.state.services.bot = EscalatingBot()
     chat = start_chat(client)
     chat.say("a person please")

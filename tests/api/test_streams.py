@@ -11,9 +11,9 @@ from warmline.conversation import actions
 from warmline.conversation.events import BOT, Escalated
 
 
-def read_sse(url: str, headers: dict[str, str], count: int, timeout: float = 10.0) -> list[tuple[int, str, dict]]:  # type: ignore[type-arg]
+def read_sse(url: str, headers: dict[str, str], count: int, timeout: float = 10.0) -> list[tuple[int, str, dict]]:
     """Read ``count`` events from an SSE endpoint, then disconnect."""
-    received: list[tuple[int, str, dict]] = []  # type: ignore[type-arg]
+    received: list[tuple[int, str, dict]] = []
     with httpx.stream("GET", url, headers=headers, timeout=timeout) as response:
         assert response.status_code == 200, response.read()
         assert response.headers["content-type"].startswith("text/event-stream")
@@ -30,7 +30,7 @@ def read_sse(url: str, headers: dict[str, str], count: int, timeout: float = 10.
     return received
 
 
-def test_conversation_stream_resumes_without_gap_or_duplicate(live_server) -> None:  # type: ignore[no-untyped-def]
+def test_conversation_stream_resumes_without_gap_or_duplicate(live_server) -> None:
     svc = live_server.services
     started = actions.do_start_conversation(svc)
     cid, auth = started.conversation_id, {"Authorization": f"Bearer {started.customer_token}"}
@@ -46,7 +46,7 @@ def test_conversation_stream_resumes_without_gap_or_duplicate(live_server) -> No
     assert [e[2]["body"].get("text") for e in resumed if e[1] == "customer_message"] == ["two", "three"]
 
 
-def test_stream_delivers_live_events_as_they_are_committed(live_server) -> None:  # type: ignore[no-untyped-def]
+def test_stream_delivers_live_events_as_they_are_committed(live_server) -> None:
     import threading
 
     svc = live_server.services
@@ -66,7 +66,7 @@ def test_stream_delivers_live_events_as_they_are_committed(live_server) -> None:
     assert [e[0] for e in events] == list(range(1, 12))
 
 
-def test_stream_access_is_checked(live_server) -> None:  # type: ignore[no-untyped-def]
+def test_stream_access_is_checked(live_server) -> None:
     svc = live_server.services
     mine, other = actions.do_start_conversation(svc), actions.do_start_conversation(svc)
     url = f"{live_server.url}/v1/conversations/{mine.conversation_id}/stream"
@@ -80,7 +80,7 @@ def test_stream_access_is_checked(live_server) -> None:  # type: ignore[no-untyp
     assert missing.status_code == 404
 
 
-def test_inbox_stream_shows_the_agents_teams_and_resumes(live_server) -> None:  # type: ignore[no-untyped-def]
+def test_inbox_stream_shows_the_agents_teams_and_resumes(live_server) -> None:
     svc = live_server.services
     billing = staff_token(svc, "agent", ["billing"])
     orders = staff_token(svc, "agent", ["orders"])
@@ -101,7 +101,7 @@ def test_inbox_stream_shows_the_agents_teams_and_resumes(live_server) -> None:  
     assert httpx.get(url, headers={"Authorization": f"Bearer {customer}"}).status_code == 403
 
 
-def test_streams_cross_app_instances_through_postgres_and_redis(postgres_url) -> None:  # type: ignore[no-untyped-def]
+def test_streams_cross_app_instances_through_postgres_and_redis(postgres_url) -> None:
     """Scale-out: a message posted on one instance reaches a stream served by another."""
     from tests.conftest import REDIS_URL, LiveServer, require_service
     from warmline.app import build_services

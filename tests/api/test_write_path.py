@@ -19,7 +19,7 @@ async def start(client: httpx.AsyncClient) -> tuple[str, dict[str, str]]:
     return data["conversation_id"], {"Authorization": f"Bearer {data['customer_token']}"}
 
 
-def test_concurrent_messages_each_get_their_own_answer_and_sequence(live_server) -> None:  # type: ignore[no-untyped-def]
+def test_concurrent_messages_each_get_their_own_answer_and_sequence(live_server) -> None:
     svc = live_server.services
 
     async def run() -> tuple[list[str], list[httpx.Response]]:
@@ -46,7 +46,7 @@ def test_concurrent_messages_each_get_their_own_answer_and_sequence(live_server)
     assert len(answered) == len(responses)  # no two requests were given the same event
 
 
-def test_a_writer_held_elsewhere_neither_blocks_the_loop_nor_loses_the_write(live_server) -> None:  # type: ignore[no-untyped-def]
+def test_a_writer_held_elsewhere_neither_blocks_the_loop_nor_loses_the_write(live_server) -> None:
     svc = live_server.services
     other = sqlite3.connect(svc.store.engine.url.database, isolation_level=None, check_same_thread=False)
     with httpx.Client(base_url=live_server.url, timeout=30) as client:
@@ -69,14 +69,14 @@ def test_a_writer_held_elsewhere_neither_blocks_the_loop_nor_loses_the_write(liv
     assert [e["type"] for e in answers[0].json()["events"]] == ["customer_message", "bot_message"]
 
 
-def test_a_writer_held_by_a_thread_of_the_process_is_awaited_on_the_loop(live_server) -> None:  # type: ignore[no-untyped-def]
+def test_a_writer_held_by_a_thread_of_the_process_is_awaited_on_the_loop(live_server) -> None:
     """A thread (a checkpoint, a desk webhook) holds the writer for milliseconds: the loop waits
     for it without blocking, and the write still runs on the loop, not on the writer thread."""
     svc = live_server.services
     handed_to_thread: list[object] = []
 
     class Recording(ThreadPoolExecutor):
-        def submit(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        def submit(self, *args, **kwargs):
             handed_to_thread.append(args[0])
             return super().submit(*args, **kwargs)
 

@@ -12,7 +12,7 @@ from warmline.conversation import actions
 runner = CliRunner()
 
 
-def test_an_agent_works_a_conversation_from_the_terminal(live_server) -> None:  # type: ignore[no-untyped-def]
+def test_an_agent_works_a_conversation_from_the_terminal(live_server) -> None:
     svc = live_server.services
     svc.bot = EscalatingBot()
     token = staff_token(svc, "agent", ["billing"])["Authorization"].split()[1]
@@ -20,7 +20,7 @@ def test_an_agent_works_a_conversation_from_the_terminal(live_server) -> None:  
     actions.do_post_customer_message(svc, cid, "a person please")
     env = {"WARMLINE_URL": live_server.url, "WARMLINE_TOKEN": token}
 
-    def run(*args: str):  # type: ignore[no-untyped-def]
+    def run(*args: str):
         return runner.invoke(app, ["agent", *args], env=env)
 
     assert "billing" in run("queues").output

@@ -11,7 +11,7 @@ from warmline.cli import app
 runner = CliRunner()
 
 
-def test_bench_api_measures_messages_and_noops_against_a_live_server(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_bench_api_measures_messages_and_noops_against_a_live_server(tmp_path) -> None:
     database = f"sqlite:///{tmp_path / 'bench.db'}"
     result = runner.invoke(
         app, ["bench", "api", "--json", "--seconds", "1", "--clients", "2", "--database-url", database]

@@ -10,7 +10,7 @@ from warmline.cli import app
 runner = CliRunner()
 
 
-def test_db_upgrade_and_token_create(sqlite_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_db_upgrade_and_token_create(sqlite_url, monkeypatch) -> None:
     monkeypatch.setenv("WARMLINE_DATABASE_URL", sqlite_url)
     result = runner.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
@@ -24,7 +24,7 @@ def test_db_upgrade_and_token_create(sqlite_url, monkeypatch) -> None:  # type: 
         assert connection.execute(sa.text("select count(*) from staff")).scalar_one() == 1
 
 
-def test_token_create_refuses_an_unknown_role(sqlite_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_token_create_refuses_an_unknown_role(sqlite_url, monkeypatch) -> None:
     monkeypatch.setenv("WARMLINE_DATABASE_URL", sqlite_url)
     result = runner.invoke(app, ["token", "create", "--role", "wizard"])
     assert result.exit_code == 2
@@ -33,7 +33,7 @@ def test_token_create_refuses_an_unknown_role(sqlite_url, monkeypatch) -> None: 
     assert result.exit_code == 2 and "invalid_team" in result.output
 
 
-def test_bad_settings_are_a_clear_error(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_bad_settings_are_a_clear_error(monkeypatch) -> None:
     monkeypatch.setenv("WARMLINE_DATABASE_URL", "mysql://nope")
     result = runner.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 2
@@ -47,7 +47,7 @@ def test_help_lists_the_commands() -> None:
         assert command in result.output
 
 
-def test_terminal_chat_against_a_live_server(live_server) -> None:  # type: ignore[no-untyped-def]
+def test_terminal_chat_against_a_live_server(live_server) -> None:
     result = runner.invoke(app, ["chat", "--url", live_server.url, "--name", "Zoë"], input="hello there\n")
     assert result.exit_code == 0, result.output
     assert "assistant:" in result.output and "Placeholder reply" in result.output

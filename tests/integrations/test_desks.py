@@ -99,7 +99,7 @@ class Desks:
 
 
 @pytest.fixture
-def world(sqlite_url):  # type: ignore[no-untyped-def]
+def world(sqlite_url):
     svc = make_services(sqlite_url, bot=EscalatingBot())
     fake = Desks()
     client = httpx.Client(transport=httpx.MockTransport(fake.handler))
@@ -118,14 +118,14 @@ def escalate(client: TestClient, sunco: bool = False) -> str:
     return chat.id
 
 
-def test_a_handoff_reaches_every_desk_with_the_exact_requests(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_handoff_reaches_every_desk_with_the_exact_requests(world) -> None:
     client, integrations, fake = world
     cid = escalate(client)
     report = integrations.dispatcher.drain()
     assert (report.sent, report.dead) == (4, 0)
     zendesk = fake.sent("acme.zendesk.com")
     assert [(m, p) for m, p, _ in zendesk] == [("POST", "/api/v2/tickets.json")]
-    ticket = zendesk[0][2]["ticket"]  # type: ignore[index]
+    ticket = zendesk[0][2]["ticket"]
     assert ticket["external_id"] == cid and ticket["group_id"] == 360001 and ticket["priority"] == "normal"
     assert ticket["comment"]["public"] is False and "SUMMARY" in ticket["comment"]["body"]
     assert "DRAFT REPLY" in ticket["comment"]["body"]
@@ -139,10 +139,10 @@ def test_a_handoff_reaches_every_desk_with_the_exact_requests(world) -> None:  #
         ("PATCH", f"/services/data/v60.0/sobjects/Case/Warmline_Conversation_Id__c/{cid}"),
         ("POST", "/services/data/v60.0/sobjects/CaseComment"),
     ]
-    assert salesforce[0][2]["Warmline_Team__c"] == "billing" and salesforce[1][2]["IsPublished"] is False  # type: ignore[index]
+    assert salesforce[0][2]["Warmline_Team__c"] == "billing" and salesforce[1][2]["IsPublished"] is False
     servicenow = fake.sent("acme.service-now.com")
     assert [(m, p) for m, p, _ in servicenow] == [("POST", "/api/now/table/sn_customerservice_case")]
-    assert servicenow[0][2]["correlation_id"] == cid and "work_notes" in servicenow[0][2]  # type: ignore[index]
+    assert servicenow[0][2]["correlation_id"] == cid and "work_notes" in servicenow[0][2]
     # Intercom only hears about conversations that came from Intercom.
     assert fake.sent("api.intercom.io") == []
 
@@ -204,7 +204,7 @@ def test_intercom_assigns_notes_and_sets_attributes() -> None:
     ],
     ids=["401", "404", "409", "429-retry-after", "5xx", "timeout"],
 )
-def test_desk_errors(world, status, headers, outcome) -> None:  # type: ignore[no-untyped-def]
+def test_desk_errors(world, status, headers, outcome) -> None:
     client, integrations, fake = world
 
     def answer(request: httpx.Request) -> httpx.Response:
@@ -230,7 +230,7 @@ def test_desk_errors(world, status, headers, outcome) -> None:  # type: ignore[n
         assert str(status) in (item.last_error or "")
 
 
-def test_a_desk_outage_during_a_burst_delivers_every_handoff_once_and_in_order(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_desk_outage_during_a_burst_delivers_every_handoff_once_and_in_order(world) -> None:
     client, integrations, fake = world
     outage = {"failures_left": 15}
     delivered: list[tuple[str, str, str]] = []  # (method, path, case status) the desk accepted
@@ -297,10 +297,10 @@ def sign_intercom(body: bytes) -> dict[str, str]:
 
 
 def events_of(client: TestClient, cid: str) -> list[str]:
-    return [r.type for r in client.app.state.services.store.load_events(cid)]
+    return [r.type for r in client.app.state.services.store.load_events(cid)]  # type: ignore[attr-defined]
 
 
-def test_desk_webhooks_drive_the_same_actions_as_the_workspace(world) -> None:  # type: ignore[no-untyped-def]
+def test_desk_webhooks_drive_the_same_actions_as_the_workspace(world) -> None:
     client, _, _ = world
     cid = escalate(client)
     now = str(int(time.time()))
@@ -323,7 +323,7 @@ def test_desk_webhooks_drive_the_same_actions_as_the_workspace(world) -> None:  
     assert answer.json()["conversation_status"] == "CLOSED"
 
 
-def test_intercom_and_salesforce_webhooks(world) -> None:  # type: ignore[no-untyped-def]
+def test_intercom_and_salesforce_webhooks(world) -> None:
     client, _, _ = world
     cid = escalate(client)
     replied = fixture("intercom", "admin_replied", cid)
@@ -344,7 +344,7 @@ def test_intercom_and_salesforce_webhooks(world) -> None:  # type: ignore[no-unt
     "case",
     ["bad-signature", "stale-timestamp", "malformed-body", "unknown-event", "unsigned", "not-an-object"],
 )
-def test_bad_webhooks_are_refused_and_change_nothing(world, case: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_webhooks_are_refused_and_change_nothing(world, case: str) -> None:
     client, _, _ = world
     cid = escalate(client)
     before = events_of(client, cid)
@@ -377,7 +377,7 @@ def test_bad_webhooks_are_refused_and_change_nothing(world, case: str) -> None: 
     assert events_of(client, cid) == before
 
 
-def test_a_replayed_delivery_with_a_new_signature_is_still_applied_once(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_replayed_delivery_with_a_new_signature_is_still_applied_once(world) -> None:
     client, _, _ = world
     cid = escalate(client)
     body = json.dumps(fixture("salesforce", "agent_replied", cid)).encode()
@@ -391,7 +391,7 @@ def test_a_replayed_delivery_with_a_new_signature_is_still_applied_once(world) -
     assert events_of(client, cid).count("agent_message") == 1
 
 
-def test_unknown_or_disabled_desk(world) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_or_disabled_desk(world) -> None:
     client, _, _ = world
     answer = client.post(
         "/v1/integrations/freshdesk/webhook", content=b"{}", headers={"Content-Type": "application/json"}
@@ -399,7 +399,7 @@ def test_unknown_or_disabled_desk(world) -> None:  # type: ignore[no-untyped-def
     assert (answer.status_code, answer.json()["error"]["code"]) == (404, "unknown_desk")
 
 
-def test_dispatcher_dead_letters_a_desk_that_is_not_configured(sqlite_url) -> None:  # type: ignore[no-untyped-def]
+def test_dispatcher_dead_letters_a_desk_that_is_not_configured(sqlite_url) -> None:
     svc = make_services(sqlite_url, bot=EscalatingBot())
     try:
         integrations = install_integrations(
@@ -417,7 +417,7 @@ def test_dispatcher_dead_letters_a_desk_that_is_not_configured(sqlite_url) -> No
         svc.close()
 
 
-def test_integrations_cli(sqlite_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_integrations_cli(sqlite_url, monkeypatch) -> None:
     from typer.testing import CliRunner
 
     from warmline.cli import app
@@ -441,7 +441,7 @@ def test_integrations_cli(sqlite_url, monkeypatch) -> None:  # type: ignore[no-u
     assert "0 call(s)" in runner.invoke(app, ["integrations", "retry"]).output
 
 
-def test_intercom_canvas_shows_the_payload(world) -> None:  # type: ignore[no-untyped-def]
+def test_intercom_canvas_shows_the_payload(world) -> None:
     client, _, _ = world
     cid = escalate(client)
     body = json.dumps({"conversation": {"id": "147", "custom_attributes": {"warmline_conversation_id": cid}}}).encode()

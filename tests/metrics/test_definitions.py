@@ -60,7 +60,7 @@ class Log:
     ) -> None:
         payload = {"draft": {"id": draft, "text": "Hello"}} if draft else {}
         self.add(at, "system", PayloadBuilt(payload=payload))
-        self.add(at, "system", Escalated(team=team, trigger=trigger, reason="r", cohort=cohort))  # type: ignore[arg-type]
+        self.add(at, "system", Escalated(team=team, trigger=trigger, reason="r", cohort=cohort))
 
 
 def test_a_warm_handoff_with_draft_used_and_no_repeat() -> None:

@@ -17,6 +17,7 @@ from warmline.bot.model_bot import ModelBot
 from warmline.bus.memory import MemoryBus
 from warmline.config import Settings
 from warmline.conversation.actions import Services
+from warmline.conversation.events import TurnAnalysed
 from warmline.packs.demo_data import load_demo_data
 from warmline.staffing import do_create_staff
 
@@ -170,10 +171,12 @@ def test_an_analysis_prepared_before_the_lock_is_used_only_if_the_log_has_not_mo
     outcome = actions.do_post_customer_message(svc, cid, "where is my order?", None, stale)
     message = next(r for r in outcome.events if r.type == "customer_message")
     analysed = next(r for r in outcome.events if r.type == "turn_analysed")
+    assert isinstance(analysed.event, TurnAnalysed)
     assert analysed.event.message_seq == message.seq  # re-analysed against the current log
 
     fresh = actions.prepare_customer_message(svc, cid, "it is order 8812345678")
     outcome = actions.do_post_customer_message(svc, cid, "it is order 8812345678", None, fresh)
     analysed = next(r for r in outcome.events if r.type == "turn_analysed")
+    assert isinstance(analysed.event, TurnAnalysed)
     assert analysed.event.analysis == fresh.analysis.model_dump(mode="json")  # type: ignore[union-attr]
     assert actions.prepare_customer_message(svc, "cv_unknown", "hi") is None

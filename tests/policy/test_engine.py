@@ -50,12 +50,12 @@ def make_inputs(analysis: dict[str, Any] | None = None, **overrides: Any) -> Pol
 
 
 @pytest.fixture(scope="module")
-def policy():  # type: ignore[no-untyped-def]
+def policy():
     return load_policy(DEMO)
 
 
 @pytest.mark.parametrize("case", GOLDEN, ids=[c["id"] for c in GOLDEN])
-def test_golden(policy, case: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+def test_golden(policy, case: dict[str, Any]) -> None:
     now = datetime.fromisoformat(case["now"]) if "now" in case else NOW
     decision = decide(policy, make_inputs(case.get("analysis"), **case.get("inputs", {})), now)
     for key, expected in case["expect"].items():
@@ -68,7 +68,7 @@ def test_golden(policy, case: dict[str, Any]) -> None:  # type: ignore[no-untype
         assert decision.customer_message and "{" not in decision.customer_message
 
 
-def test_decision_round_trips_and_replays_identically(policy) -> None:  # type: ignore[no-untyped-def]
+def test_decision_round_trips_and_replays_identically(policy) -> None:
     decision = decide(policy, make_inputs({"frustration": 0.9}, bot_replies=1), NOW)
     stored = decision.model_dump(mode="json")
     assert Decision.model_validate(stored) == decision
@@ -76,7 +76,7 @@ def test_decision_round_trips_and_replays_identically(policy) -> None:  # type: 
     assert again == decision
 
 
-def test_decide_is_fast(policy) -> None:  # type: ignore[no-untyped-def]
+def test_decide_is_fast(policy) -> None:
     inputs = make_inputs({"frustration": 0.9}, bot_replies=1)
     times = []
     for _ in range(300):

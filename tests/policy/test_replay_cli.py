@@ -24,7 +24,7 @@ from warmline.policy.replay import replay
 NOW = datetime(2025, 3, 4, 15, 0, tzinfo=UTC)
 
 
-def record_turn(store, cid: str, text: str, analysis_overrides: dict, policy) -> None:  # type: ignore[no-untyped-def]
+def record_turn(store, cid: str, text: str, analysis_overrides: dict, policy) -> None:
     with store.write(cid) as writer:
         message = writer.append(CUSTOMER, CustomerMessage(text=text))
         analysis = make_analysis(message_seq=message.seq, **analysis_overrides)
@@ -39,7 +39,7 @@ def record_turn(store, cid: str, text: str, analysis_overrides: dict, policy) ->
             writer.append(BOT, BotMessage(text=analysis.reply, in_reply_to=message.seq))
 
 
-def seed(services) -> list[str]:  # type: ignore[no-untyped-def]
+def seed(services) -> list[str]:
     policy = load_policy(DEMO)
     store = services.store
     ids = []
@@ -57,7 +57,7 @@ def seed(services) -> list[str]:  # type: ignore[no-untyped-def]
     return ids
 
 
-def test_replay_reports_differences_and_changes_nothing(services, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_replay_reports_differences_and_changes_nothing(services, tmp_path: Path) -> None:
     ids = seed(services)
     before = [len(services.store.load_events(c)) for c in ids]
     stricter = tmp_path / "policy.yaml"
@@ -75,15 +75,15 @@ def test_replay_reports_differences_and_changes_nothing(services, tmp_path: Path
     assert same["differing"] == 0
 
 
-def test_inputs_count_from_the_event_log(services) -> None:  # type: ignore[no-untyped-def]
+def test_inputs_count_from_the_event_log(services) -> None:
     seed(services)
     events = services.store.load_events("c_policy_0")
     decided = [e for e in events if e.type == "policy_decided"]
-    second = decided[1].event.decision["inputs"]  # type: ignore[attr-defined]
+    second = decided[1].event.decision["inputs"]
     assert second["customer_turns"] == 2 and second["bot_replies"] == 1 and second["turns_since_handback"] is None
 
 
-def test_cli(services, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_cli(services, tmp_path: Path, monkeypatch) -> None:
     ids = seed(services)
     monkeypatch.setenv("WARMLINE_DATABASE_URL", services.settings.database_url)
     runner = CliRunner()

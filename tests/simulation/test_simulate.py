@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import re
+from typing import Any
 
 from warmline.bot import BotDefaults, BotTurn
 from warmline.conversation.events import BOT, BotMessage, Escalated, PayloadBuilt
@@ -39,7 +40,7 @@ class PayloadBot(BotDefaults):
                     facts.append(
                         {"kind": "text", "value": " ".join(words[i : i + size]).strip(".,!?"), "source_seq": record.seq}
                     )
-        payload = {"cohort": cohort, "transcript": [r.event.text for r in said]}  # type: ignore[attr-defined]
+        payload: dict[str, Any] = {"cohort": cohort, "transcript": [r.event.text for r in said]}  # type: ignore[attr-defined]
         if cohort == "warm":
             payload.update(
                 key_facts=facts,
@@ -53,12 +54,12 @@ class PayloadBot(BotDefaults):
         turn.append(
             BOT, BotMessage(text="Connecting you with a person.", kind="handoff_notice", in_reply_to=turn.message.seq)
         )
-        turn.append(BOT, Escalated(team="billing", trigger="human_request", reason="asked", cohort=cohort))  # type: ignore[arg-type]
+        turn.append(BOT, Escalated(team="billing", trigger="human_request", reason="asked", cohort=cohort))
 
 
 def test_a_simulated_day_settles_every_conversation_and_shows_the_warm_payload_helping(
     live_server, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     svc = live_server.services
     monkeypatch.setenv("WARMLINE_DATABASE_URL", svc.settings.database_url)
     svc.bot = PayloadBot()
@@ -77,12 +78,12 @@ def test_a_simulated_day_settles_every_conversation_and_shows_the_warm_payload_h
         for cid in ledger.scenario_of
         for r in svc.store.load_events(cid)
         if r.type == "agent_message" and "?" in r.event.text
-    ]  # type: ignore[attr-defined]
+    ]
     assert ledger.reasks == len(asked_again) > 0
     assert all(svc.store.load_state(cid).status in (Status.CLOSED, Status.BOT) for cid in ledger.scenario_of)
 
 
-def test_the_dashboard_series_after_a_simulation(live_server, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_dashboard_series_after_a_simulation(live_server, monkeypatch) -> None:
     import httpx
 
     from tests.conftest import staff_token

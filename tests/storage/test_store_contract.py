@@ -32,19 +32,19 @@ from warmline.storage.sql.store import IdempotencyClaim
 
 
 @pytest.fixture
-def svc(database_url):  # type: ignore[no-untyped-def]
+def svc(database_url):
     services = make_services(database_url)
     yield services
     services.close()
 
 
-def test_migrations_match_the_table_definitions(svc) -> None:  # type: ignore[no-untyped-def]
+def test_migrations_match_the_table_definitions(svc) -> None:
     with svc.store.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), metadata)
     assert diff == []
 
 
-def test_appends_number_events_from_one_and_state_is_their_fold(svc) -> None:  # type: ignore[no-untyped-def]
+def test_appends_number_events_from_one_and_state_is_their_fold(svc) -> None:
     started = actions.do_start_conversation(svc, customer_name="Zoë")
     cid = started.conversation_id
     actions.do_post_customer_message(svc, cid, "first")
@@ -62,7 +62,7 @@ def test_appends_number_events_from_one_and_state_is_their_fold(svc) -> None:  #
     assert svc.store.load_state(cid).customer_messages == 2
 
 
-def test_records_round_trip_losslessly_through_json(svc) -> None:  # type: ignore[no-untyped-def]
+def test_records_round_trip_losslessly_through_json(svc) -> None:
     cid = actions.do_start_conversation(svc).conversation_id
     text = "Ünïcödé 👩🏽‍💻 שלום עולם 中文 \n\ttabs"
     actions.do_post_customer_message(svc, cid, text)
@@ -72,7 +72,7 @@ def test_records_round_trip_losslessly_through_json(svc) -> None:  # type: ignor
         assert EventRecord.from_dict(record.to_dict()) == record
 
 
-def test_an_illegal_transition_is_refused_and_changes_nothing(svc) -> None:  # type: ignore[no-untyped-def]
+def test_an_illegal_transition_is_refused_and_changes_nothing(svc) -> None:
     cid = actions.do_start_conversation(svc).conversation_id
     before = svc.store.load_events(cid)
     with pytest.raises(IllegalTransition):
@@ -83,7 +83,7 @@ def test_an_illegal_transition_is_refused_and_changes_nothing(svc) -> None:  # t
     assert svc.store.load_state(cid).last_seq == 1
 
 
-def test_the_lifecycle_round_trip_bot_agent_bot(svc) -> None:  # type: ignore[no-untyped-def]
+def test_the_lifecycle_round_trip_bot_agent_bot(svc) -> None:
     cid = actions.do_start_conversation(svc).conversation_id
     with svc.store.write(cid) as writer:
         writer.append(CUSTOMER, CustomerMessage(text="I want a person"))
@@ -101,14 +101,14 @@ def test_the_lifecycle_round_trip_bot_agent_bot(svc) -> None:  # type: ignore[no
     assert state == fold(svc.store.load_events(cid))
 
 
-def test_unknown_conversation(svc) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_conversation(svc) -> None:
     with pytest.raises(ConversationNotFound):
         svc.store.load_state("cv_missing")
     with pytest.raises(ConversationNotFound):
         actions.do_post_customer_message(svc, "cv_missing", "hello")
 
 
-def test_concurrent_writers_never_duplicate_or_skip_a_sequence_number(svc) -> None:  # type: ignore[no-untyped-def]
+def test_concurrent_writers_never_duplicate_or_skip_a_sequence_number(svc) -> None:
     cid = actions.do_start_conversation(svc).conversation_id
     writers, each = 12, 10
     barrier = threading.Barrier(writers)
@@ -131,7 +131,7 @@ def test_concurrent_writers_never_duplicate_or_skip_a_sequence_number(svc) -> No
     assert svc.store.load_state(cid) == fold(records)
 
 
-def test_idempotent_writes_return_the_first_result_and_append_nothing(svc) -> None:  # type: ignore[no-untyped-def]
+def test_idempotent_writes_return_the_first_result_and_append_nothing(svc) -> None:
     claim = IdempotencyClaim(scope="s", key="k1", fingerprint="f1")
     first = actions.do_start_conversation(svc, idempotency=claim)
     again = actions.do_start_conversation(svc, idempotency=claim)
@@ -148,7 +148,7 @@ def test_idempotent_writes_return_the_first_result_and_append_nothing(svc) -> No
     assert svc.store.load_state(cid).last_seq == 3
 
 
-def test_racing_retries_of_one_request_append_once(svc) -> None:  # type: ignore[no-untyped-def]
+def test_racing_retries_of_one_request_append_once(svc) -> None:
     cid = actions.do_start_conversation(svc).conversation_id
     claim = IdempotencyClaim(scope="s", key="race", fingerprint="f")
     barrier = threading.Barrier(8)
@@ -163,7 +163,7 @@ def test_racing_retries_of_one_request_append_once(svc) -> None:  # type: ignore
     assert svc.store.load_state(cid).customer_messages == 1
 
 
-def test_the_inbox_feed_holds_queue_events_in_order(svc) -> None:  # type: ignore[no-untyped-def]
+def test_the_inbox_feed_holds_queue_events_in_order(svc) -> None:
     cid = actions.do_start_conversation(svc).conversation_id
     actions.do_post_customer_message(svc, cid, "bot-only turns stay out of the feed")
     with svc.store.write(cid) as writer:
@@ -181,14 +181,14 @@ def test_the_inbox_feed_holds_queue_events_in_order(svc) -> None:  # type: ignor
     ]
 
 
-def test_accounts_and_staff(svc) -> None:  # type: ignore[no-untyped-def]
+def test_accounts_and_staff(svc) -> None:
     svc.store.upsert_accounts([{"id": "acc_1", "name": "Ana", "member_level": "gold"}])
     svc.store.upsert_accounts([{"id": "acc_1", "name": "Ana B", "member_level": "guest"}])
     assert svc.store.get_account("acc_1") == {"id": "acc_1", "name": "Ana B", "member_level": "guest"}
     assert svc.store.get_account("nope") is None
 
 
-def test_driver_statements_send_what_sqlalchemy_would(svc) -> None:  # type: ignore[no-untyped-def]
+def test_driver_statements_send_what_sqlalchemy_would(svc) -> None:
     """The hot path's precompiled statements bind values exactly as SQLAlchemy itself does
     (SQLite stores datetimes as text in SQLAlchemy's own format, for one)."""
     engine = svc.store.engine
@@ -203,7 +203,7 @@ def test_driver_statements_send_what_sqlalchemy_would(svc) -> None:  # type: ign
     }
     sent: list[object] = []
 
-    def capture(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+    def capture(conn, cursor, statement, parameters, context, executemany):
         if statement.startswith("INSERT INTO events"):
             sent.append(parameters)
 

@@ -27,23 +27,23 @@ ORPHAN_EVENT = (
 
 
 @pytest.fixture
-def svc(sqlite_url):  # type: ignore[no-untyped-def]
+def svc(sqlite_url):
     services = make_services(sqlite_url)
     yield services
     services.close()
 
 
-def other_connection(svc) -> sqlite3.Connection:  # type: ignore[no-untyped-def]
+def other_connection(svc) -> sqlite3.Connection:
     """A second client of the same database file, as another process would be."""
     return sqlite3.connect(svc.store.engine.url.database, isolation_level=None, timeout=0.1, check_same_thread=False)
 
 
-def stored_events(svc, cid: str) -> int:  # type: ignore[no-untyped-def]
+def stored_events(svc, cid: str) -> int:
     with other_connection(svc) as connection:
         return int(connection.execute("SELECT count(*) FROM events WHERE conversation_id = ?", (cid,)).fetchone()[0])
 
 
-def test_a_group_is_stored_and_announced_only_when_it_commits(svc) -> None:  # type: ignore[no-untyped-def]
+def test_a_group_is_stored_and_announced_only_when_it_commits(svc) -> None:
     cid = actions.do_start_conversation(svc).conversation_id
     announced: list[int] = []
     svc.on_commit.append(lambda outcome: announced.append(outcome.events[0].seq))
@@ -61,7 +61,7 @@ def test_a_group_is_stored_and_announced_only_when_it_commits(svc) -> None:  # t
     assert svc.store.load_state(cid) == fold(records)
 
 
-def test_a_refused_write_in_a_group_undoes_only_itself(svc) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_write_in_a_group_undoes_only_itself(svc) -> None:
     kept = actions.do_start_conversation(svc).conversation_id
     refused = actions.do_start_conversation(svc).conversation_id
     lead = Principal("lead", "st_lead")
@@ -75,7 +75,7 @@ def test_a_refused_write_in_a_group_undoes_only_itself(svc) -> None:  # type: ig
     assert svc.store.load_state(refused).status == Status.BOT
 
 
-def test_a_failed_commit_stores_nothing_and_frees_the_writer(svc) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_commit_stores_nothing_and_frees_the_writer(svc) -> None:
     cid = actions.do_start_conversation(svc).conversation_id
     announced: list[object] = []
     svc.on_commit.append(announced.append)
@@ -94,11 +94,11 @@ def test_a_failed_commit_stores_nothing_and_frees_the_writer(svc) -> None:  # ty
     assert stored_events(svc, cid) == 3
 
 
-def test_a_failed_commit_outside_a_group_frees_the_writer_too(svc) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_commit_outside_a_group_frees_the_writer_too(svc) -> None:
     cid = actions.do_start_conversation(svc).conversation_id
 
-    def refused_at_commit(writer) -> None:  # type: ignore[no-untyped-def]
-        if writer.pending[0].event.text == "refused":  # type: ignore[union-attr]
+    def refused_at_commit(writer) -> None:
+        if writer.pending[0].event.text == "refused":
             driver = writer._connection.connection.driver_connection
             driver.execute("PRAGMA defer_foreign_keys=ON")
             driver.execute(ORPHAN_EVENT)
@@ -112,7 +112,7 @@ def test_a_failed_commit_outside_a_group_frees_the_writer_too(svc) -> None:  # t
     assert stored_events(svc, cid) == 7
 
 
-def test_a_group_is_not_opened_while_another_thread_writes(svc) -> None:  # type: ignore[no-untyped-def]
+def test_a_group_is_not_opened_while_another_thread_writes(svc) -> None:
     cid = actions.do_start_conversation(svc).conversation_id
     inside, release = threading.Event(), threading.Event()
 
@@ -134,7 +134,7 @@ def test_a_group_is_not_opened_while_another_thread_writes(svc) -> None:  # type
     svc.store.groups.commit()
 
 
-def test_a_group_is_not_opened_while_another_process_writes(svc) -> None:  # type: ignore[no-untyped-def]
+def test_a_group_is_not_opened_while_another_process_writes(svc) -> None:
     cid = actions.do_start_conversation(svc).conversation_id
     other = other_connection(svc)
     other.execute("BEGIN IMMEDIATE")
@@ -147,7 +147,7 @@ def test_a_group_is_not_opened_while_another_process_writes(svc) -> None:  # typ
     assert stored_events(svc, cid) == 3
 
 
-def test_ordinary_writes_still_wait_for_another_process(svc) -> None:  # type: ignore[no-untyped-def]
+def test_ordinary_writes_still_wait_for_another_process(svc) -> None:
     """Only groups refuse to wait: a write outside one waits for the other process's commit."""
     cid = actions.do_start_conversation(svc).conversation_id
     other = other_connection(svc)
@@ -161,7 +161,7 @@ def test_ordinary_writes_still_wait_for_another_process(svc) -> None:  # type: i
     other.close()
 
 
-def test_checkpoints_run_off_the_event_loops_connection(svc) -> None:  # type: ignore[no-untyped-def]
+def test_checkpoints_run_off_the_event_loops_connection(svc) -> None:
     """A checkpoint fsyncs; the group connection never runs one, a thread of the store does."""
     cid = actions.do_start_conversation(svc).conversation_id
     checkpointer = svc.store.groups.checkpointer
@@ -181,7 +181,7 @@ def test_checkpoints_run_off_the_event_loops_connection(svc) -> None:  # type: i
     assert stored_events(svc, cid) == 101
 
 
-def test_a_checkpoint_waits_for_the_open_group_so_the_log_starts_afresh(svc) -> None:  # type: ignore[no-untyped-def]
+def test_a_checkpoint_waits_for_the_open_group_so_the_log_starts_afresh(svc) -> None:
     """A checkpoint racing with commits never completes, and SQLite reuses its log only after one
     that did: the checkpointer takes the write lock, so the log stays the size of one round."""
     cid = actions.do_start_conversation(svc).conversation_id
@@ -190,7 +190,12 @@ def test_a_checkpoint_waits_for_the_open_group_so_the_log_starts_afresh(svc) -> 
     for n in range(50):
         actions.do_post_customer_message(svc, cid, f"message {n}")
     finished = threading.Event()
-    threading.Thread(target=lambda: (checkpointer.checkpoint(), finished.set())).start()
+
+    def checkpoint() -> None:
+        checkpointer.checkpoint()
+        finished.set()
+
+    threading.Thread(target=checkpoint).start()
     assert not finished.wait(0.2)  # it waits for the group
     svc.store.groups.commit()
     assert finished.wait(5)
@@ -201,13 +206,15 @@ def test_a_checkpoint_waits_for_the_open_group_so_the_log_starts_afresh(svc) -> 
     assert busy == 0 and small_log == checkpointed < big_log  # the log was started afresh
 
 
-def test_closing_with_a_group_open_drops_it_without_hanging(sqlite_url) -> None:  # type: ignore[no-untyped-def]
+def test_closing_with_a_group_open_drops_it_without_hanging(sqlite_url) -> None:
     services = make_services(sqlite_url)
     cid = actions.do_start_conversation(services).conversation_id
-    assert services.store.groups.begin() is not None
+    groups = services.store.groups
+    assert groups is not None
+    assert groups.begin() is not None
     actions.do_post_customer_message(services, cid, "committed")
-    services.store.groups.commit()  # the checkpointer now has work for its last round at close
-    assert services.store.groups.begin() is not None
+    groups.commit()  # the checkpointer now has work for its last round at close
+    assert groups.begin() is not None
     actions.do_post_customer_message(services, cid, "never committed: the loop stopped")
     closing = threading.Thread(target=services.close)
     closing.start()
@@ -220,13 +227,18 @@ def test_closing_with_a_group_open_drops_it_without_hanging(sqlite_url) -> None:
         reopened.close()
 
 
-def test_outbox_writes_take_the_processs_writer_like_every_other_write(svc) -> None:  # type: ignore[no-untyped-def]
+def test_outbox_writes_take_the_processs_writer_like_every_other_write(svc) -> None:
     """Desk deliveries are recorded by other threads: they wait for the loop's open group, and
     while one holds the writer the loop sees it taken here (and waits) rather than busy."""
     outbox = OutboxStore(svc.store.engine)
     assert svc.store.groups.begin() is not None
     recorded = threading.Event()
-    threading.Thread(target=lambda: (outbox.remember_delivery("zendesk", "d-1"), recorded.set())).start()
+
+    def remember() -> None:
+        outbox.remember_delivery("zendesk", "d-1")
+        recorded.set()
+
+    threading.Thread(target=remember).start()
     assert not recorded.wait(0.2)
     svc.store.groups.commit()
     assert recorded.wait(5)

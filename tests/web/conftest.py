@@ -16,7 +16,7 @@ CHROMIUM = os.environ.get("WARMLINE_CHROMIUM", "/usr/bin/chromium")
 
 
 @pytest.fixture
-def web_server(sqlite_url) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+def web_server(sqlite_url) -> Iterator[LiveServer]:
     svc = make_services(sqlite_url, bot=DemoHandoffBot())
     server = LiveServer(svc).start()
     yield server

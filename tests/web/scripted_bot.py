@@ -57,7 +57,7 @@ class DemoHandoffBot(BotDefaults):
     def hand_over(self, turn: BotTurn) -> None:
         seq = turn.message.seq
         said = [
-            (r.seq, r.event.text)  # type: ignore[attr-defined]
+            (r.seq, r.event.text)
             for r in turn.history()
             if r.actor == CUSTOMER and isinstance(r.event, CustomerMessage)
         ]

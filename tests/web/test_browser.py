@@ -24,13 +24,13 @@ def token_of(headers: dict[str, str]) -> str:
     return headers["Authorization"].split(" ", 1)[1]
 
 
-def expect():  # type: ignore[no-untyped-def]
+def expect():
     from playwright.sync_api import expect as playwright_expect
 
     return playwright_expect
 
 
-def settled_box(page, selector: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def settled_box(page, selector: str) -> dict[str, float]:
     """The element's box once it is on screen; the panel re-renders as live events arrive, so an
     element read mid-render may be detached for a moment."""
     deadline = time.monotonic() + 5
@@ -43,18 +43,18 @@ def settled_box(page, selector: str) -> dict[str, float]:  # type: ignore[no-unt
         time.sleep(0.05)
 
 
-def say(page, text: str) -> None:  # type: ignore[no-untyped-def]
+def say(page, text: str) -> None:
     page.fill("#message", text)
     page.press("#message", "Enter")
 
 
-def sign_in(page, token: str) -> None:  # type: ignore[no-untyped-def]
+def sign_in(page, token: str) -> None:
     page.fill("#signin-token", token)
     page.click("#signin button[type=submit]")
     expect()(page.locator("#app")).to_be_visible()
 
 
-def customer_transcript(page) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def customer_transcript(page) -> list[tuple[str, str]]:
     """(kind, text) of each chat bubble in order: customer, bot or agent."""
     return page.eval_on_selector_all(
         "#messages .msg:not(.intro)",
@@ -63,7 +63,7 @@ def customer_transcript(page) -> list[tuple[str, str]]:  # type: ignore[no-untyp
     )
 
 
-def test_handoff_and_handback_end_to_end(chromium, web_server) -> None:  # type: ignore[no-untyped-def]
+def test_handoff_and_handback_end_to_end(chromium, web_server) -> None:
     svc, url = web_server.services, web_server.url
     agent_token = token_of(staff_token(svc, "agent", ["billing"]))
     customer = chromium.new_context(viewport={"width": 480, "height": 800}).new_page()
@@ -144,17 +144,17 @@ def test_handoff_and_handback_end_to_end(chromium, web_server) -> None:  # type:
     context.close()
 
 
-def customer_conversation(page) -> str:  # type: ignore[no-untyped-def]
+def customer_conversation(page) -> str:
     # The chat saves its conversation once the start request returns, which under load can be
     # after the first message is already on screen.
     page.wait_for_function("sessionStorage.getItem('warmline.chat') !== null")
-    return json.loads(page.evaluate("sessionStorage.getItem('warmline.chat')"))["id"]  # type: ignore[no-any-return]
+    return json.loads(page.evaluate("sessionStorage.getItem('warmline.chat')"))["id"]
 
 
 XSS = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script><b>person</b>'
 
 
-def test_script_in_a_message_shows_as_text(chromium, web_server) -> None:  # type: ignore[no-untyped-def]
+def test_script_in_a_message_shows_as_text(chromium, web_server) -> None:
     svc, url = web_server.services, web_server.url
     customer = chromium.new_page()
     customer.goto(f"{url}/chat")
@@ -172,7 +172,7 @@ def test_script_in_a_message_shows_as_text(chromium, web_server) -> None:  # typ
     assert agent.evaluate("window.__pwned") is None
 
 
-def test_streams_resume_after_the_server_restarts(chromium, web_server) -> None:  # type: ignore[no-untyped-def]
+def test_streams_resume_after_the_server_restarts(chromium, web_server) -> None:
     svc, url = web_server.services, web_server.url
     started = actions.do_start_conversation(svc)
     cid = started.conversation_id
@@ -213,7 +213,7 @@ def test_streams_resume_after_the_server_restarts(chromium, web_server) -> None:
         web_server._server = None  # already stopped; the fixture's stop is a no-op
 
 
-def test_transfer_is_audited_in_the_lead_view(chromium, web_server) -> None:  # type: ignore[no-untyped-def]
+def test_transfer_is_audited_in_the_lead_view(chromium, web_server) -> None:
     svc, url = web_server.services, web_server.url
     started = actions.do_start_conversation(svc)
     cid = started.conversation_id
@@ -246,7 +246,7 @@ def test_transfer_is_audited_in_the_lead_view(chromium, web_server) -> None:  # 
     expect()(rows).to_have_count(0)
 
 
-def test_sidebar_is_narrow_and_complete(chromium, web_server) -> None:  # type: ignore[no-untyped-def]
+def test_sidebar_is_narrow_and_complete(chromium, web_server) -> None:
     svc, url = web_server.services, web_server.url
     started = actions.do_start_conversation(svc)
     actions.do_post_customer_message(svc, started.conversation_id, "refund for 424242 please, a person")
@@ -267,7 +267,7 @@ LABELLED = """() => [...document.querySelectorAll('input, select, textarea, butt
 
 
 @pytest.mark.parametrize("path", ["/chat", "/agent", "/lead", "/sidebar"])
-def test_controls_are_labelled_and_fit_at_200_percent_zoom(chromium, web_server, path) -> None:  # type: ignore[no-untyped-def]
+def test_controls_are_labelled_and_fit_at_200_percent_zoom(chromium, web_server, path) -> None:
     # 200% zoom on a 1366x768 screen is a 683x384 CSS-pixel viewport at device scale 2.
     context = chromium.new_context(viewport={"width": 683, "height": 384}, device_scale_factor=2)
     page = context.new_page()

@@ -11,14 +11,14 @@ from warmline.app import create_app
 
 
 @pytest.fixture
-def web(services):  # type: ignore[no-untyped-def]
+def web(services):
     services.bot = DemoHandoffBot()
     with TestClient(create_app(services.settings, services=services)) as client:
         yield client
 
 
 @pytest.mark.parametrize("path, embeddable", [("/agent", False), ("/lead", False), ("/sidebar", True), ("/chat", True)])
-def test_pages_are_served_with_a_strict_content_security_policy(web, path, embeddable) -> None:  # type: ignore[no-untyped-def]
+def test_pages_are_served_with_a_strict_content_security_policy(web, path, embeddable) -> None:
     response = web.get(path)
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     csp = response.headers["content-security-policy"]
@@ -27,7 +27,7 @@ def test_pages_are_served_with_a_strict_content_security_policy(web, path, embed
     assert "<script>" not in response.text  # no inline script: everything comes from /web/*.js
 
 
-def test_static_assets_and_nothing_else(web) -> None:  # type: ignore[no-untyped-def]
+def test_static_assets_and_nothing_else(web) -> None:
     assert web.get("/web/launcher.js").headers["content-type"].startswith("text/javascript")
     assert web.get("/web/warmline.css").headers["content-type"].startswith("text/css")
     for bad in ("/web/../routes.py", "/web/routes.py", "/web/missing.js", "/web/%2e%2e%2fqueries.py"):
@@ -40,7 +40,7 @@ def escalate(web: TestClient, text: str = "order 12345 is broken, a person pleas
     return chat.id
 
 
-def test_lead_audit_lists_decisions_routing_handoffs_and_transfers(web) -> None:  # type: ignore[no-untyped-def]
+def test_lead_audit_lists_decisions_routing_handoffs_and_transfers(web) -> None:
     svc = web.app.state.services
     lead, agent = staff_token(svc, "lead", []), staff_token(svc, "agent", ["billing"])
     first, second = escalate(web), escalate(web)
@@ -68,7 +68,7 @@ def test_lead_audit_lists_decisions_routing_handoffs_and_transfers(web) -> None:
     assert web.get("/v1/lead/audit?since=2999-01-01", headers=lead).json()["items"] == []
 
 
-def test_lead_audit_is_for_leads_and_admins(web) -> None:  # type: ignore[no-untyped-def]
+def test_lead_audit_is_for_leads_and_admins(web) -> None:
     svc = web.app.state.services
     escalate(web)
     response = web.get("/v1/lead/audit", headers=staff_token(svc, "agent", ["billing"]))

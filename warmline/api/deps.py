@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from warmline.api.errors import error_response
-from warmline.auth import Authenticator, Principal
+from warmline.auth import Authenticator, Principal, Role
 from warmline.conversation.actions import Services
 from warmline.errors import InvalidInput
 from warmline.storage.sql.groups import WriteGroup, WriteGroups
@@ -27,7 +27,7 @@ from warmline.storage.sql.store import IdempotencyClaim
 T = TypeVar("T")
 log = logging.getLogger("warmline.api")
 WRITE_METHODS = frozenset({b"POST", b"PUT", b"PATCH"})
-STAFF = ("agent", "lead", "admin")
+STAFF: tuple[Role, ...] = ("agent", "lead", "admin")
 IN_PROCESS_WAIT_S = 0.001
 # Sequence numbers and feed positions are 64-bit signed integers; larger cursors are refused.
 MAX_CURSOR = 2**63 - 1  # how often the loop looks whether a thread has freed SQLite's writer
@@ -36,7 +36,7 @@ MAX_CURSOR = 2**63 - 1  # how often the loop looks whether a thread has freed SQ
 # Dependencies are ``async`` on purpose: FastAPI runs a plain ``def`` dependency in the thread
 # pool, and each hop costs more than the dependency's own work.
 async def services(request: Request) -> Services:
-    return request.app.state.services  # type: ignore[no-any-return]
+    return request.app.state.services
 
 
 async def run_action(svc: Services, action: Callable[..., T], *args: Any) -> T:
@@ -120,7 +120,7 @@ async def staff_writing(request: Request) -> Write:
     return await _write(request, STAFF)
 
 
-async def _write(request: Request, roles: tuple[str, ...] = ()) -> Write:
+async def _write(request: Request, roles: tuple[Role, ...] = ()) -> Write:
     caller = await principal(request)
     if roles:
         caller.require(*roles)  # before the Idempotency-Key and body are read

@@ -122,7 +122,7 @@ def model_context(
         if isinstance(body, CustomerMessage | BotMessage | AgentMessage):
             kind = actor_kind(record.actor)
             speaker = "bot" if kind == "system" else kind
-            turns.append(Turn(seq=record.seq, speaker=speaker, text=body.text))  # type: ignore[arg-type]
+            turns.append(Turn(seq=record.seq, speaker=speaker, text=body.text))
             if kind == "agent":
                 known = merge_facts(known, extract_facts(body.text, record.seq, "agent"))
         elif isinstance(body, NoteAdded | HandedBack):

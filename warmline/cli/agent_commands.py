@@ -37,7 +37,7 @@ def call(method: str, url: str, token: str, path: str, body: dict[str, Any] | No
         error = data.get("error", {})
         err.print(f"[red]error[/red] ({error.get('code', response.status_code)}): {error.get('message', '')}")
         raise typer.Exit(2)
-    return data  # type: ignore[no-any-return]
+    return data
 
 
 def report(data: dict[str, Any]) -> None:

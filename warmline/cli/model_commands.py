@@ -98,15 +98,16 @@ def bench_model(
     """Cold start, per-turn latency and install size of the embedded default."""
     import numpy as np
 
-    from warmline.model import TurnContext, create_model
+    from warmline.model import TurnContext
     from warmline.model.analysis import Turn
+    from warmline.model.embedded import EmbeddedModel
     from warmline.model.evaluation import environment_size_mb
     from warmline.packs import load_pack
 
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", _COLD_START], check=True, capture_output=True)
     cold = time.perf_counter() - started
-    model = create_model("embedded", load_pack("demo"))
+    model = EmbeddedModel(load_pack("demo"))
     history = [
         Turn(seq=1, speaker="customer", text=BENCH_TEXTS[0]),
         Turn(seq=2, speaker="agent", text="Sure, your name?"),

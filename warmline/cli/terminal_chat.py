@@ -32,7 +32,7 @@ class Transcript:
         self.seen: set[int] = set()
         self.lock = threading.Lock()
 
-    def show(self, event: dict) -> None:  # type: ignore[type-arg]
+    def show(self, event: dict) -> None:
         with self.lock:
             if event["seq"] in self.seen:
                 return

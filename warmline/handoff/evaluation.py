@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -171,7 +171,7 @@ def score_conversation(
 
     facts = [f for f in payload.get("key_facts") or [] if isinstance(f, dict)]
 
-    def kept(field: str, value: str, allowed: Iterable[str] | None = None) -> bool:
+    def kept(field: str, value: str, allowed: Collection[str] | None = None) -> bool:
         for fact in facts:
             if allowed is not None and fact.get("kind") not in allowed:
                 continue

@@ -76,8 +76,8 @@ def recommend(
     if not steps:
         return None
     procedure = f"{flow}/{subflow}"
-    before = {f.kind for f in facts_before}
-    now = {f.kind for f in facts_now}
+    before: set[str] = {f.kind for f in facts_before}
+    now: set[str] = {f.kind for f in facts_now}
     done: list[str] = []
     for index, step in enumerate(steps, start=1):
         if _done(step, before, bot_texts, agent_texts, intent_known_before, bot_answered_from_kb, has_account):
@@ -103,7 +103,9 @@ def recommend(
 
 def _needs_met(step: ProcedureStep, kinds: set[str]) -> bool:
     needs = NEEDS.get(step.action)
-    return bool(needs) and all(kinds.intersection(options) for options in needs)  # type: ignore[arg-type]
+    if not needs:
+        return False
+    return all(kinds.intersection(options) for options in needs)
 
 
 def _done(

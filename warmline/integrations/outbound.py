@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from warmline.conversation.events import HandedBack, PayloadBuilt, Routed
 from warmline.integrations.base import Desk, DeskRequest
 from warmline.storage.sql.outbox import OutboxItem, OutboxStore
 from warmline.storage.sql.store import Writer
@@ -36,9 +37,11 @@ LEASE = timedelta(seconds=120)  # how long one delivery attempt may take before 
 def desk_body(writer: Writer, record_type: str, public_url: str) -> dict[str, Any]:
     """What every desk is told about the conversation at this point."""
     history = writer.history()
-    payload = next((r.event.payload for r in reversed(history) if r.type == "payload_built"), {})  # type: ignore[attr-defined]
-    routing = next((r.event.routing for r in reversed(history) if r.type == "routed"), {})  # type: ignore[attr-defined]
-    note = next((r.event.note for r in reversed(history) if r.type == "handed_back"), "")  # type: ignore[attr-defined]
+    payload: dict[str, Any] = next(
+        (r.event.payload for r in reversed(history) if isinstance(r.event, PayloadBuilt)), {}
+    )
+    routing: dict[str, Any] = next((r.event.routing for r in reversed(history) if isinstance(r.event, Routed)), {})
+    note = next((r.event.note for r in reversed(history) if isinstance(r.event, HandedBack)), "")
     state = writer.state
     intent = payload.get("intent") or {}
     return {

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from warmline.evaluation.jsonl import json_lines
+from warmline.model.analysis import Speaker, TurnAnalysis
 from warmline.model.classifier import IntentClassifier
 
 
@@ -132,10 +133,11 @@ def evaluate_conversations(data: Path, model: Any | None = None) -> dict[str, An
         except (json.JSONDecodeError, KeyError, TypeError) as error:
             raise EvaluationInputError(f"{file}: not a conversation in the curated ABCD format ({error})") from None
         history: list[Turn] = []
-        analyses = []
+        analyses: list[TurnAnalysis] = []
         facts: list[Any] = []
         for seq, turn in enumerate(turns, start=1):
-            speaker = {"customer": "customer", "agent": "agent"}.get(turn.get("speaker"))
+            speakers: dict[str, Speaker] = {"customer": "customer", "agent": "agent"}
+            speaker = speakers.get(turn.get("speaker"))
             if speaker is None:
                 continue
             if speaker == "customer":
@@ -157,7 +159,9 @@ def evaluate_conversations(data: Path, model: Any | None = None) -> dict[str, An
         pred_sub = final.subflow if final else None
         flow_ok += pred_flow == gold_flow
         subflow_ok += pred_flow == gold_flow and pred_sub == gold_sub
-        team_ok += pack.team_for(gold_flow, gold_sub) == (pack.team_for(pred_flow, pred_sub) if pred_flow else None)
+        team_ok += pack.team_for(gold_flow, gold_sub) == (
+            pack.team_for(pred_flow, pred_sub or "") if pred_flow else None
+        )
         if (pred_flow, pred_sub) != (gold_flow, gold_sub):
             errors.append(
                 {"id": convo.get("id", file.stem), "gold": f"{gold_flow}/{gold_sub}", "pred": f"{pred_flow}/{pred_sub}"}
@@ -189,7 +193,7 @@ def evaluate_frustration(path: Path, model: Any | None = None, threshold: float 
         if not isinstance(row.get("turns"), list) or not isinstance(row.get("frustrated"), bool):
             raise EvaluationInputError(f"{path}: {row['id']}: expected 'turns' (list) and 'frustrated' (bool)")
         history: list[Turn] = []
-        analyses = []
+        analyses: list[TurnAnalysis] = []
         for seq, text in enumerate(row["turns"], start=1):
             analyses.append(
                 model.analyse(

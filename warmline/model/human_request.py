@@ -237,7 +237,7 @@ def _tokens(clause: str, cues: list[str]) -> list[str]:
     while i < len(words):
         pair = tuple(words[i : i + 2])
         if len(pair) == 2 and pair in PERSON_PHRASES:
-            folded.append(PERSON_PHRASES[pair])  # type: ignore[index]
+            folded.append(PERSON_PHRASES[pair])
             i += 2
         else:
             folded.append(words[i])

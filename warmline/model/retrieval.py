@@ -53,7 +53,7 @@ class KnowledgeIndex:
             self.vectors = embed(texts) if texts else np.zeros((0, 384), dtype=np.float32)
 
     def search(
-        self, query: str, k: int = 3, *, vector: np.ndarray | None = None, intent: tuple[str, str] | None = None
+        self, query: str, k: int = 3, *, vector: np.ndarray | None = None, intent: tuple[str, str | None] | None = None
     ) -> list[Citation]:
         if not self.passages:
             return []

@@ -192,7 +192,7 @@ def _availability(policy: Policy, inputs: PolicyInputs, now: datetime) -> tuple[
         "opens_at": opening.strftime("%a %H:%M %Z") if opening else "",
         "contact": "",
     }
-    offline = "callback" if inputs.has_phone else "ticket"
+    offline: Mode = "callback" if inputs.has_phone else "ticket"
     fields["contact"] = "phone" if inputs.has_phone else ("email" if inputs.has_email else "this chat")
     if not hours.is_open(now):
         return offline, None, f"{team} is closed now (opens {fields['opens_at'] or 'later'})", fields

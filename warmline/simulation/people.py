@@ -113,7 +113,7 @@ class Customer:
         )
         if response.status_code != 201:
             raise RuntimeError(f"customer message refused: {response.status_code} {response.text[:200]}")
-        return response.json()  # type: ignore[no-any-return]
+        return response.json()
 
     async def run(self) -> None:
         started = await self.client.post(
@@ -172,7 +172,7 @@ class Agent:
                 continue
             response = await self.client.post(f"/v1/queues/{queue['team']}/next", headers=self.auth)
             if response.status_code == 200:
-                return response.json()["state"]["id"]  # type: ignore[no-any-return]
+                return response.json()["state"]["id"]
         return None
 
     async def pause(self, simulated_seconds: float) -> None:

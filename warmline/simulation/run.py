@@ -27,7 +27,8 @@ def agent_tokens(client: httpx.Client, count: int, teams: list[str]) -> list[str
     admin = os.environ.get("WARMLINE_TOKEN", "")
     tokens = []
     for n in range(count):
-        body = {"name": f"Simulated agent {n + 1}", "role": "agent", "teams": teams, "capacity": 3}
+        name = f"Simulated agent {n + 1}"
+        body = {"name": name, "role": "agent", "teams": teams, "capacity": 3}
         if admin:
             response = client.post("/v1/staff", json=body, headers={"Authorization": f"Bearer {admin}"})
             response.raise_for_status()
@@ -40,7 +41,7 @@ def agent_tokens(client: httpx.Client, count: int, teams: list[str]) -> list[str
 
             engine = make_engine(load_settings().database_url)
             migrate(engine)
-            tokens.append(do_create_staff(SqlStore(engine), body["name"], "agent", teams, 3)["token"])
+            tokens.append(do_create_staff(SqlStore(engine), name, "agent", teams, 3)["token"])
             engine.dispose()
     return tokens
 

@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Dialect, RootTransaction
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 
 class DriverStatement:
     def __init__(self, statement: ClauseElement, dialect: Dialect, keys: Sequence[str] | None = None):
         """``keys``: for INSERT and UPDATE, the columns every run gives values for."""
-        compiled = statement.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
+        compiled = cast(
+            SQLCompiler, statement.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
+        )
         self.sql = compiled.string
         self._positional = compiled.positional
         names = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)

@@ -499,7 +499,7 @@ class SqlStore:
                 .where(conversations.c.status == Status.WAITING_FOR_AGENT.value)
                 .group_by(conversations.c.team)
             ).all()
-            held = dict(
+            held: dict[str, int] = dict(
                 connection.execute(
                     select(conversations.c.agent_id, func.count())
                     .where(conversations.c.status == Status.WITH_AGENT.value)
