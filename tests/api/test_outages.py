@@ -17,7 +17,7 @@ from warmline.config import Settings
 
 
 @pytest.fixture
-def broken_bus_services(sqlite_url):  # type: ignore[no-untyped-def]
+def broken_bus_services(sqlite_url):
     # A port nobody listens on: every connection is refused, as when Redis is down.
     settings = Settings(database_url=sqlite_url, environment="test", stream_keepalive_s=5.0)
     svc = build_services(settings, bot=EscalatingBot(), bus=create_bus(f"redis://127.0.0.1:{free_port()}/0"))
@@ -25,7 +25,7 @@ def broken_bus_services(sqlite_url):  # type: ignore[no-untyped-def]
     svc.close()
 
 
-def test_every_write_is_stored_once_and_answered_2xx(broken_bus_services) -> None:  # type: ignore[no-untyped-def]
+def test_every_write_is_stored_once_and_answered_2xx(broken_bus_services) -> None:
     svc = broken_bus_services
     with TestClient(create_app(svc.settings, services=svc)) as client:
         chat = start_chat(client)
@@ -57,7 +57,7 @@ def test_every_write_is_stored_once_and_answered_2xx(broken_bus_services) -> Non
         assert client.get("/readyz").json()["ready"] is True
 
 
-def test_streams_read_the_log_while_the_bus_is_down(broken_bus_services) -> None:  # type: ignore[no-untyped-def]
+def test_streams_read_the_log_while_the_bus_is_down(broken_bus_services) -> None:
     server = LiveServer(broken_bus_services).start()
     try:
         created = httpx.post(f"{server.url}/v1/conversations", json={}).json()
@@ -75,7 +75,7 @@ def test_streams_read_the_log_while_the_bus_is_down(broken_bus_services) -> None
         server.stop()
 
 
-def _until(lines, wanted: str):  # type: ignore[no-untyped-def]
+def _until(lines, wanted: str):
     for line in lines:
         yield line
         if line == wanted:
@@ -83,7 +83,7 @@ def _until(lines, wanted: str):  # type: ignore[no-untyped-def]
     raise AssertionError(f"the stream ended before {wanted!r}")
 
 
-def test_health_reports_every_dependency(client) -> None:  # type: ignore[no-untyped-def]
+def test_health_reports_every_dependency(client) -> None:
     health = client.get("/healthz")
     assert health.status_code == 200
     assert health.json() == {"status": "ok", "checks": {"database": "ok", "bus": "ok"}}

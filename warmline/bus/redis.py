@@ -59,7 +59,7 @@ class RedisSubscription(MemorySubscription):
 class RedisBus:
     def __init__(self, url: str):
         self.url = url
-        self._client = redis.Redis.from_url(url, **_options())  # type: ignore[arg-type]
+        self._client = redis.Redis.from_url(url, **_options())
         self._down_until = 0.0
         self._lock = threading.Lock()
 
