@@ -18,7 +18,7 @@ import yaml
 
 PACKS_DIR = Path(__file__).parent
 PACK_FILES = ("intents.yaml", "team_map.json", "articles.json", "procedures.json", "accounts.json")
-TRAINING_FILES = ("negatives.jsonl", "bitext.jsonl", "vague.jsonl")
+TRAINING_FILES = ("negatives.jsonl", "bitext.jsonl", "vague.jsonl", "generated.jsonl")
 OOS_LABEL = "oos"
 SMALLTALK_LABEL = "smalltalk"
 # In scope but without the specifics ("I have a question about my bill"): the bot asks, never refuses.
