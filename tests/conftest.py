@@ -131,16 +131,18 @@ def free_port() -> int:
 class LiveServer:
     """The real app under uvicorn on loopback, in a thread; can be stopped and started again."""
 
-    def __init__(self, services: Services, port: int | None = None):
+    def __init__(self, services: Services, port: int | None = None, *, access_log: bool = False):
         self.services = services
         self.port = port or free_port()
+        self.access_log = access_log
         self.url = f"http://127.0.0.1:{self.port}"
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> LiveServer:
         app = create_app(self.services.settings, services=self.services)
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
+        level = "info" if self.access_log else "warning"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level=level, lifespan="off")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()

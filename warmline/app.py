@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from warmline.api import agents, conversations, dashboard, desk_webhooks, staff, streams
+from warmline.api import agents, conversations, dashboard, desk_webhooks, staff, streams, tickets
 from warmline.api.deps import BodyGuard
 from warmline.api.errors import install_error_handlers
 from warmline.api.observability import install_observability
@@ -17,6 +17,7 @@ from warmline.bus.base import Bus, create_bus
 from warmline.config import Settings
 from warmline.conversation.actions import Services
 from warmline.integrations.wiring import Integrations, install_integrations
+from warmline.privacy.logs import install_log_masking
 from warmline.storage.sql.engine import make_engine, migrate
 from warmline.storage.sql.store import SqlStore
 from warmline.web import routes as web
@@ -37,6 +38,7 @@ def build_services(settings: Settings, *, bot: Bot | None = None, bus: Bus | Non
 def create_app(
     settings: Settings, *, services: Services | None = None, integrations: Integrations | None = None
 ) -> FastAPI:
+    install_log_masking()
     svc = services or build_services(settings)
     desks = integrations if integrations is not None else install_integrations(svc, public_url=settings.public_url)
 
@@ -61,6 +63,7 @@ def create_app(
         conversations.router,
         agents.router,
         streams.router,
+        tickets.router,
         staff.router,
         desk_webhooks.router,
         dashboard.router,

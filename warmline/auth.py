@@ -107,6 +107,10 @@ class Authenticator:
             raise AuthError("invalid token", code="invalid_token")
         return principal
 
+    def staff_by_hash(self, token_hash: str) -> Principal | None:
+        """The staff member whose (unrevoked) token has this hash."""
+        return self._staff(token_hash)
+
     def _staff(self, token_hash: str) -> Principal | None:
         now = time.monotonic()
         with self._lock:

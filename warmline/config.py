@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = Field(24, ge=1)
     # Seconds between SSE keep-alive comments.
     stream_keepalive_s: float = Field(15.0, gt=0)
+    # How long a stream ticket (``POST /v1/stream-tickets``) may be used to open its stream.
+    stream_ticket_ttl_s: int = Field(60, ge=5, le=3600)
     load_demo_data: bool = True
     # Where people reach this service (links in desk notes and sidebar apps).
     public_url: str = "http://127.0.0.1:8000"

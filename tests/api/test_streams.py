@@ -52,7 +52,10 @@ def test_stream_delivers_live_events_as_they_are_committed(live_server) -> None:
     svc = live_server.services
     started = actions.do_start_conversation(svc)
     cid = started.conversation_id
-    url = f"{live_server.url}/v1/conversations/{cid}/stream?access_token={started.customer_token}"
+    path = f"/v1/conversations/{cid}/stream"
+    auth = {"Authorization": f"Bearer {started.customer_token}"}
+    issued = httpx.post(f"{live_server.url}/v1/stream-tickets", json={"path": path}, headers=auth).json()
+    url = live_server.url + issued["url"]  # the browser's way: no token in the URL
 
     def post_later() -> None:
         import time

@@ -147,7 +147,9 @@ def test_handoff_and_handback_end_to_end(chromium, web_server) -> None:
 def customer_conversation(page) -> str:
     # The chat saves its conversation once the start request returns, which under load can be
     # after the first message is already on screen.
-    page.wait_for_function("sessionStorage.getItem('warmline.chat') !== null")
+    # A function, not an expression: Playwright evaluates an expression with eval(), which the
+    # page's CSP forbids whenever the condition is not already true at the first look.
+    page.wait_for_function("() => sessionStorage.getItem('warmline.chat') !== null")
     return json.loads(page.evaluate("sessionStorage.getItem('warmline.chat')"))["id"]
 
 
@@ -252,7 +254,7 @@ def test_sidebar_is_narrow_and_complete(chromium, web_server) -> None:
     actions.do_post_customer_message(svc, started.conversation_id, "refund for 424242 please, a person")
     token = token_of(staff_token(svc, "lead", ["billing"]))
     page = chromium.new_page(viewport={"width": 360, "height": 900})
-    page.goto(f"{url}/sidebar?conversation={started.conversation_id}&access_token={token}")
+    page.goto(f"{url}/sidebar?conversation={started.conversation_id}#access_token={token}")
     expect()(page.locator("#pl-summary")).to_contain_text("424242")
     for selector in ("#pl-summary", "#pl-facts", "#pl-next", "#pl-draft", "#pl-routing", "#pl-citations"):
         assert page.locator(selector).is_visible(), selector

@@ -154,9 +154,8 @@ def bearer_token(request: Request) -> str | None:
     if header:
         scheme, _, token = header.partition(" ")
         return token.strip() if scheme.lower() == "bearer" else None
-    # Browsers' EventSource cannot send headers: streams also take ?access_token=.
-    if request.url.path.endswith("/stream"):
-        return request.query_params.get("access_token")
+    # Never from the URL, which access logs keep: browsers open streams with a ticket
+    # (``warmline.api.tickets``).
     return None
 
 

@@ -14,8 +14,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from warmline.api.deps import MAX_CURSOR, dump, principal, services, staff
+from warmline.api.deps import MAX_CURSOR, dump, services
 from warmline.api.schemas import present_event
+from warmline.api.tickets import stream_caller
 from warmline.auth import Principal
 from warmline.bus.base import FEED_CHANNEL, conversation_channel
 from warmline.conversation.actions import Services
@@ -59,7 +60,7 @@ async def sse(request: Request, svc: Services, channel: str, cursor: int, read: 
 async def conversation_stream(
     conversation_id: str,
     request: Request,
-    caller: Principal = Depends(principal),
+    caller: Principal = Depends(stream_caller),
     svc: Services = Depends(services),
 ) -> StreamingResponse:
     """Every event of one conversation the caller may see; the SSE id is the event's seq."""
@@ -77,10 +78,11 @@ async def conversation_stream(
 
 @router.get("/inbox/stream")
 async def inbox_stream(
-    request: Request, caller: Principal = Depends(staff), svc: Services = Depends(services)
+    request: Request, caller: Principal = Depends(stream_caller), svc: Services = Depends(services)
 ) -> StreamingResponse:
     """Queue changes for the caller's teams and activity on conversations they hold; leads and
     admins see every team. The SSE id is the inbox feed position."""
+    caller.require("agent", "lead", "admin")
     cursor = last_event_id(request)
     teams = None if caller.role in ("lead", "admin") else list(caller.teams)
 

@@ -104,7 +104,7 @@ def take_screenshots(out_dir: Path, chromium: str = "/usr/bin/chromium") -> list
                 customer.screenshot(path=str(out_dir / "customer-chat.png"))
 
                 side = browser.new_page(viewport={"width": 360, "height": 900})
-                side.goto(f"{url}/sidebar?conversation={conversation}&access_token={lead}")
+                side.goto(f"{url}/sidebar?conversation={conversation}#access_token={lead}")
                 expect(side.locator("#pl-summary")).to_be_visible()
                 side.screenshot(path=str(out_dir / "sidebar.png"), full_page=True)
 

@@ -78,15 +78,20 @@
     return isNaN(d) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   };
 
-  /* Staff token for this tab: ?access_token= (desk iframes) wins, then sessionStorage. */
+  /* Staff token for this tab: #access_token= (desk iframes) wins, then sessionStorage. The
+   * fragment never reaches a server, so the token is in no access log; it is removed from the
+   * address at once. (?access_token= still works for old desk set-ups, and is removed too.) */
   W.staffToken = function () {
     var params = new URLSearchParams(location.search);
-    var fromUrl = params.get("access_token");
+    var fragment = new URLSearchParams(location.hash.replace(/^#/, ""));
+    var fromUrl = fragment.get("access_token") || params.get("access_token");
     if (fromUrl) {
       sessionStorage.setItem("warmline.staffToken", fromUrl);
       params.delete("access_token");
+      fragment.delete("access_token");
       var query = params.toString();
-      history.replaceState(null, "", location.pathname + (query ? "?" + query : "") + location.hash);
+      var hash = fragment.toString();
+      history.replaceState(null, "", location.pathname + (query ? "?" + query : "") + (hash ? "#" + hash : ""));
     }
     return sessionStorage.getItem("warmline.staffToken");
   };
@@ -126,24 +131,36 @@
 
   /* A server-sent event stream that survives dropped connections and server restarts. The
    * browser's EventSource resumes by itself with Last-Event-ID; when it gives up (an HTTP
-   * error while the server restarts) we reopen it from the last id we saw. */
+   * error while the server restarts, or its ticket has expired) we reopen it from the last id
+   * we saw. EventSource cannot send the token in a header and a URL ends up in access logs, so
+   * each opening asks for a short-lived ticket for this one stream (POST /v1/stream-tickets). */
   W.stream = function (path, token, handlers, onStatus) {
     var lastId = 0;
     var source = null;
     var closed = false;
     var retry = 1000;
+    function again() {
+      setTimeout(open, retry);
+      retry = Math.min(retry * 2, 15000);
+    }
     function open() {
       if (closed) return;
-      var url = path + (path.indexOf("?") < 0 ? "?" : "&") + "access_token=" + encodeURIComponent(token);
-      if (lastId) url += "&last_event_id=" + lastId;
+      W.api("/v1/stream-tickets", { method: "POST", token: token, body: { path: path } }).then(function (issued) {
+        if (closed) return;
+        var url = issued.url;
+        if (lastId) url += "&last_event_id=" + lastId;
+        listen(url);
+      }).catch(function () {
+        onStatus && onStatus("reconnecting");
+        again();
+      });
+    }
+    function listen(url) {
       source = new EventSource(url);
       source.onopen = function () { retry = 1000; onStatus && onStatus("live"); };
       source.onerror = function () {
         onStatus && onStatus("reconnecting");
-        if (source.readyState === EventSource.CLOSED) {
-          setTimeout(open, retry);
-          retry = Math.min(retry * 2, 15000);
-        }
+        if (source.readyState === EventSource.CLOSED) again();
       };
       Object.keys(handlers).forEach(function (name) {
         source.addEventListener(name, function (message) {
