@@ -2,7 +2,8 @@
 
 Rows are written by the conversation writer in the event's own transaction (``Writer.enqueue``);
 this module hands due rows to the dispatcher, in order per desk and conversation, and records
-what happened to them.
+what happened to them: each step of an item as it succeeds (with what the desk answered that
+later calls need, the *links*), so a retried item never repeats a step that went through.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, exists, insert, select, update
+from sqlalchemy import Connection, Engine, and_, delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from warmline.storage.sql.engine import write_transaction
-from warmline.storage.sql.schema import outbox, webhook_deliveries
+from warmline.storage.sql.schema import desk_links, outbox, webhook_deliveries
 from warmline.storage.sql.store import utc
 
 
@@ -34,6 +35,7 @@ class OutboxItem:
     attempts: int
     next_attempt_at: datetime
     last_error: str | None
+    done: tuple[str, ...] = ()  # plan steps already delivered
 
 
 class OutboxStore:
@@ -90,6 +92,46 @@ class OutboxStore:
         with write_transaction(self.engine) as connection:
             connection.execute(update(outbox).where(outbox.c.id == item_id).values(**values))
 
+    def record_step(self, item: OutboxItem, step: str, learned: dict[str, str]) -> OutboxItem:
+        """One step of ``item`` went through: remember it, and what the desk told us, together."""
+        done = (*item.done, step)
+        with write_transaction(self.engine) as connection:
+            connection.execute(update(outbox).where(outbox.c.id == item.id).values(progress=json.dumps(done)))
+            self._link(connection, item.desk, item.conversation_id, learned)
+        return OutboxItem(**{**item.__dict__, "done": done})
+
+    def links(self, desk: str, conversation_id: str) -> dict[str, str]:
+        query = select(desk_links.c.name, desk_links.c.value).where(
+            desk_links.c.desk == desk, desk_links.c.conversation_id == conversation_id
+        )
+        with self.engine.connect() as connection:
+            return {name: value for name, value in connection.execute(query)}
+
+    def link(self, desk: str, conversation_id: str, learned: dict[str, str]) -> None:
+        """Remember what a desk's webhook told us about a conversation (e.g. its ticket id)."""
+        if learned:
+            with write_transaction(self.engine) as connection:
+                self._link(connection, desk, conversation_id, learned)
+
+    def conversation_for(self, desk: str, name: str, value: str) -> str | None:
+        """The conversation a desk record belongs to (a webhook naming only the ticket)."""
+        query = select(desk_links.c.conversation_id).where(
+            desk_links.c.desk == desk, desk_links.c.name == name, desk_links.c.value == value
+        )
+        with self.engine.connect() as connection:
+            return connection.execute(query.limit(1)).scalar()
+
+    def _link(self, connection: Connection, desk: str, conversation_id: str, learned: dict[str, str]) -> None:
+        now = self.clock()
+        for name, value in learned.items():
+            key = (desk_links.c.desk == desk) & (desk_links.c.conversation_id == conversation_id)
+            connection.execute(delete(desk_links).where(key & (desk_links.c.name == name)))
+            connection.execute(
+                insert(desk_links).values(
+                    desk=desk, conversation_id=conversation_id, name=name, value=str(value)[:200], updated_at=now
+                )
+            )
+
     def mark_sent(self, item_id: int, attempts: int) -> None:
         self._set(item_id, status="sent", attempts=attempts, sent_at=self.clock(), last_error=None)
 
@@ -134,4 +176,5 @@ def _item(row: Any) -> OutboxItem:
         attempts=row.attempts,
         next_attempt_at=utc(row.next_attempt_at),
         last_error=row.last_error,
+        done=tuple(json.loads(row.progress)) if row.progress else (),
     )

@@ -144,8 +144,24 @@ outbox = Table(
     Column("last_error", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True)),
+    Column("progress", Text),  # JSON list of the plan steps already done (a retry skips them)
     Index("ix_outbox_due", "status", "next_attempt_at"),
     Index("ix_outbox_conversation", "desk", "conversation_id", "id"),
+)
+
+# What a desk told us about a conversation (its ticket id, the case's sys_id, its own
+# conversation id), one row per name, so later calls update that record and webhooks that only
+# name the desk's record find the conversation.
+desk_links = Table(
+    "desk_links",
+    metadata,
+    Column("desk", String(32), nullable=False),
+    Column("conversation_id", String(40), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("value", String(200), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("desk", "conversation_id", "name", name="pk_desk_links"),
+    Index("ix_desk_links_value", "desk", "name", "value"),
 )
 
 webhook_deliveries = Table(
