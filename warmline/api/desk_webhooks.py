@@ -11,15 +11,16 @@ from starlette.concurrency import run_in_threadpool
 from warmline.api.deps import services
 from warmline.conversation.actions import Services
 from warmline.errors import NotFound
-from warmline.integrations.inbound import do_receive_webhook
+from warmline.integrations.inbound import DESK_CONVERSATION, do_receive_webhook
 
 router = APIRouter(prefix="/v1/integrations", tags=["integrations"])
 
 
 @router.post("/{desk}/webhook")
 async def receive_webhook(desk: str, request: Request, svc: Services = Depends(services)) -> dict[str, Any]:
-    """A desk reports an agent reply, assignment, close or handback. Signed; replays and
-    duplicates change nothing; an event type that is not handled gets 422 ``unsupported_event``."""
+    """A desk reports a customer message, an agent reply, assignment, close or handback. Signed;
+    replays and duplicates change nothing; an event that needs no action on purpose answers 200
+    ``{"status": "ignored"}``; an event type that is not handled gets 422 ``unsupported_event``."""
     integrations = request.app.state.integrations
     target = integrations.desks.get(desk)
     if target is None or not target.config.enabled:
@@ -48,9 +49,17 @@ async def intercom_canvas(request: Request, svc: Services = Depends(services)) -
     )
     try:
         data = json.loads(body)
-        conversation_id = str(data["conversation"]["custom_attributes"]["warmline_conversation_id"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise InvalidInput("the request names no Warmline conversation", code="malformed_webhook") from exc
-    record = await run_in_threadpool(svc.store.latest_event, conversation_id, "payload_built")
+        conversation = data["conversation"]
+        attributes = conversation.get("custom_attributes") or {}
+        intercom_id = str(conversation["id"])
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise InvalidInput("the request names no conversation", code="malformed_webhook") from exc
+    outbox = request.app.state.integrations.outbox
+    conversation_id = attributes.get("warmline_conversation_id") or await run_in_threadpool(
+        outbox.conversation_for, "intercom", DESK_CONVERSATION, intercom_id
+    )
+    if not conversation_id:
+        return payload_canvas(None, "")
+    record = await run_in_threadpool(svc.store.latest_event, str(conversation_id), "payload_built")
     payload = record.event.payload if record else None  # type: ignore[attr-defined]
     return payload_canvas(payload, f"{svc.settings.public_url.rstrip('/')}/sidebar?conversation={conversation_id}")

@@ -107,3 +107,48 @@ def dispatch() -> None:
     with httpx.Client(timeout=10) as client:
         report = Dispatcher(_outbox(), configured_desks(), client).drain()
     console.print(f"sent {report.sent}, retrying {report.retried}, dead {report.dead}")
+
+
+@integrations_app.command("render")
+def render_requests(
+    desk: Annotated[str, typer.Argument(help="zendesk, salesforce, intercom or servicenow.")],
+    payload: Annotated[
+        typer.FileText, typer.Option("--payload", help="A stored payload (GET /v1/conversations/{id}/payload).")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the requests as JSON.")] = False,
+    origin: Annotated[
+        str, typer.Option(help="desk: the conversation started in the desk's messaging; web: elsewhere.")
+    ] = "desk",
+    to_team: Annotated[str, typer.Option("--to-team", help="The team the transfer goes to.")] = "<team>",
+) -> None:
+    """Print the HTTP requests DESK would receive for a handoff, transfer, handback and close of
+    the conversation in the payload file. Calls nothing; needs no credentials (unset settings
+    show as <placeholders>, secrets are masked)."""
+    from warmline.config import Settings
+    from warmline.errors import WarmlineError
+    from warmline.integrations.registry import desk_class
+    from warmline.integrations.render import render
+
+    if origin not in ("desk", "web"):
+        err.print("[red]error[/red] (invalid_origin): --origin is desk or web")
+        raise typer.Exit(2)
+    try:
+        cls = desk_class(desk)
+        document = json.loads(payload.read())
+        if not isinstance(document, dict):
+            raise ValueError("not a JSON object")
+        public_url = Settings().public_url
+        requests = render(
+            cls(config=cls.config_class()), document, public_url=public_url, origin=origin, to_team=to_team
+        )
+    except WarmlineError as exc:
+        err.print(f"[red]error[/red] ({exc.code}): {exc.message}")
+        raise typer.Exit(2) from exc
+    except ValueError as exc:
+        err.print(f"[red]error[/red] (malformed_payload): {exc}")
+        raise typer.Exit(2) from exc
+    if as_json:
+        print(json.dumps(requests, indent=2, ensure_ascii=False))
+        return
+    for request in requests:
+        console.print(f"[bold]{request['step']}[/bold] {request['method']} {request['url']}")

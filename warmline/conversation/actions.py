@@ -125,11 +125,18 @@ def do_start_conversation(
     account_id: str | None = None,
     locale: str | None = None,
     idempotency: IdempotencyClaim | None = None,
+    desk_conversation_id: str | None = None,
 ) -> Started:
     customer_name = check_name(customer_name, "customer_name")
     if account_id is not None and svc.store.get_account(account_id) is None:
         raise InvalidInput(f"no account {account_id!r}", code="unknown_account", details={"field": "account_id"})
-    body = ConversationStarted(channel=channel, customer_name=customer_name, account_id=account_id, locale=locale)
+    body = ConversationStarted(
+        channel=channel,
+        customer_name=customer_name,
+        account_id=account_id,
+        locale=locale,
+        desk_conversation_id=desk_conversation_id,
+    )
     records, state, replayed = svc.store.create(new_conversation_id(), CUSTOMER, body, idempotency)
     if not replayed:
         svc.store.after_commit(lambda: _wake(svc, records, feed=False))

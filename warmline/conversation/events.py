@@ -41,6 +41,9 @@ class ConversationStarted(EventBody):
     customer_name: str | None = None
     account_id: str | None = None
     locale: str | None = None
+    # The support desk's own id of the conversation (Sunshine Conversations, Intercom) when it
+    # started in the desk's messaging; the desk is ``channel``.
+    desk_conversation_id: str | None = None
 
 
 class CustomerMessage(EventBody):

@@ -2,10 +2,13 @@
 
 Queuing happens inside the change's transaction (``queue_desk_calls`` is a before-commit hook),
 so a handoff is never lost and never sent for a change that rolled back. The dispatcher sends
-due items in order per conversation; it retries 5xx answers, timeouts and network errors with
-exponential backoff and jitter, waits as long as a 429's Retry-After asks, dead-letters what can
-never succeed (400, 401, 403, 404, 422) or has failed ``max_attempts`` times, and treats a 409 on
-a create as already done.
+due items in order per conversation, one plan step at a time, recording each step that succeeds
+(a retry starts at the first step not done). It retries 5xx answers, 409 conflicts, timeouts and
+network errors with exponential backoff and jitter; waits out rate limits (429 with
+``Retry-After`` or ``X-RateLimit-Reset``, Salesforce's 403 ``REQUEST_LIMIT_EXCEEDED``) without
+counting them as failures; renews expired credentials once on a 401 where the desk can (OAuth
+refresh); dead-letters what can never succeed (400, 401, 403, 404, 422) or has failed
+``max_attempts`` times.
 """
 
 from __future__ import annotations
@@ -21,29 +24,58 @@ from typing import Any
 
 import httpx
 
-from warmline.conversation.events import HandedBack, PayloadBuilt, Routed
-from warmline.integrations.base import Desk, DeskRequest
+from warmline.conversation.events import (
+    AgentMessage,
+    BotMessage,
+    ConversationStarted,
+    Escalated,
+    HandedBack,
+    PayloadBuilt,
+    Routed,
+)
+from warmline.integrations.base import Desk, DeskRequest, Lookup, NotYet, Outbound
 from warmline.storage.sql.outbox import OutboxItem, OutboxStore
 from warmline.storage.sql.store import Writer
 
 log = logging.getLogger("warmline.integrations")
 
 # Conversation events that a desk hears about, and as what.
-OUTBOUND_EVENTS = {"escalated": "handoff", "transferred": "handoff", "handed_back": "handback", "closed": "closed"}
+OUTBOUND_EVENTS = {
+    "escalated": "handoff",
+    "transferred": "transfer",
+    "handed_back": "handback",
+    "closed": "closed",
+    "bot_message": "message",
+    "agent_message": "message",
+}
 PERMANENT = frozenset({400, 401, 403, 404, 422})
 LEASE = timedelta(seconds=120)  # how long one delivery attempt may take before another may retry
+DESK_AGENT_PREFIX = "dk_"  # staff ids of desk agents: dk_<desk>_<hash>
 
 
-def desk_body(writer: Writer, record_type: str, public_url: str) -> dict[str, Any]:
+def desk_of_actor(actor: str) -> str:
+    """The desk whose webhook made this change (``agent:dk_zendesk_ab12`` -> ``zendesk``), or ""."""
+    staff = actor.split(":", 1)[1] if actor.startswith("agent:") else ""
+    if not staff.startswith(DESK_AGENT_PREFIX):
+        return ""
+    return staff[len(DESK_AGENT_PREFIX) :].rsplit("_", 1)[0]
+
+
+def desk_body(writer: Writer, record_type: str, public_url: str, actor: str = "", text: str = "") -> dict[str, Any]:
     """What every desk is told about the conversation at this point."""
-    history = writer.history()
+    history = [*writer.history(), *writer.pending]
     payload: dict[str, Any] = next(
         (r.event.payload for r in reversed(history) if isinstance(r.event, PayloadBuilt)), {}
     )
     routing: dict[str, Any] = next((r.event.routing for r in reversed(history) if isinstance(r.event, Routed)), {})
     note = next((r.event.note for r in reversed(history) if isinstance(r.event, HandedBack)), "")
+    trigger = next((r.event.trigger for r in reversed(history) if isinstance(r.event, Escalated)), "")
+    started = next((r.event for r in history if isinstance(r.event, ConversationStarted)), None)
     state = writer.state
     intent = payload.get("intent") or {}
+    external: dict[str, str] = {}
+    if started is not None and started.desk_conversation_id:
+        external = {"desk": started.channel, "conversation_id": started.desk_conversation_id}
     return {
         "conversation_id": state.id,
         "event": record_type,
@@ -51,13 +83,15 @@ def desk_body(writer: Writer, record_type: str, public_url: str) -> dict[str, An
         "priority": state.priority,
         "sla_due_at": state.sla_due_at.isoformat() if state.sla_due_at else None,
         "skills": routing.get("skills", []),
-        "trigger": next((r.event.trigger for r in reversed(history) if r.type == "escalated"), ""),  # type: ignore[attr-defined]
+        "trigger": trigger or "",
         "customer_name": state.customer_name,
         "intent_label": " / ".join(str(v) for v in (intent.get("flow"), intent.get("subflow")) if v),
         "payload": payload,
         "note": note,
+        "text": text,
         "sidebar_url": f"{public_url.rstrip('/')}/sidebar?conversation={state.id}",
-        "external": {},
+        "external": external,
+        "origin": desk_of_actor(actor),
     }
 
 
@@ -69,8 +103,18 @@ def outbound_hook(desks: dict[str, Desk], public_url: str) -> Callable[[Writer],
             kind = OUTBOUND_EVENTS.get(record.type)
             if kind is None:
                 continue
-            body = desk_body(writer, record.type, public_url)
+            text = record.event.text if isinstance(record.event, BotMessage | AgentMessage) else ""
+            body = desk_body(writer, record.type, public_url, record.actor, text)
+            native = body["external"].get("desk", "")
             for desk in enabled:
+                if native and desk.name != native:
+                    continue  # a conversation that lives in one desk is worked there only
+                if body["origin"] == desk.name:
+                    continue  # the desk did this itself: telling it again would echo
+                if kind == "message" and desk.name != native:
+                    continue  # only a desk that carries the conversation relays its turns
+                if desk.messaging_only and not native:
+                    continue
                 writer.enqueue(desk.name, kind, body)
 
     return queue_desk_calls
@@ -136,8 +180,7 @@ class Dispatcher:
             report.dead += 1
             return
         try:
-            for request in desk.outbound(item.kind, item.body):
-                self._send(desk, request)
+            self._run_plan(desk, item)
         except RetryLater as retry:
             at = retry.at or self._backoff(item.attempts)
             self.outbox.mark_retry(item.id, item.attempts + (0 if retry.rate_limited else 1), at, retry.reason)
@@ -157,38 +200,89 @@ class Dispatcher:
         self.outbox.mark_sent(item.id, attempts)
         report.sent += 1
 
-    def _send(self, desk: Desk, request: DeskRequest) -> None:
+    def _run_plan(self, desk: Desk, item: OutboxItem) -> None:
+        """Send the first step not done, record it, plan again with what it taught; until done."""
+        links = self.outbox.links(desk.name, item.conversation_id)
+        looked: dict[str, bool] = {}
+        for _ in range(50):  # a plan is a handful of steps; this only bounds a faulty desk module
+            outbound = Outbound(
+                item.kind, item.body, links, key=f"warmline-{item.conversation_id}-{item.id}", looked=frozenset(looked)
+            )
+            try:
+                step = next(
+                    (r for r in desk.plan(outbound) if r.step not in item.done and not looked.get(r.step)), None
+                )
+            except NotYet as wait:
+                raise RetryLater(None, wait.reason) from wait
+            except Lookup as first:
+                step = first.request
+            if step is None:
+                return
+            learned = self._send(desk, step)
+            if step.lookup and not learned:
+                looked[step.step] = True  # nothing there: plan on without it (a retry looks again)
+                continue
+            links = {**links, **learned}
+            item = self.outbox.record_step(item, step.step, learned)
+        raise GiveUp(f"{desk.name} plan for {item.kind} did not finish in 50 steps")
+
+    def _send(self, desk: Desk, request: DeskRequest, refreshed: bool = False) -> dict[str, str]:
         url = desk.config.base_url.rstrip("/") + request.path
+        headers = {**desk.auth_headers(request.api), **request.headers}
         try:
-            response = self.client.request(request.method, url, json=request.json, headers=desk.headers())
+            response = self.client.request(request.method, url, json=request.json, headers=headers)
         except httpx.TimeoutException as exc:
             raise RetryLater(None, f"timeout: {exc}") from exc
         except httpx.TransportError as exc:
             raise RetryLater(None, f"network error: {exc}") from exc
         status = response.status_code
-        if status < 300 or (status == 409 and request.conflict_is_success):
-            return
+        if status < 300:
+            try:
+                return request.learn(response) if request.learn else {}
+            except ValueError as exc:  # an answer that is not the documented JSON
+                raise RetryLater(None, f"{request.method} {request.path}: unreadable answer: {exc}") from exc
+        if status == 404 and request.lookup:
+            return {}
         detail = f"{request.method} {request.path} -> {status} {response.text[:300]}"
-        if status == 429:
-            raise RetryLater(self._retry_after(response), detail, rate_limited=True)
+        if status == 429 or _limit_exceeded(response):
+            raise RetryLater(self._rate_limit_until(response), detail, rate_limited=True)
+        if status == 401 and not refreshed and desk.refresh(self.client):
+            return self._send(desk, request, refreshed=True)
         if status in PERMANENT:
             raise GiveUp(detail)
-        if status == 409:
-            return  # the desk already has it: nothing more to do
-        raise RetryLater(None, detail)
+        raise RetryLater(None, detail)  # 409 (a concurrent update), 5xx
 
     def _backoff(self, attempts: int = 0) -> datetime:
         delay = min(self.max_delay_s, self.base_delay_s * 2**attempts) * self.rng.uniform(0.5, 1.0)
         return self.clock() + timedelta(seconds=delay)
 
-    def _retry_after(self, response: httpx.Response) -> datetime | None:
+    def _rate_limit_until(self, response: httpx.Response) -> datetime:
+        """When a rate-limited call may be sent again: ``Retry-After`` (seconds or an HTTP date),
+        Intercom's ``X-RateLimit-Reset`` (epoch seconds), else the backoff for a first failure
+        (Salesforce's daily REQUEST_LIMIT_EXCEEDED names no time), never less than a second."""
+        now = self.clock()
         value = response.headers.get("retry-after", "")
+        reset = response.headers.get("x-ratelimit-reset", "")
+        at: datetime | None = None
         if value.isdigit():
-            return self.clock() + timedelta(seconds=int(value))
-        try:
-            return parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
+            at = now + timedelta(seconds=int(value))
+        elif value:
+            try:
+                at = parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                at = None
+        elif reset.isdigit():
+            at = datetime.fromtimestamp(int(reset), UTC)
+        if at is None:
+            at = now + timedelta(seconds=max(60.0, self.base_delay_s))
+        return max(at, now + timedelta(seconds=1))
+
+
+def _limit_exceeded(response: httpx.Response) -> bool:
+    """Salesforce answers an exhausted API allowance with 403 and errorCode REQUEST_LIMIT_EXCEEDED."""
+    if response.status_code != 403:
+        return False
+    return "REQUEST_LIMIT_EXCEEDED" in response.text
 
 
 class RetryLater(Exception):

@@ -17,7 +17,8 @@ def verify_canvas_request(secret: str, body: bytes, signature: str) -> None:
 
 
 def payload_canvas(payload: dict[str, Any] | None, sidebar_url: str) -> dict[str, Any]:
-    """Canvas components: summary, key facts, next action, draft, and a link to the full panel."""
+    """Canvas components: summary, key facts, next action, draft, citations, and a link to the
+    full panel."""
     if not payload:
         components: list[dict[str, Any]] = [{"type": "text", "text": "No Warmline handoff for this conversation yet."}]
         return {"canvas": {"content": {"components": components}}}
@@ -54,6 +55,25 @@ def payload_canvas(payload: dict[str, Any] | None, sidebar_url: str) -> dict[str
             {"type": "text", "text": "*Draft reply*", "style": "header"},
             {"type": "text", "text": str(draft["text"])},
         ]
+    citations = payload.get("citations") or []
+    if citations:
+        components.append({"type": "text", "text": "*Citations*", "style": "header"})
+        components.append(
+            {
+                "type": "list",
+                "items": [
+                    {
+                        "type": "item",
+                        "id": f"citation-{i}",
+                        "title": str(c.get("title") or c.get("article_id", "")),
+                        "subtitle": str(c.get("article_id", "")),
+                    }
+                    for i, c in enumerate(citations[:5])
+                ],
+            }
+        )
+    if not sidebar_url:
+        return {"canvas": {"content": {"components": components}}}
     components += [
         {"type": "divider"},
         {
