@@ -8,7 +8,7 @@ import hmac
 import json
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -105,7 +105,7 @@ class World:
     def events(self, cid: str) -> list[str]:
         return [r.type for r in self.client.app.state.services.store.load_events(cid)]  # type: ignore[attr-defined]
 
-    def post(self, desk: str, body: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
+    def post(self, desk: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
         return self.client.post(f"/v1/integrations/{desk}/webhook", content=json.dumps(body).encode(), headers=headers)
 
 
@@ -169,9 +169,9 @@ def sign_flow(body: bytes, delivery: str, timestamp: str | None = None) -> dict[
 
 def intercom_notification(
     topic: str,
-    parts: list[str] = (),
+    parts: Sequence[str] = (),
     notif: str = "",
-    **item: Any,  # type: ignore[assignment]
+    **item: Any,
 ) -> tuple[bytes, dict[str, str]]:
     """A webhook notification whose item is the documented conversation with ``parts`` appended."""
     envelope = fixture("intercom", "notification")

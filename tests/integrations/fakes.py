@@ -111,9 +111,10 @@ class FakeDesks:
             self.idempotency[key] = answer
             return answer
         if match := re.fullmatch(r"/api/v2/tickets/(\d+)\.json", path):
-            ticket = self.tickets.get(int(match.group(1)))
-            if ticket is None or request.method != "PUT":
+            known = self.tickets.get(int(match.group(1)))
+            if known is None or request.method != "PUT":
                 return reply(404, {"error": "RecordNotFound", "description": "Not found"})
+            ticket = known
             change = json.loads(request.content)["ticket"]
             ticket.setdefault("comments", []).append(change.pop("comment", None))
             ticket["tags"] = [*ticket.get("tags", []), *change.pop("additional_tags", [])]
@@ -327,8 +328,8 @@ class FakeDesks:
                 },
             )
         if (match := re.fullmatch(table + r"/(\w+)", path)) and request.method == "PATCH":
-            case = self.sn_cases.get(match.group(1))
-            if case is None:
+            existing = self.sn_cases.get(match.group(1))
+            if existing is None:
                 return reply(
                     404,
                     {
@@ -340,7 +341,7 @@ class FakeDesks:
                     },
                 )
             change = json.loads(request.content)
-            case.setdefault("work_notes_log", []).append(change.get("work_notes"))
-            case.update(change)
-            return reply(200, {"result": case})
+            existing.setdefault("work_notes_log", []).append(change.get("work_notes"))
+            existing.update(change)
+            return reply(200, {"result": existing})
         return reply(400, {"error": {"message": "Invalid table", "detail": path}, "status": "failure"})

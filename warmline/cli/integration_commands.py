@@ -53,7 +53,7 @@ def check(
         return
     url = target.config.base_url.rstrip("/") + target.probe
     try:
-        response = httpx.get(url, headers=target.headers(), timeout=10)
+        response = httpx.get(url, headers=target.auth_headers(), timeout=10)
     except httpx.HTTPError as exc:
         err.print(f"[red]error[/red] (unreachable): {url}: {exc}")
         raise typer.Exit(1) from exc

@@ -74,11 +74,12 @@ def do_receive_webhook(
     if event.kind == "customer_message":
         cid, outcome = customer_turn(svc, outbox, desk, event, claim)
     else:
-        cid = conversation_of(outbox, desk, event)
-        if cid is None:
+        found = conversation_of(outbox, desk, event)
+        if found is None:
             reason = f"{desk.name} record {event.desk_ref!r} is not a Warmline conversation"
             log.info("%s webhook ignored: %s", desk.name, reason)
             return {"status": "ignored", "reason": reason}
+        cid = found
         outbox.link(desk.name, cid, event.links)
         outcome = apply_event(svc, cid, event, desk_agent(svc, desk, event, cid), claim)
     first = outbox.remember_delivery(desk.name, event.delivery_id)
