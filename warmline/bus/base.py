@@ -4,6 +4,7 @@ miss one, or see one twice. Backends: ``memory`` (one process) and ``redis`` (ma
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from typing import Protocol
 
@@ -12,6 +13,25 @@ class Subscription(Protocol):
     async def wait(self, timeout: float) -> bool:
         """Wait for a wake-up; True if one came, False on timeout."""
         ...
+
+
+class LoopSubscription:
+    """A subscription woken on the asyncio loop that created it, from any thread."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.event = asyncio.Event()
+
+    def wake(self) -> None:
+        self.loop.call_soon_threadsafe(self.event.set)
+
+    async def wait(self, timeout: float) -> bool:
+        try:
+            await asyncio.wait_for(self.event.wait(), timeout)
+        except TimeoutError:
+            return False
+        self.event.clear()
+        return True
 
 
 class Bus(Protocol):
@@ -44,7 +64,8 @@ def create_bus(url: str) -> Bus:
 
         return MemoryBus()
     if url.startswith(("redis://", "rediss://")):
-        from warmline.bus.redis import RedisBus
+        from warmline.bus.redis import RedisBus, redis_clients
 
-        return RedisBus(url)
+        client, subscriber = redis_clients(url)
+        return RedisBus(client=client, subscriber=subscriber)
     raise ConfigurationError(f"unknown bus {url!r}: use 'memory' or a redis:// URL")

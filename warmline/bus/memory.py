@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import threading
 from collections import defaultdict
 from collections.abc import AsyncIterator
 
+from warmline.bus.base import LoopSubscription
 
-class MemorySubscription:
-    def __init__(self) -> None:
-        self.loop = asyncio.get_running_loop()
-        self.event = asyncio.Event()
 
-    def wake(self) -> None:
-        self.loop.call_soon_threadsafe(self.event.set)
-
-    async def wait(self, timeout: float) -> bool:
-        try:
-            await asyncio.wait_for(self.event.wait(), timeout)
-        except TimeoutError:
-            return False
-        self.event.clear()
-        return True
+class MemorySubscription(LoopSubscription):
+    """Woken by a publish in this process."""
 
 
 class MemoryBus:

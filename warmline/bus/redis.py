@@ -13,14 +13,14 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import redis
 import redis.asyncio as aioredis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from warmline.bus.memory import MemorySubscription
+from warmline.bus.base import LoopSubscription
 
 PREFIX = "warmline:"
 POLL_S = 1.0  # how often a stream re-reads the log while Redis is unreachable
@@ -37,7 +37,7 @@ def _options() -> dict[str, object]:
     }
 
 
-class RedisSubscription(MemorySubscription):
+class RedisSubscription(LoopSubscription):
     """Woken by Redis; polls the log (returns True every ``POLL_S``) once Redis is lost."""
 
     def __init__(self) -> None:
@@ -56,10 +56,18 @@ class RedisSubscription(MemorySubscription):
         return True
 
 
+def redis_clients(url: str) -> tuple[redis.Redis, Callable[[], aioredis.Redis]]:
+    """The publishing client for ``url`` and a factory of subscribing ones, failing fast."""
+    return redis.Redis.from_url(url, **_options()), lambda: aioredis.Redis.from_url(url, **_options())  # type: ignore[arg-type]
+
+
 class RedisBus:
-    def __init__(self, url: str):
-        self.url = url
-        self._client = redis.Redis.from_url(url, **_options())
+    """Publishes through ``client``; each stream subscribes on a client of its own from
+    ``subscriber`` (an asyncio client belongs to the event loop it runs on)."""
+
+    def __init__(self, *, client: redis.Redis, subscriber: Callable[[], aioredis.Redis]):
+        self._client = client
+        self._subscriber = subscriber
         self._down_until = 0.0
         self._lock = threading.Lock()
 
@@ -81,7 +89,7 @@ class RedisBus:
     @contextlib.asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[RedisSubscription]:
         subscription = RedisSubscription()
-        client = aioredis.Redis.from_url(self.url, **_options())  # type: ignore[arg-type]
+        client = self._subscriber()
         pubsub = client.pubsub()
         task: asyncio.Task[None] | None = None
         try:
