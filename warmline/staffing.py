@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from typing import Any
 
@@ -30,3 +31,11 @@ def do_create_staff(store: SqlStore, name: str, role: str, teams: list[str], cap
     token, token_hash = new_staff_token()
     store.add_staff(staff_id, name.strip(), role, teams, capacity, token_hash)
     return {"id": staff_id, "name": name.strip(), "role": role, "teams": teams, "capacity": capacity, "token": token}
+
+
+def do_register_desk_agent(store: SqlStore, staff_id: str, name: str, teams: list[str], capacity: int = 50) -> None:
+    """The staff member standing for an external desk's agent: works through the desk's webhooks,
+    so it gets a token hash no token can match (nobody logs in as it)."""
+    teams = check_teams(teams)
+    unusable = hashlib.sha256(f"desk-agent-no-login:{staff_id}".encode()).hexdigest()
+    store.add_staff(staff_id, name[:120], "agent", teams, capacity, unusable)

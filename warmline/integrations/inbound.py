@@ -22,6 +22,7 @@ from warmline.errors import InvalidInput
 from warmline.integrations.base import Desk, Ignored, InboundEvent, UnsupportedEvent, Webhook
 from warmline.integrations.outbound import DESK_AGENT_PREFIX
 from warmline.queue import actions
+from warmline.staffing import do_register_desk_agent
 from warmline.storage.sql.outbox import OutboxStore
 from warmline.storage.sql.store import IdempotencyClaim
 
@@ -39,8 +40,7 @@ def desk_agent(svc: Services, desk: Desk, event: InboundEvent, conversation_id: 
     teams = tuple(sorted(svc.teams())) or ("triage",)
     if svc.store.get_staff(staff_id) is None:
         name = event.agent_name or f"{desk.name} agent {event.agent_ref}"
-        unusable = hashlib.sha256(f"desk-agent-no-login:{staff_id}".encode()).hexdigest()
-        svc.store.add_staff(staff_id, name[:120], "agent", list(teams), 50, unusable)
+        do_register_desk_agent(svc.store, staff_id, name, list(teams))
     row = svc.store.get_staff(staff_id) or {}
     # The desk decides who works on what: its agent may take the conversation in its queue.
     queue = svc.store.load_state(conversation_id).team
