@@ -16,6 +16,7 @@ from warmline.config import Settings
 from warmline.conversation import actions
 from warmline.conversation.events import EventRecord
 from warmline.conversation.state import Status
+from warmline.queue import actions as queue_actions
 
 
 class Harness:
@@ -51,9 +52,7 @@ class Harness:
         self, conversation_id: str, reason: str = "handoff forced by the evaluation"
     ) -> list[EventRecord]:
         """Hand the conversation off now (if the bot still has it), as the policy would."""
-        hand_off_now = self.services.bot.hand_off_now
-        if self.services.store.load_state(conversation_id).status == Status.BOT:
-            actions.apply_change(self.services, conversation_id, None, lambda writer: hand_off_now(writer, reason))
+        queue_actions.do_hand_off_now(self.services, conversation_id, reason)
         return self.services.store.load_events(conversation_id)
 
     def close(self) -> None:

@@ -114,6 +114,21 @@ def do_claim_next(svc: Services, team: str, caller: Principal) -> Outcome | None
     return None
 
 
+def do_hand_off_now(
+    svc: Services, conversation_id: str, reason: str, idem: IdempotencyClaim | None = None
+) -> Outcome | None:
+    """Hand the conversation to a team now, whatever the policy would say (the evaluations' forced
+    handoff): routed, with a payload, as the bot hands off. None if the bot no longer has it."""
+    if svc.store.load_state(conversation_id).status != Status.BOT:
+        return None
+
+    def hand_off(writer: Writer) -> None:
+        if writer.state.status == Status.BOT:  # checked again under the lock
+            svc.bot.hand_off_now(writer, reason)
+
+    return apply_change(svc, conversation_id, idem, hand_off)
+
+
 def do_release(
     svc: Services, conversation_id: str, caller: Principal, reason: str, idem: IdempotencyClaim | None = None
 ) -> Outcome:
