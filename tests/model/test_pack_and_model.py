@@ -42,6 +42,32 @@ def test_unknown_pack_and_backend_are_errors(pack) -> None:
         create_model("gpt-magic", pack)
 
 
+def test_the_bots_own_words_come_from_the_pack(pack, tmp_path: Path) -> None:
+    assert pack.texts.brand == "AcmeBrands"
+    assert pack.texts.notice("billing").startswith("I'm connecting you with our billing team.")
+    assert pack.texts.resume_text("Kim").startswith("Thanks, Kim. You're back with the assistant")
+    assert pack.texts.resume_text(None).startswith("You're back with the assistant")
+
+    import shutil
+
+    copy = tmp_path / "shop"
+    shutil.copytree(pack.path, copy, ignore=shutil.ignore_patterns("*.npz", "*.onnx", "eval"))
+    texts = copy / "texts.yaml"
+    cases = {
+        "brand: Shop\nhandoff_notice: x\nresume: y\n": "missing or empty: resume_greeting",
+        "brand: Shop\nhandoff_notice: x\nresume: y\nresume_greeting: z\nslogan: w\n": "unknown: slogan",
+        "brand: Shop\nhandoff_notice: 'to {queue}'\nresume: y\nresume_greeting: z\n": "placeholder",
+        "[1, 2]\n": "expected a mapping",
+    }
+    for text, problem in cases.items():
+        texts.write_text(text)
+        with pytest.raises(PackError, match=problem):
+            load_pack(str(copy))
+    texts.unlink()
+    with pytest.raises(PackError, match="texts.yaml: missing"):
+        load_pack(str(copy))
+
+
 def test_analysis_of_a_turn(model) -> None:
     analysis = model.analyse(
         TurnContext(conversation_id="c", message_seq=3, text="I forgot my password, can you help?")

@@ -30,18 +30,15 @@ def cold_cohort(conversation_id: str, share: float, seed: int) -> bool:
     return int.from_bytes(digest[:8], "big") / 2**64 < share
 
 
-def policy_notice(routing: Routing) -> str:
-    return (
-        f"I'm connecting you with our {routing.team} team. They'll see everything you've told me, "
-        "so you won't need to repeat it."
-    )
-
-
 @dataclass(frozen=True)
 class HandoffAssembly:
     pack: Pack
     cold_share: float
     cold_seed: int
+
+    def notice(self, routing: Routing) -> str:
+        """What the customer reads when no policy message says more: who takes over."""
+        return self.pack.texts.notice(routing.team)
 
     def hand_off(
         self,

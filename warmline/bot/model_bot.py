@@ -26,7 +26,7 @@ from warmline.bot.context import (
 )
 from warmline.bot.contract import Bot, BotDefaults, BotTurn, PlaceholderBot, PreparedTurn
 from warmline.bot.decision import decide_turn
-from warmline.bot.handoff import FORCED, HandoffAssembly, policy_notice
+from warmline.bot.handoff import FORCED, HandoffAssembly
 from warmline.config import Settings
 from warmline.conversation.events import (
     BOT,
@@ -108,7 +108,7 @@ class ModelBot(BotDefaults):
         turn.append(BOT, PolicyDecided(message_seq=turn.message.seq, decision=chosen.recorded()))
         decision = chosen.decision
         if decision.escalates:
-            notice = decision.customer_message or policy_notice(chosen.routing)
+            notice = decision.customer_message or self.handoffs.notice(chosen.routing)
             self.handoffs.hand_off(
                 snapshot, chosen.routing, decision.model_dump(mode="json"), notice=notice, mode=decision.mode
             )
@@ -131,7 +131,7 @@ class ModelBot(BotDefaults):
         }
         message_seq = snapshot.analysis.message_seq if snapshot.analysis else 0
         writer.append(BOT, PolicyDecided(message_seq=message_seq, decision=decision))
-        self.handoffs.hand_off(snapshot, routing, decision, notice=policy_notice(routing))
+        self.handoffs.hand_off(snapshot, routing, decision, notice=self.handoffs.notice(routing))
         self.team_load.invalidate()
 
     def after_transfer(self, writer: Writer, to_team: str, reason: str) -> list[tuple[str, EventBody]]:
@@ -143,12 +143,7 @@ class ModelBot(BotDefaults):
 
     def resume_text(self, writer: Writer) -> str:
         """What the customer reads when the agent hands back: the bot picks up where they were."""
-        name = writer.state.customer_name
-        greeting = f"Thanks, {name}. " if name else ""
-        return (
-            f"{greeting}You're back with the assistant, and I have everything from your conversation, "
-            "including what you sorted out with our team. Is there anything else I can help you with?"
-        )
+        return self.pack.texts.resume_text(writer.state.customer_name)
 
     def _refresh_waiting_payload(self, writer: Writer, analysis: TurnAnalysis, account: dict[str, Any] | None) -> None:
         """The customer added facts while waiting: the agent who claims next sees them as key facts."""

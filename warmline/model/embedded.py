@@ -247,7 +247,7 @@ class EmbeddedModel:
         )
         if out_of_scope and flow is not None:
             reply, kind = (
-                "I can't help with that one, but I'm still here for your AcmeBrands request. " + reply,
+                f"I can't help with that one, but I'm still here for your {self.pack.texts.brand} request. " + reply,
                 kind,
             )
         recommendation = self._recommend(context, human, out_of_scope, frustration, cues, confidence, flow)

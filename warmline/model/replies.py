@@ -63,12 +63,13 @@ def compose_reply(
 ) -> tuple[str, ReplyKind]:
     if out_of_scope:
         return (
-            "I'm sorry, that's outside what I can help with here. I can help with your AcmeBrands account, "
+            "I'm sorry, that's outside what I can help with here. I can help with your "
+            f"{pack.texts.brand} account, "
             "orders, shipping, refunds, subscriptions and our products.",
             "refuse",
         )
     if smalltalk and flow is None:
-        return "Hi! I'm the AcmeBrands assistant. What can I help you with today?", "clarify"
+        return f"Hi! I'm the {pack.texts.brand} assistant. What can I help you with today?", "clarify"
     if flow is None or subflow is None or confidence < clarify_below:
         options = [a for a in alternatives if a.confidence >= 0.1][:2]
         if len(options) == 2:

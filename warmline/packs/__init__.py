@@ -19,6 +19,9 @@ import yaml
 PACKS_DIR = Path(__file__).parent
 PACK_FILES = ("intents.yaml", "team_map.json", "articles.json", "procedures.json", "accounts.json")
 TRAINING_FILES = ("negatives.jsonl", "bitext.jsonl", "vague.jsonl", "generated.jsonl")
+# Not part of the pack's version: the model is trained without them.
+TEXTS_FILE = "texts.yaml"
+TEXT_KEYS = ("brand", "handoff_notice", "resume", "resume_greeting")
 OOS_LABEL = "oos"
 SMALLTALK_LABEL = "smalltalk"
 # In scope but without the specifics ("I have a question about my bill"): the bot asks, never refuses.
@@ -60,6 +63,22 @@ class ProcedureStep:
 
 
 @dataclass(frozen=True)
+class PackTexts:
+    """The bot's own words for this pack's customers (``texts.yaml``)."""
+
+    brand: str  # the business the customer talks to
+    handoff_notice: str  # {team}
+    resume: str
+    resume_greeting: str  # {name}; put before ``resume`` when the customer's name is known
+
+    def notice(self, team: str) -> str:
+        return self.handoff_notice.format(team=team)
+
+    def resume_text(self, name: str | None) -> str:
+        return (self.resume_greeting.format(name=name) if name else "") + self.resume
+
+
+@dataclass(frozen=True)
 class Pack:
     name: str
     path: Path
@@ -70,6 +89,7 @@ class Pack:
     team_map: MappingProxyType[str, str]  # "flow/subflow" -> team
     articles: tuple[Article, ...]
     procedures: MappingProxyType[str, tuple[ProcedureStep, ...]]
+    texts: PackTexts
     accounts: MappingProxyType[str, dict[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
 
     def subflows_of(self, flow: str) -> list[Subflow]:
@@ -129,7 +149,7 @@ def load_pack(name_or_path: str = "demo") -> Pack:
 
 def _content_hash(path: Path) -> str:
     digest = hashlib.sha256()
-    for name in (*PACK_FILES, *TRAINING_FILES):
+    for name in (*PACK_FILES, *TRAINING_FILES, TEXTS_FILE):
         file = path / name
         if file.is_file():
             stat = file.stat()
@@ -191,6 +211,7 @@ def _load(path: Path, _stamp: str) -> Pack:
         for key, steps in read_json("procedures.json", {}).items()
     }
     accounts = {str(a["id"]): a for a in read_json("accounts.json", [])}
+    texts = _texts(path / TEXTS_FILE)
     return Pack(
         name=path.name,
         path=path,
@@ -202,4 +223,30 @@ def _load(path: Path, _stamp: str) -> Pack:
         articles=articles,
         procedures=MappingProxyType(procedures),
         accounts=MappingProxyType(accounts),
+        texts=texts,
     )
+
+
+def _texts(file: Path) -> PackTexts:
+    if not file.is_file():
+        raise PackError(f"{file}: missing (the bot's own words: {', '.join(TEXT_KEYS)})")
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise PackError(f"{file}: invalid YAML ({error})") from None
+    if not isinstance(raw, dict):
+        raise PackError(f"{file}: expected a mapping of {', '.join(TEXT_KEYS)}")
+    missing = [k for k in TEXT_KEYS if not isinstance(raw.get(k), str) or not raw[k]]
+    unknown = sorted(set(raw) - set(TEXT_KEYS))
+    if missing or unknown:
+        problems = ([f"missing or empty: {', '.join(missing)}"] if missing else []) + (
+            [f"unknown: {', '.join(unknown)}"] if unknown else []
+        )
+        raise PackError(f"{file}: {'; '.join(problems)}")
+    texts = PackTexts(**{k: str(raw[k]) for k in TEXT_KEYS})
+    try:
+        texts.notice("team")
+        texts.resume_text("name")
+    except (KeyError, IndexError, ValueError) as error:
+        raise PackError(f"{file}: a placeholder other than {{team}} / {{name}} ({error})") from None
+    return texts
