@@ -7,12 +7,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from warmline.api import agents, conversations, dashboard, desk_webhooks, staff, streams, tickets
+from warmline.api import agents, conversations, dashboard, desk_webhooks, ingest, staff, streams, tickets
 from warmline.api.deps import BodyGuard
 from warmline.api.errors import install_error_handlers
 from warmline.api.observability import install_observability
 from warmline.auth import Authenticator
 from warmline.bot import Bot
+from warmline.bots.wiring import install_bots
 from warmline.bus.base import Bus, create_bus
 from warmline.config import Settings
 from warmline.conversation.actions import Services
@@ -57,10 +58,12 @@ def create_app(
     )
     app.state.services = svc
     app.state.integrations = desks
+    app.state.bots = install_bots(svc, desks)
     app.state.authenticator = Authenticator(svc.store)
     install_error_handlers(app)
     for router in (
         conversations.router,
+        ingest.router,
         agents.router,
         streams.router,
         tickets.router,
@@ -70,6 +73,7 @@ def create_app(
         web.router,
     ):
         app.include_router(router)
+    ingest.document_start_bodies(app)
     install_observability(app, svc)
     app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
     return app

@@ -18,8 +18,9 @@ from typing import Literal
 
 from warmline.errors import AuthError, Forbidden, InvalidInput
 
-Role = Literal["customer", "agent", "lead", "admin"]
+Role = Literal["customer", "agent", "lead", "admin", "bot"]
 STAFF_ROLES = ("agent", "lead", "admin")
+BOT_ROLE = "bot"  # an outside bot: posts its conversations' turns, never works a queue
 CUSTOMER_PREFIX = "wlc_"
 STAFF_PREFIX = "wls_"
 
@@ -42,6 +43,11 @@ class Principal:
     def may_read(self, conversation_id: str) -> None:
         if self.role == "customer" and self.id != conversation_id:
             raise Forbidden("a customer can only see their own conversation", code="not_your_conversation")
+        if self.role == "bot":
+            raise Forbidden(
+                "a bot reads and writes its conversations through the ingestion API (/v1/conversations/{id}/turns)",
+                code="wrong_role",
+            )
 
 
 def customer_token(secret: str, conversation_id: str) -> str:

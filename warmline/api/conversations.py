@@ -14,9 +14,11 @@ from fastapi.responses import JSONResponse
 from pydantic_core import to_json
 from starlette.concurrency import run_in_threadpool
 
+from warmline.api import ingest
 from warmline.api.deps import (
     MAX_CURSOR,
     Write,
+    bearer_token,
     idempotency,
     json_body,
     principal,
@@ -64,13 +66,21 @@ def changed(outcome: actions.Outcome, caller: Principal, status: int = 200) -> J
     return ChangeResponse(body, status_code=status)
 
 
-@router.post("", status_code=201, response_model=ConversationStarted)
+@router.post("", status_code=201, response_model=ConversationStarted, openapi_extra=json_body(StartConversation))
 async def start_conversation(
-    body: StartConversation,
+    request: Request,
     svc: Services = Depends(services),
     claim: IdempotencyClaim | None = Depends(idempotency),
-) -> dict[str, Any]:
-    """Start a chat. The answer holds the customer's token for this conversation only."""
+) -> Any:
+    """Start a chat. The answer holds the customer's token for this conversation only.
+
+    With a bot token, an outside bot opens its conversation instead (see ``warmline.api.ingest``):
+    201 when created, 200 with the existing one for the same ``source`` and ``external_id``."""
+    if bearer_token(request) is not None:
+        caller = await principal(request)
+        if caller.role == "bot":
+            return await ingest.open_conversation(request, caller, svc)
+    body = await read_body(request, StartConversation)
     started = await run_action(svc, _start, body, claim)
     return started
 

@@ -120,6 +120,11 @@ async def staff_writing(request: Request) -> Write:
     return await _write(request, STAFF)
 
 
+async def bot_writing(request: Request) -> Write:
+    """A write by an outside bot (the ingestion API)."""
+    return await _write(request, ("bot",))
+
+
 async def _write(request: Request, roles: tuple[Role, ...] = ()) -> Write:
     caller = await principal(request)
     if roles:

@@ -46,10 +46,11 @@ class HandoffAssembly:
         routing: Routing,
         decision: dict[str, Any],
         *,
-        notice: str,
+        notice: str | None,
         mode: Mode | None = None,
     ) -> None:
-        """Append ``routed``, ``payload_built``, the notice and ``escalated``."""
+        """Append ``routed``, ``payload_built``, the notice and ``escalated``. ``notice`` None: an
+        outside bot holds the channel and tells the customer itself."""
         writer = snapshot.writer
         history = snapshot.history()
         cold = cold_cohort(snapshot.conversation_id, self.cold_share, self.cold_seed)
@@ -57,7 +58,8 @@ class HandoffAssembly:
         writer.append(BOT, self.payload(snapshot, routing, decision, cold=cold, history=history))
         analysis = snapshot.analysis
         in_reply_to = analysis.message_seq if analysis else None
-        writer.append(BOT, BotMessage(text=notice, kind="handoff_notice", in_reply_to=in_reply_to))
+        if notice is not None:
+            writer.append(BOT, BotMessage(text=notice, kind="handoff_notice", in_reply_to=in_reply_to))
         writer.append(
             BOT,
             Escalated(

@@ -67,17 +67,31 @@ def db_upgrade() -> None:
 
 @token_app.command("create")
 def token_create(
-    role: Annotated[str, typer.Option(help="agent, lead or admin.")],
-    name: Annotated[str, typer.Option(help="The person's display name.")] = "",
+    role: Annotated[str, typer.Option(help="agent, lead, admin, or bot (an outside bot).")],
+    name: Annotated[str, typer.Option(help="The person's display name, or the bot's source name.")] = "",
     team: Annotated[list[str] | None, typer.Option(help="A team the agent works in (repeatable).")] = None,
     capacity: Annotated[int, typer.Option(min=1, max=50, help="Conversations an agent holds at once.")] = 3,
+    webhook_url: Annotated[str | None, typer.Option(help="Bots: where Warmline posts signed events.")] = None,
+    shadow: Annotated[bool, typer.Option(help="Bots: record decisions only, never escalate.")] = False,
+    confidence_threshold: Annotated[
+        float | None, typer.Option(help="Bots: escalate when the bot's own confidence is below this.")
+    ] = None,
+    intent_team: Annotated[
+        list[str] | None, typer.Option(help="Bots: INTENT=TEAM, the team that owns a bot intent (repeatable).")
+    ] = None,
 ) -> None:
-    """Create a staff member and print their API token (shown once)."""
+    """Create a staff member and print their API token (shown once). With --role bot: an outside
+    bot's source, printing its token and webhook signing secret (shown once)."""
     from warmline.staffing import do_create_staff
     from warmline.storage.sql.engine import make_engine, migrate
     from warmline.storage.sql.store import SqlStore
 
     settings = settings_or_exit()
+    if role == "bot":
+        _create_bot(settings, name, webhook_url, shadow, confidence_threshold, intent_team or [])
+        return
+    if webhook_url is not None:
+        raise refuse("invalid_option", "--webhook-url is only for --role bot")
     engine = make_engine(settings.database_url)
     migrate(engine)
     try:
@@ -88,6 +102,46 @@ def token_create(
         engine.dispose()
     err.print(f"created {created['role']} {created['id']} ({created['name']}); teams: {', '.join(created['teams'])}")
     print(created["token"])
+
+
+def _create_bot(
+    settings: Settings,
+    name: str,
+    webhook_url: str | None,
+    shadow: bool,
+    confidence_threshold: float | None,
+    intent_teams: list[str],
+) -> None:
+    from warmline.bots.sources import BotSources, check_settings
+    from warmline.storage.sql.engine import make_engine, migrate
+    from warmline.storage.sql.store import SqlStore
+
+    if not name:
+        raise refuse("invalid_source_name", "a bot needs --name (its source name, e.g. rasa-prod)")
+    if not webhook_url:
+        raise refuse("invalid_webhook_url", "a bot needs --webhook-url (where Warmline posts signed events)")
+    teams: dict[str, str] = {}
+    for item in intent_teams:
+        intent, sep, team = item.partition("=")
+        if not sep or not intent or not team:
+            raise refuse("invalid_source_settings", f"--intent-team takes INTENT=TEAM, got {item!r}")
+        teams[intent] = team
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    try:
+        bot_settings = check_settings(confidence_threshold, teams)
+        store = SqlStore(engine)
+        created = BotSources(engine, store.token_secret()).create(
+            name, webhook_url, shadow=shadow, settings=bot_settings, production=settings.environment == "production"
+        )
+    except WarmlineError as exc:
+        raise fail(exc) from exc
+    finally:
+        engine.dispose()
+    mode = " (shadow mode: decisions recorded, nothing acted on)" if shadow else ""
+    err.print(f"created bot {created['name']} ({created['id']}); events go to {created['webhook_url']}{mode}")
+    print(f"WARMLINE_BOT_TOKEN={created['token']}")
+    print(f"WARMLINE_WEBHOOK_SECRET={created['webhook_secret']}")
 
 
 @app.command()

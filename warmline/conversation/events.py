@@ -44,11 +44,20 @@ class ConversationStarted(EventBody):
     # The support desk's own id of the conversation (Sunshine Conversations, Intercom) when it
     # started in the desk's messaging; the desk is ``channel``.
     desk_conversation_id: str | None = None
+    # A conversation held by a bot Warmline did not build: the bot's source name and its own id
+    # for the conversation (see ``warmline.bots``); contact details it passed (email, phone).
+    source: str | None = None
+    external_id: str | None = None
+    customer_contact: dict[str, str] = {}
 
 
 class CustomerMessage(EventBody):
     type = "customer_message"
     text: str
+    # Turns posted by an outside bot: its id for the turn (turns are stored once per id) and
+    # when the bot says it was sent.
+    external_id: str | None = None
+    sent_at: datetime | None = None
 
 
 class BotMessage(EventBody):
@@ -57,6 +66,8 @@ class BotMessage(EventBody):
     # answer | clarify | refuse | handoff_notice | resume | placeholder
     kind: str = "answer"
     in_reply_to: int | None = None
+    external_id: str | None = None
+    sent_at: datetime | None = None
 
 
 class AgentMessage(EventBody):

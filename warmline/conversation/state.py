@@ -102,6 +102,7 @@ class ConversationState:
     handbacks: int = 0
     transfers: int = 0
     surveyed: bool = False
+    source: str | None = None  # the outside bot that holds the conversation, if any
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -124,6 +125,7 @@ class ConversationState:
             "transfers": self.transfers,
             "cohort": self.cohort,
             "surveyed": self.surveyed,
+            "source": self.source,
         }
 
     @classmethod
@@ -151,6 +153,7 @@ class ConversationState:
             handbacks=data.get("handbacks", 0),
             transfers=data.get("transfers", 0),
             surveyed=data.get("surveyed", False),
+            source=data.get("source"),
         )
 
 
@@ -190,6 +193,7 @@ def start(record: EventRecord) -> ConversationState:
         last_seq=1,
         customer_name=body.customer_name,
         account_id=body.account_id,
+        source=body.source,
     )
 
 

@@ -105,6 +105,10 @@ class DeskRequest:
     # a read that looks a record up: a 404 means "nothing there", and it is recorded as done
     # only when it learned something (so a later retry looks again)
     lookup: bool = False
+    # A request signed over its exact bytes (the webhooks to outside bots): ``content`` is sent
+    # as is, to ``url`` (absolute) instead of the desk's base URL + ``path``.
+    content: bytes | None = None
+    url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -227,10 +227,11 @@ class Dispatcher:
         raise GiveUp(f"{desk.name} plan for {item.kind} did not finish in 50 steps")
 
     def _send(self, desk: Desk, request: DeskRequest, refreshed: bool = False) -> dict[str, str]:
-        url = desk.config.base_url.rstrip("/") + request.path
+        url = request.url or desk.config.base_url.rstrip("/") + request.path
         headers = {**desk.auth_headers(request.api), **request.headers}
+        body: dict[str, Any] = {"json": request.json} if request.content is None else {"content": request.content}
         try:
-            response = self.client.request(request.method, url, json=request.json, headers=headers)
+            response = self.client.request(request.method, url, headers=headers, **body)
         except httpx.TimeoutException as exc:
             raise RetryLater(None, f"timeout: {exc}") from exc
         except httpx.TransportError as exc:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from warmline.model.analysis import TurnAnalysis
 from warmline.policy.rules import (
+    BotRequestedRule,
     FrustrationRule,
     HumanRequestRule,
     LoopingRule,
@@ -40,6 +41,19 @@ class TeamLoad(BaseModel):
     oldest_waiting_since: datetime | None = None
 
 
+class BotSignals(BaseModel):
+    """What an outside bot said about the turn (the ingestion API), and its source's thresholds."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: str
+    intent: str | None = None
+    confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    out_of_scope: bool | None = None
+    handoff_requested: str | None = None  # the bot's reason, when it asks for a person
+    confidence_threshold: float | None = Field(default=None, ge=0.0, le=1.0)  # the source's
+
+
 class PolicyInputs(BaseModel):
     """Everything a decision depends on, recorded with it (``model_dump(mode="json")``)."""
 
@@ -57,6 +71,7 @@ class PolicyInputs(BaseModel):
     consecutive_oos_turns: int = Field(default=0, ge=0)  # out-of-scope turns in a row, this one included
     has_phone: bool = False
     has_email: bool = False
+    bot: BotSignals | None = None  # set when an outside bot holds the conversation
 
 
 class HeldBack(BaseModel):
@@ -108,6 +123,13 @@ def _human_request(rule: HumanRequestRule, inputs: PolicyInputs) -> str | None:
 
 
 def _low_confidence(rule: LowConfidenceRule, inputs: PolicyInputs) -> str | None:
+    bot = inputs.bot
+    if bot is not None and bot.confidence is not None and bot.confidence_threshold is not None:
+        if bot.confidence < bot.confidence_threshold and not bot.out_of_scope:
+            return (
+                f"the {bot.source} bot understood {bot.intent or 'the turn'} with confidence "
+                f"{bot.confidence:.2f} < {bot.confidence_threshold:.2f} (its source's threshold)"
+            )
     a = inputs.analysis
     intent = _intent(a)
     if intent is None or a.out_of_scope or not is_critical(rule, a):
@@ -152,13 +174,23 @@ def _looping(rule: LoopingRule, inputs: PolicyInputs) -> str | None:
     return None
 
 
+def _bot_requested(rule: BotRequestedRule, inputs: PolicyInputs) -> str | None:
+    bot = inputs.bot
+    if bot is not None and bot.handoff_requested is not None:
+        return f"the {bot.source} bot asks for a person: {bot.handoff_requested}"
+    return None
+
+
 MATCHERS: dict[str, Any] = {
     "human_request": _human_request,
     "low_confidence": _low_confidence,
     "out_of_scope": _out_of_scope,
     "frustration": _frustration,
     "looping": _looping,
+    "bot_requested": _bot_requested,
 }
+# Explicit requests for a person: no guard (bot effort, cooldown) holds them back.
+UNGUARDED = frozenset({"human_request", "bot_requested"})
 
 
 # ---- availability ----------------------------------------------------------------------------------
@@ -227,7 +259,7 @@ def decide(policy: Policy, inputs: PolicyInputs, now: datetime) -> Decision:
         reason = MATCHERS[name](rule, inputs)
         if reason is None:
             continue
-        if name != "human_request":
+        if name not in UNGUARDED:
             if cooldown:
                 held.append(
                     HeldBack(

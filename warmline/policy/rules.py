@@ -23,8 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, f
 
 from warmline.errors import ConfigurationError
 
-TRIGGERS = ("human_request", "low_confidence", "out_of_scope", "frustration", "looping")
-Trigger = Literal["human_request", "low_confidence", "out_of_scope", "frustration", "looping"]
+TRIGGERS = ("human_request", "low_confidence", "out_of_scope", "frustration", "looping", "bot_requested")
+Trigger = Literal["human_request", "low_confidence", "out_of_scope", "frustration", "looping", "bot_requested"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TEMPLATE_FIELDS = frozenset({"team", "wait_minutes", "wait", "opens_at", "contact"})
@@ -102,12 +102,19 @@ class LoopingRule(Rule):
     on_repetition: bool = True
 
 
+class BotRequestedRule(Rule):
+    """An outside bot asked for a person on this turn (``handoff_requested`` in its turn). Like an
+    explicit request from the customer, no guard holds it back."""
+
+
 class Triggers(_Strict):
     human_request: HumanRequestRule
     low_confidence: LowConfidenceRule
     out_of_scope: OutOfScopeRule
     frustration: FrustrationRule
     looping: LoopingRule
+    # Only outside bots (the ingestion API) request handoffs; a policy may leave it out.
+    bot_requested: BotRequestedRule = BotRequestedRule(priority=1)
 
     def ordered(self) -> list[tuple[str, Rule]]:
         rules: list[tuple[str, Rule]] = [(name, getattr(self, name)) for name in TRIGGERS]

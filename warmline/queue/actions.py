@@ -262,6 +262,8 @@ def do_hand_back(
     def hand_back(writer: Writer) -> None:
         check_holder(writer, caller)
         writer.append(caller.actor, HandedBack(agent_id=writer.state.agent_id or caller.id, note=note))
+        if writer.state.source is not None:
+            return  # an outside bot resumes, told by its conversation.handed_back webhook
         writer.append(BOT, BotMessage(text=svc.bot.resume_text(writer), kind="resume"))
 
     return apply_change(svc, conversation_id, idem, hand_back)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -171,4 +172,30 @@ webhook_deliveries = Table(
     Column("delivery_id", String(200), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("desk", "delivery_id", name="pk_webhook_deliveries"),
+)
+
+# Outside bots (``warmline token create --role bot``): one row per source, tied to the bot's API
+# token (a ``staff`` row of role ``bot``). The webhook signing secret is not stored: it is derived
+# from the instance secret and ``secret_nonce`` (a new nonce rotates it).
+bot_sources = Table(
+    "bot_sources",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("staff_id", String(40), ForeignKey("staff.id"), nullable=False, unique=True),
+    Column("webhook_url", Text, nullable=False),
+    Column("secret_nonce", String(64), nullable=False),
+    Column("shadow", Boolean, nullable=False, default=False),
+    Column("settings", Text, nullable=False, default="{}"),  # per-source thresholds, JSON
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# The bot's own conversation ids: (source, external_id) names at most one Warmline conversation.
+bot_conversations = Table(
+    "bot_conversations",
+    metadata,
+    Column("source", String(32), nullable=False),
+    Column("external_id", String(200), nullable=False),
+    Column("conversation_id", String(40), ForeignKey("conversations.id"), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("source", "external_id", name="pk_bot_conversations"),
 )

@@ -31,6 +31,7 @@ from warmline.storage.sql.groups import WriteGroups
 from warmline.storage.sql.schema import (
     accounts,
     api_tokens,
+    bot_conversations,
     conversations,
     events,
     feed,
@@ -204,19 +205,45 @@ class SqlStore:
             yield connection
 
     def create(
-        self, conversation_id: str, actor: str, body: EventBody, idempotency: IdempotencyClaim | None = None
+        self,
+        conversation_id: str,
+        actor: str,
+        body: EventBody,
+        idempotency: IdempotencyClaim | None = None,
+        external: tuple[str, str] | None = None,
     ) -> tuple[list[EventRecord], ConversationState, bool]:
-        """Start a conversation: its first events, its state, and whether this was a replay."""
+        """Start a conversation: its first events, its state, and whether this was a replay.
+
+        ``external`` is an outside bot's (source, external id) for the conversation: a unique key,
+        so that of concurrent starts with the same key one creates and every other one gets the
+        existing conversation (with no events: nothing was appended)."""
         try:
             with self._transaction() as connection:
                 if idempotency and (stored := self._replay(connection, idempotency)) is not None:
                     return stored, self._state(connection, stored[0].conversation_id), True
+                if external and (known := self._external(connection, external)) is not None:
+                    return [], self._state(connection, known), True
                 record = EventRecord(conversation_id=conversation_id, seq=1, actor=actor, at=self.clock(), event=body)
                 state = start(record)
                 connection.execute(INSERT_CONVERSATION, _projection(state))
+                if external:
+                    connection.execute(
+                        insert(bot_conversations).values(
+                            source=external[0],
+                            external_id=external[1],
+                            conversation_id=conversation_id,
+                            created_at=record.at,
+                        )
+                    )
                 self._insert(connection, state, [record], idempotency)
                 return [record], state, False
         except IntegrityError:
+            if external is not None:
+                with self.engine.connect() as connection:
+                    known = self._external(connection, external)
+                    if known is None:
+                        raise
+                    return [], self._state(connection, known), True
             if idempotency is None:
                 raise
             # Another request with the same key won the race: answer with its result.
@@ -258,6 +285,13 @@ class SqlStore:
                             for desk, kind, body in writer.outbox
                         ],
                     )
+
+    @staticmethod
+    def _external(connection: Connection, external: tuple[str, str]) -> str | None:
+        query = select(bot_conversations.c.conversation_id).where(
+            bot_conversations.c.source == external[0], bot_conversations.c.external_id == external[1]
+        )
+        return connection.execute(query).scalar_one_or_none()
 
     def _state(self, connection: Connection, conversation_id: str) -> ConversationState:
         """The conversation's state, locked for this transaction (PostgreSQL row lock)."""

@@ -1,0 +1,55 @@
+"""Wires outside bots into a running service: their sources, the assessor of their turns, and
+the signed webhooks through the integrations' outbox and dispatcher."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from starlette.concurrency import run_in_threadpool
+
+from warmline.auth import Principal
+from warmline.bot.model_bot import ModelBot
+from warmline.bots.assess import OutsideBotAssessor
+from warmline.bots.sources import BotSource, BotSources
+from warmline.bots.webhooks import OUTBOX_DESK, BotWebhooks, queue_bot_events
+from warmline.conversation.actions import Services
+from warmline.errors import Forbidden
+from warmline.integrations.wiring import Integrations
+
+SOURCE_TTL_S = 5.0  # a changed source (shadow mode, webhook URL) applies within this
+
+
+@dataclass
+class BotIngestion:
+    sources: BotSources
+    # None where the service runs without the model (tests of the API layer): turns are then
+    # stored, never analysed or decided on.
+    assessor: OutsideBotAssessor | None
+    _cache: dict[str, tuple[float, BotSource]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def source_for(self, caller: Principal, name: str | None = None) -> BotSource:
+        """The caller's bot source; refuses other roles and another bot's name."""
+        caller.require("bot")
+        with self._lock:
+            cached = self._cache.get(caller.id)
+        if cached is None or cached[0] < time.monotonic():
+            source = await run_in_threadpool(self.sources.by_staff, caller.id)
+            with self._lock:
+                self._cache[caller.id] = (time.monotonic() + SOURCE_TTL_S, source)
+        else:
+            source = cached[1]
+        if name is not None and name != source.name:
+            raise Forbidden(f"this token belongs to the bot {source.name!r}, not {name!r}", code="wrong_source")
+        return source
+
+
+def install_bots(svc: Services, integrations: Integrations) -> BotIngestion:
+    sources = BotSources(svc.store.engine, svc.store.token_secret(), svc.store.clock)
+    integrations.dispatcher.desks[OUTBOX_DESK] = BotWebhooks(sources=sources, clock=svc.store.clock)
+    svc.before_commit.append(queue_bot_events)
+    svc.on_commit.append(lambda _outcome: integrations.thread.wake.set() if integrations.thread else None)
+    assessor = OutsideBotAssessor(svc.bot) if isinstance(svc.bot, ModelBot) else None
+    return BotIngestion(sources, assessor)
