@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import pytest
@@ -54,11 +55,11 @@ class BotWorld:
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
-    def open(self, external_id: str = "conv-1", **body: object) -> httpx.Response:
+    def open(self, external_id: str = "conv-1", **body: object) -> Any:
         data = {"source": self.name, "external_id": external_id, "channel": "web", **body}
         return self.client.post("/v1/conversations", json=data, headers=self.auth)
 
-    def turns(self, conversation_id: str, *turns: dict, **headers: str) -> httpx.Response:
+    def turns(self, conversation_id: str, *turns: dict, **headers: str) -> Any:
         return self.client.post(
             f"/v1/conversations/{conversation_id}/turns", json={"turns": list(turns)}, headers={**self.auth, **headers}
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -27,7 +28,7 @@ def test_the_readme_example_is_ten_lines_and_works(world: BotWorld) -> None:
     def client(base_url: str, headers: dict[str, str]) -> TestClient:
         return TestClient(app, base_url=base_url, headers=headers)
 
-    namespace = {"BOT_TOKEN": world.token, "httpx": SimpleNamespace(Client=client)}
+    namespace: dict[str, Any] = {"BOT_TOKEN": world.token, "httpx": SimpleNamespace(Client=client)}
     exec(code.replace("import httpx\n", "").replace('"my-bot"', f'"{world.name}"'), namespace)
     on_message = namespace["on_customer_message"]
     assert on_message("sender-1", "m1", "where is my order 8812345678?", "order_status", 0.9) is True

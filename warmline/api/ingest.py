@@ -119,7 +119,8 @@ class TurnsPosted(BaseModel):
 
 
 def _bots(request: Request) -> BotIngestion:
-    return request.app.state.bots  # type: ignore[no-any-return]
+    bots: BotIngestion = request.app.state.bots
+    return bots
 
 
 async def open_conversation(request: Request, caller: Principal, svc: Services) -> JSONResponse:

@@ -67,7 +67,7 @@ class OutsideBotAssessor:
             updates["oos_score"] = 1.0 if sent.out_of_scope else 0.0
         if sent is not None and sent.entities:
             stated = [
-                Fact(kind=kind, value=value, source_seq=message.seq)  # type: ignore[arg-type]
+                Fact(kind=kind, value=value, source_seq=message.seq)
                 for kind, value in sent.entities
                 if kind in FACT_KINDS and value.strip()
             ]

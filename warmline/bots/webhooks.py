@@ -37,6 +37,7 @@ from warmline.conversation.events import (
     Escalated,
     EventRecord,
     HandedBack,
+    PayloadBuilt,
     actor_kind,
 )
 from warmline.integrations.base import Desk, DeskConfig, DeskRequest, Outbound, Webhook
@@ -149,7 +150,8 @@ def bot_event(writer: Writer, record: EventRecord) -> BotEvent | None:
     body = record.event
     data: Any
     if isinstance(body, Escalated):
-        payload = next((r.event.payload for r in reversed(writer.history()) if r.type == "payload_built"), {})  # type: ignore[attr-defined]
+        built = [r.event for r in writer.history() if isinstance(r.event, PayloadBuilt)]
+        payload: dict[str, Any] = built[-1].payload if built else {}
         data = EscalatedData(
             **common,
             trigger=body.trigger,
@@ -177,7 +179,7 @@ def bot_event(writer: Writer, record: EventRecord) -> BotEvent | None:
         data, kind = ClosedData(**common, reason=body.reason, agent_id=agent), "conversation.closed"
     else:
         return None
-    return BotEvent(type=kind, timestamp=record.at, data=data)  # type: ignore[arg-type]
+    return BotEvent(type=kind, timestamp=record.at, data=data)
 
 
 def queue_bot_events(writer: Writer) -> None:
