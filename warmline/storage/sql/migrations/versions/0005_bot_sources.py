@@ -1,7 +1,7 @@
 """Outside bots: their sources (webhook URL, shadow mode, thresholds) and their conversation ids.
 
-Revision ID: 0004_bot_sources
-Revises: 0003_seq_bigint
+Revision ID: 0005_bot_sources
+Revises: 0004_desk_links
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_bot_sources"
-down_revision = "0003_seq_bigint"
+revision = "0005_bot_sources"
+down_revision = "0004_desk_links"
 branch_labels = None
 depends_on = None
 
