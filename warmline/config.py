@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     # today's desks do, so every metric can be compared between cohorts. Seeded: reproducible.
     cold_transfer_share: float = Field(0.10, ge=0.0, le=1.0)
     cold_transfer_seed: int = 7
+    # The store's systems the bot looks orders up in: the pack's demo store by default, or a
+    # deployment's own order system (docs/store-api.md) at this URL with this bearer token.
+    store_url: str | None = None
+    store_token: SecretStr | None = None
+    store_timeout_s: float = Field(5.0, gt=0, le=60)
 
     @field_validator("database_url")
     @classmethod

@@ -16,6 +16,8 @@ from warmline.conversation.events import BOT, BotMessage, Escalated, EventRecord
 from warmline.handoff.payload import build_payload
 from warmline.packs import Pack
 from warmline.routing import Routing
+from warmline.shop.activity import account_with_activity
+from warmline.shop.backend import StoreBackend
 
 FORCED = "forced"
 Mode = Literal["live", "callback", "ticket"]
@@ -35,6 +37,7 @@ class HandoffAssembly:
     pack: Pack
     cold_share: float
     cold_seed: int
+    store: StoreBackend | None = None  # the store the bot looked things up in, if any
 
     def notice(self, routing: Routing) -> str:
         """What the customer reads when no policy message says more: who takes over."""
@@ -89,7 +92,9 @@ class HandoffAssembly:
             conversation_id=snapshot.conversation_id,
             history=list(snapshot.history() if history is None else history),
             analysis=snapshot.analysis,
-            account=snapshot.account,
+            account=account_with_activity(
+                snapshot.history() if history is None else history, snapshot.account, self.store
+            ),
             routing=routing,
             decision=decision,
             pack=self.pack,

@@ -31,8 +31,10 @@ from warmline.config import Settings
 from warmline.conversation.events import (
     BOT,
     BotMessage,
+    Closed,
     ConversationStarted,
     EventBody,
+    HandedBack,
     PolicyDecided,
     Routed,
     TurnAnalysed,
@@ -40,11 +42,19 @@ from warmline.conversation.events import (
 from warmline.conversation.state import Status
 from warmline.model import Model, TurnAnalysis
 from warmline.model.factory import shared_model
+from warmline.model.scope import other_company_request
 from warmline.packs import Pack, load_pack
 from warmline.policy.engine import PolicyInputs, decide
 from warmline.policy.rules import Policy, load_policy, pack_policy_path
 from warmline.routing import Routing, RoutingRules, load_routing
+from warmline.shop import shared_dialogue
+from warmline.shop.dialogue import Dialogue, fold_memory
 from warmline.storage.sql.store import SqlStore, Writer
+
+# Dialogue steps that are answers for the policy's counters (the rest ask something back).
+ANSWER_STEPS = frozenset({"answer", "lookup", "action", "closing"})
+# A help-center answer at least this good makes a turn in scope (see ModelBot._grounded).
+IN_SCOPE_ANSWER = 0.62
 
 
 class ModelBot(BotDefaults):
@@ -59,15 +69,19 @@ class ModelBot(BotDefaults):
         routing: RoutingRules,
         store: SqlStore,
         settings: Settings,
+        dialogue: Dialogue | None = None,
     ) -> None:
         self.model = model
+        self.dialogue = dialogue
         self.pack = pack
         self.policy = policy
         self.routing = routing
         self.store = store
         self.settings = settings
         self.team_load = TeamLoadCache(store.team_load)
-        self.handoffs = HandoffAssembly(pack, settings.cold_transfer_share, settings.cold_transfer_seed)
+        self.handoffs = HandoffAssembly(
+            pack, settings.cold_transfer_share, settings.cold_transfer_seed, dialogue.store if dialogue else None
+        )
         self.teams = frozenset({*pack.teams, *pack.team_map.values(), *routing.teams, "triage"})
         # The first decision pays for lazy set-up (validators, time zone data): pay it here, not
         # on a customer's turn.
@@ -92,12 +106,13 @@ class ModelBot(BotDefaults):
 
     def respond(self, turn: BotTurn) -> None:
         writer = turn.writer
+        text = turn.message.event.text  # type: ignore[attr-defined]
         if turn.prepared is not None:
             analysis = turn.prepared.analysis
         else:
-            text = turn.message.event.text  # type: ignore[attr-defined]
             context = model_context(writer.state.id, turn.history(), turn.message.seq, text, turn.account)
             analysis = self.model.analyse(context)
+        analysis = self._grounded(text, analysis)
         turn.append(BOT, TurnAnalysed(message_seq=turn.message.seq, analysis=analysis.model_dump(mode="json")))
         if turn.state.status == Status.WAITING_FOR_AGENT and analysis.facts:
             self._refresh_waiting_payload(writer, analysis, turn.account)
@@ -114,7 +129,46 @@ class ModelBot(BotDefaults):
             )
             self.team_load.invalidate()
         else:
+            self._reply(turn, text, analysis)
+
+    def _grounded(self, text: str, analysis: TurnAnalysis) -> TurnAnalysis:
+        """A question the store's help center answers well is in scope, whatever the intent
+        classifier (trained on the agents' intents) made of its words: the bot answers it. A
+        request about another company's service stays out of scope however close its words."""
+        if self.dialogue is None or not analysis.out_of_scope or analysis.human_request >= 0.5:
+            return analysis
+        if other_company_request(text):
+            return analysis
+        answer = self.dialogue.help_center.answer(text)
+        if answer is None or answer.score < IN_SCOPE_ANSWER:
+            return analysis
+        recommendation = analysis.recommendation
+        if recommendation.trigger == "out_of_scope":
+            recommendation = recommendation.model_copy(
+                update={"escalate": False, "trigger": None, "reason": "answered by the help center"}
+            )
+        return analysis.model_copy(
+            update={
+                "out_of_scope": False,
+                "oos_score": min(analysis.oos_score, 1.0 - answer.score),
+                "recommendation": recommendation,
+            }
+        )
+
+    def _reply(self, turn: BotTurn, text: str, analysis: TurnAnalysis) -> None:
+        """The dialogue's next step (answer, look up, confirm, act, close), with what it looked up
+        and did recorded before the reply; the model's own reply where the pack has no store."""
+        if self.dialogue is None:
             turn.append(BOT, BotMessage(text=analysis.reply, kind=analysis.reply_kind, in_reply_to=turn.message.seq))
+            return
+        memory = fold_memory(turn.history(), turn.message.seq, self.dialogue.say)
+        step = self.dialogue.reply(text, memory, analysis, account_id=turn.state.account_id)
+        for body in step.events:
+            turn.append(BOT, body)
+        kind = "answer" if step.kind in ANSWER_STEPS else "refuse" if step.kind == "refuse" else "clarify"
+        turn.append(BOT, BotMessage(text=step.text, kind=kind, in_reply_to=turn.message.seq))
+        if step.close:
+            turn.append(BOT, Closed(reason="customer_done"))
 
     def hand_off_now(self, writer: Writer, reason: str) -> None:
         """Escalate at this point whatever the policy would say (evaluations, an admin's push)."""
@@ -142,8 +196,18 @@ class ModelBot(BotDefaults):
         return [(BOT, Routed(routing=routing.model_dump(mode="json"))), (BOT, payload)]
 
     def resume_text(self, writer: Writer) -> str:
-        """What the customer reads when the agent hands back: the bot picks up where they were."""
-        return self.pack.texts.resume_text(writer.state.customer_name)
+        """What the customer reads when the agent hands back: the bot picks up where they were,
+        says what the agent's note says was done, and offers the routine tail."""
+        if self.dialogue is None:
+            return self.pack.texts.resume_text(writer.state.customer_name)
+        name = writer.state.customer_name
+        say = self.dialogue.say
+        note = next((r.event.note for r in reversed(writer.history()) if isinstance(r.event, HandedBack)), "")
+        parts = [(f"Thanks, {name}. " if name else "") + say.resume]
+        if note.strip():
+            parts.append(say.resume_note.format(note=note.strip().rstrip(".") + "."))
+        parts.append(say.resume_tail)
+        return " ".join(parts)
 
     def _refresh_waiting_payload(self, writer: Writer, analysis: TurnAnalysis, account: dict[str, Any] | None) -> None:
         """The customer added facts while waiting: the agent who claims next sees them as key facts."""
@@ -167,8 +231,10 @@ def build_bot(settings: Settings, store: SqlStore) -> Bot:
     if settings.model == "placeholder":
         return PlaceholderBot()
     pack = load_pack(settings.pack)
+    model = shared_model(settings, pack)
     return ModelBot(
-        model=shared_model(settings, pack),
+        model=model,
+        dialogue=shared_dialogue(settings, pack, model),
         pack=pack,
         policy=load_policy(pack_policy_path(pack.path)),
         routing=load_routing(pack),

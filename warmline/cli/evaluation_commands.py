@@ -35,6 +35,29 @@ def eval_escalation(data: DataFile, as_json: AsJson = False) -> None:
     print_result(result, as_json, "eval escalation")
 
 
+BotData = Annotated[
+    Path, typer.Option("--data", help="JSONL of {id, turns, expect, answer_contains, kind, customer_id}.")
+]
+
+
+@eval_app.command("bot")
+def eval_bot(data: BotData, as_json: AsJson = False) -> None:
+    """Play each case's customer turns through the bot (demo store) and score its answers."""
+    from warmline.evaluation.bot import BotDataError, evaluate_bot
+
+    if not data.is_file():
+        raise refuse("data_not_found", f"no such file: {data}")
+    try:
+        result = evaluate_bot(data)
+    except (BotDataError, WarmlineError) as exc:
+        raise refuse("invalid_data", str(exc)) from exc
+    if not as_json:
+        for error in result.get("errors", [])[:20]:
+            what = "handed off" if error["escalated"] else f"missing {error['missing']}"
+            console.print(f"[yellow]{error['id']}[/] ({error['kind']}): {what}")
+    print_result(result, as_json, "eval bot")
+
+
 @eval_app.command("handoff")
 def eval_handoff(data: DataDir, as_json: AsJson = False) -> None:
     """Replay ABCD conversations to their handoff point, force the handoff, score the payload."""

@@ -162,6 +162,37 @@ class SurveyAnswered(EventBody):
     comment: str = ""
 
 
+class IdentityVerified(EventBody):
+    """The bot matched the customer to a store record (name plus email, order id or ZIP code)."""
+
+    type = "identity_verified"
+    customer_id: str
+    by: list[str]  # which details matched: name, email, order_id, zip_code
+
+
+class StoreLookedUp(EventBody):
+    """The bot read the verified customer's records to answer (what it looked at, not the data)."""
+
+    type = "store_looked_up"
+    customer_id: str
+    topic: str  # order_status, order_charges, refund, membership, plus, store_credit, gift_card, ...
+    order_id: str | None = None
+
+
+class StoreAction(EventBody):
+    """An action on the store's systems: proposed (asked to confirm), then done, declined or refused."""
+
+    type = "store_action"
+    action: str  # cancel_order, change_address, start_return, send_2fa_code
+    status: Literal["proposed", "done", "declined", "refused"]
+    customer_id: str
+    order_id: str | None = None
+    reference: str | None = None
+    reason: str = ""  # a refusal's rule, or why it was declined
+    details: dict[str, str] = {}
+    verified_by: list[str] = []
+
+
 EVENT_TYPES: dict[str, type[EventBody]] = {
     cls.type: cls
     for cls in (
@@ -181,6 +212,9 @@ EVENT_TYPES: dict[str, type[EventBody]] = {
         HandedBack,
         Closed,
         SurveyAnswered,
+        IdentityVerified,
+        StoreLookedUp,
+        StoreAction,
     )
 }
 

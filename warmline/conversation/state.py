@@ -55,6 +55,10 @@ ALLOWED_IN: dict[str, frozenset[Status]] = {
     "handed_back": frozenset({Status.WITH_AGENT}),
     "closed": OPEN,
     "survey_answered": frozenset({Status.CLOSED}),
+    # What the bot looked up and did in the store's systems: only while it owns the conversation.
+    "identity_verified": frozenset({Status.BOT}),
+    "store_looked_up": frozenset({Status.BOT}),
+    "store_action": frozenset({Status.BOT}),
 }
 
 # How a refused event is named in error messages.

@@ -309,7 +309,7 @@ def account_section(account: dict[str, Any] | None, earlier: list[dict[str, Any]
         "orders": list(account.get("orders") or []),
         "earlier_conversations": list(earlier if earlier is not None else account.get("history") or []),
     }
-    for extra in ("value_tier", "churn_risk", "flags"):
+    for extra in ("value_tier", "churn_risk", "flags", "bot_activity"):
         if extra in account:
             section[extra] = account[extra]
     return section

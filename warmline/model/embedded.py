@@ -140,12 +140,12 @@ class EmbeddedModel:
         self._lock = threading.Lock()
         self._vectors: dict[str, np.ndarray] = {}
         self.classifier = classifier or load_or_train(pack, self.encoder)
-        self.index = KnowledgeIndex(pack, self._encode_cached, vectors=load_passage_vectors(pack))
+        self.index = KnowledgeIndex(pack, self.encode_cached, vectors=load_passage_vectors(pack))
         self.clarify_below = clarify_below
         self.frustration_escalate = frustration_escalate
         self._labels = [tuple(c.split("/", 1)) if "/" in c else (c, c) for c in self.classifier.classes_]
 
-    def _encode_cached(self, texts: Sequence[str]) -> np.ndarray:
+    def encode_cached(self, texts: Sequence[str]) -> np.ndarray:
         """Encode with a bounded per-model cache: earlier turns were encoded when they were analysed."""
         missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
         if missing:
@@ -170,7 +170,7 @@ class EmbeddedModel:
     def analyse(self, context: TurnContext) -> TurnAnalysis:
         started = time.perf_counter()
         text = context.text.strip()
-        vector = self._encode_cached([text or " "])[0]
+        vector = self.encode_cached([text or " "])[0]
         probs, label, top = self.turn_distribution(text, vector)
         oos_index = self.classifier.classes_.index(OOS_LABEL) if OOS_LABEL in self.classifier.classes_ else None
         oos_prob = float(probs[oos_index]) if oos_index is not None else 0.0
@@ -215,7 +215,7 @@ class EmbeddedModel:
         flow, subflow, confidence = self._conversation_intent(context.analyses, alternatives)
 
         earlier = [t.text for t in context.history if t.speaker == "customer"]
-        earlier_vectors = self._encode_cached(earlier[-4:]) if earlier else None
+        earlier_vectors = self.encode_cached(earlier[-4:]) if earlier else None
         earlier_intents = [
             f"{a.alternatives[0].flow}/{a.alternatives[0].subflow}" for a in context.analyses if a.alternatives
         ]

@@ -296,8 +296,8 @@ def decide(policy: Policy, inputs: PolicyInputs, now: datetime) -> Decision:
         )
     name, rule, reason = fired
     mode, wait, availability_note, fields = _availability(policy, inputs, now)
-    template = getattr(policy.messages, mode)
-    message = template.format(**fields)
+    team_open = policy.availability.hours_for(inputs.team).is_open(now)
+    message = policy.messages.template(mode, team_open).format(**fields)
     if critical and name != "low_confidence":
         reason += f" [critical intent {_intent(analysis)}]"
     return Decision(

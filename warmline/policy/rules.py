@@ -239,13 +239,25 @@ class Messages(_Strict):
     {opens_at}, {contact}."""
 
     live: StrictStr
-    callback: StrictStr
+    callback: StrictStr  # the team is closed now: {opens_at} is its next opening
     ticket: StrictStr
+    # The team is open but nobody is online (or the wait is too long): no opening time to give.
+    callback_open: StrictStr | None = None
+    ticket_open: StrictStr | None = None
     team_names: dict[StrictStr, StrictStr] = {}
 
-    @field_validator("live", "callback", "ticket")
+    def template(self, mode: str, team_open: bool) -> str:
+        if mode == "callback" and team_open and self.callback_open:
+            return self.callback_open
+        if mode == "ticket" and team_open and self.ticket_open:
+            return self.ticket_open
+        return str(getattr(self, mode))
+
+    @field_validator("live", "callback", "ticket", "callback_open", "ticket_open")
     @classmethod
-    def _fields(cls, value: str) -> str:
+    def _fields(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
         try:
             names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
         except ValueError as exc:

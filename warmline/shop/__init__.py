@@ -1,0 +1,88 @@
+"""The store the bot serves: its help center (answers), its systems (lookups and actions) and the
+dialogue that uses both. ``build_dialogue`` wires them for a pack and the configured store."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from warmline.config import Settings
+from warmline.shop.backend import StoreBackend, demo_backend
+from warmline.shop.dialogue import Dialogue
+from warmline.shop.help_center import load_help_center
+from warmline.shop.knowledge import Encode, HelpCenterIndex, load_vectors, save_vectors
+from warmline.shop.phrases import load_phrases
+
+if TYPE_CHECKING:
+    from warmline.model import Model
+    from warmline.packs import Pack
+
+log = logging.getLogger(__name__)
+VECTORS_FILE = "model/help_center.npz"
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("WARMLINE_CACHE_DIR", Path.home() / ".cache" / "warmline"))
+
+
+def store_backend(settings: Settings, pack_path: Path) -> StoreBackend | None:
+    """The configured store: a deployment's order system by URL, else the pack's demo store."""
+    if settings.store_url:
+        import httpx
+
+        from warmline.shop.http import HttpStoreBackend
+
+        headers = {}
+        if settings.store_token is not None:
+            headers["Authorization"] = f"Bearer {settings.store_token.get_secret_value()}"
+        client = httpx.Client(base_url=settings.store_url, headers=headers, timeout=settings.store_timeout_s)
+        return HttpStoreBackend(client)
+    return demo_backend(pack_path)
+
+
+def help_center_index(pack_path: Path, encode: Encode) -> HelpCenterIndex | None:
+    """The pack's help center with its embeddings: shipped with the pack, else computed once and
+    cached (``$WARMLINE_CACHE_DIR``); None when the pack has no help center."""
+    articles = load_help_center(pack_path)
+    if not articles:
+        return None
+    vectors = load_vectors(pack_path / VECTORS_FILE, articles, encode)
+    if vectors is None:
+        cached = cache_dir() / f"{pack_path.name}-help-center.npz"
+        vectors = load_vectors(cached, articles, encode)
+        if vectors is None:
+            log.info("embedding the %s help center (first start with these articles)", pack_path.name)
+            try:
+                vectors = save_vectors(cached, articles, encode)
+            except OSError as error:
+                log.warning("could not cache the help-center vectors: %s", error)
+    return HelpCenterIndex(articles, encode, vectors)
+
+
+def build_dialogue(settings: Settings, pack_path: Path, encode: Encode) -> Dialogue | None:
+    index = help_center_index(pack_path, encode)
+    if index is None:
+        return None
+    return Dialogue(index, store_backend(settings, pack_path), load_phrases(pack_path))
+
+
+_dialogues: dict[tuple[str, str, str | None], Dialogue | None] = {}
+_dialogues_lock = threading.Lock()
+
+
+def shared_dialogue(settings: Settings, pack: Pack, model: Model) -> Dialogue | None:
+    """One help-center index per pack and store per process (embedding it takes seconds); the
+    demo store's actions change that process's copy of the demo data."""
+    from warmline.model.embedded import EmbeddedModel
+    from warmline.model.encoder import shared_encoder
+
+    key = (str(pack.path), pack.version, settings.store_url)
+    with _dialogues_lock:
+        if key not in _dialogues:
+            # The embedded model has already encoded the customer's turn: share its cache.
+            encode = model.encode_cached if isinstance(model, EmbeddedModel) else shared_encoder().encode
+            _dialogues[key] = build_dialogue(settings, pack.path, encode)
+        return _dialogues[key]

@@ -1,0 +1,374 @@
+"""The bot's side of the conversation: the need, what is known, what is missing, the next reply.
+
+``DialogueMemory`` is folded from the conversation's log (customer turns, bot replies, what the
+bot verified, looked up and did, handback notes): nothing lives anywhere else. ``Dialogue.reply``
+decides the next step for one customer turn:
+
+1. a pending action and a yes or no: do it (an audited ``store_action``) or drop it;
+2. the customer is done: close, with the survey;
+3. a question about their own records: verify who they are (name plus email, order id or ZIP),
+   asking once for what is missing, then look it up, or propose the action and ask to confirm;
+4. anything else: the help center's sentences that answer it, cited;
+5. nothing found: say so and ask for what would help, never the same words twice in a row.
+
+Replies are the pack's written sentences (:mod:`warmline.shop.lookups`, :mod:`warmline.shop.phrases`),
+never labels or intent descriptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from warmline.conversation.events import (
+    BotMessage,
+    CustomerMessage,
+    EventBody,
+    EventRecord,
+    HandedBack,
+    IdentityVerified,
+    StoreAction,
+    StoreLookedUp,
+)
+from warmline.model.analysis import Citation, TurnAnalysis
+from warmline.shop import lookups, rules
+from warmline.shop.backend import StoreBackend, StoreRefused, StoreUnavailable
+from warmline.shop.knowledge import HelpCenterIndex
+from warmline.shop.phrases import Phrases
+from warmline.shop.records import Customer
+from warmline.shop.topics import ACTIONS, TurnReading, names_in, read_turn
+
+MAX_WORDS = 80
+# Below this the best help-center unit is no answer (checked on the pack's own questions).
+ANSWER_FLOOR = 0.42
+SHORT_FOLLOW_UP = 6  # words: "and for gold?" is read together with the question before it
+
+
+@dataclass(frozen=True)
+class Need:
+    topic: str
+    order_ids: tuple[str, ...] = ()
+    text: str = ""  # the customer turn that asked
+
+
+@dataclass
+class DialogueMemory:
+    customer_texts: list[str] = field(default_factory=list)
+    bot_replies: list[str] = field(default_factory=list)
+    verified: str | None = None  # customer id
+    verified_by: list[str] = field(default_factory=list)
+    need: Need | None = None  # an account need not served yet
+    proposed: StoreAction | None = None  # waiting for the customer's yes or no
+    identity_asks: int = 0
+    handback_note: str | None = None
+    order_ids: tuple[str, ...] = ()  # every order id the customer gave
+
+    @property
+    def last_reply(self) -> str | None:
+        return self.bot_replies[-1] if self.bot_replies else None
+
+
+def fold_memory(history: Sequence[EventRecord], before_seq: int, say: Phrases) -> DialogueMemory:
+    memory = DialogueMemory()
+    identity_asks = {say.ask_identity, say.ask_identity_again, say.identity_mismatch}
+    for record in history:
+        if record.seq >= before_seq:
+            break
+        body = record.event
+        if isinstance(body, CustomerMessage):
+            memory.customer_texts.append(body.text)
+            reading = read_turn(body.text)
+            memory.order_ids = tuple(dict.fromkeys([*memory.order_ids, *reading.order_ids]))
+            if reading.topic is not None:
+                memory.need = Need(reading.topic, reading.order_ids, body.text)
+        elif isinstance(body, BotMessage):
+            memory.bot_replies.append(body.text)
+            if body.text in identity_asks:
+                memory.identity_asks += 1
+        elif isinstance(body, IdentityVerified):
+            memory.verified, memory.verified_by = body.customer_id, list(body.by)
+        elif isinstance(body, StoreLookedUp):
+            if memory.need is not None and memory.need.topic == body.topic:
+                memory.need = None
+        elif isinstance(body, StoreAction):
+            memory.proposed = body if body.status == "proposed" else None
+            if body.status != "proposed" and memory.need is not None:
+                memory.need = None
+        elif isinstance(body, HandedBack):
+            memory.handback_note = body.note
+            memory.need, memory.proposed = None, None
+    return memory
+
+
+@dataclass
+class Step:
+    """The bot's next move: its reply, and the events that record what it looked up and did."""
+
+    text: str
+    kind: str  # answer, lookup, ask_identity, confirm, action, clarify, closing, greeting, refuse
+    events: list[EventBody] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    close: bool = False
+
+
+class Dialogue:
+    def __init__(self, help_center: HelpCenterIndex, store: StoreBackend | None, phrases: Phrases) -> None:
+        self.help_center = help_center
+        self.store = store
+        self.say = phrases
+
+    def reply(
+        self,
+        text: str,
+        memory: DialogueMemory,
+        analysis: TurnAnalysis,
+        *,
+        account_id: str | None,
+    ) -> Step:
+        reading = read_turn(text)
+        step = self._next(text, reading, memory, analysis, account_id)
+        if step.text == memory.last_reply:
+            step.text = self.say.rephrase_of(step.text)
+        return step
+
+    # ---- the steps --------------------------------------------------------------------------------
+    def _next(
+        self, text: str, reading: TurnReading, memory: DialogueMemory, analysis: TurnAnalysis, account_id: str | None
+    ) -> Step:
+        if memory.proposed is not None and (reading.yes or reading.no) and reading.topic is None:
+            return self._answer_proposal(memory.proposed, reading, memory)
+        if reading.done or (reading.thanks and reading.question_words <= 2 and not reading.order_ids):
+            if reading.done or memory.last_reply and memory.last_reply.endswith(self.say.anything_else):
+                return Step(self.say.closing, "closing", close=True)
+            return Step(self.say.welcome, "clarify")
+        if reading.greeting:
+            return Step(self.say.greeting, "greeting")
+        need = self._need(reading, memory, text)
+        if need is not None and self.store is not None:
+            return self._serve(need, text, reading, memory, account_id)
+        return self._answer(text, reading, memory, analysis)
+
+    def _need(self, reading: TurnReading, memory: DialogueMemory, text: str) -> Need | None:
+        if reading.topic is not None:
+            return Need(reading.topic, reading.order_ids or memory.order_ids, text)
+        details_only = reading.question_words <= 3 and (
+            reading.order_ids or reading.emails or reading.zip_codes or memory.identity_asks
+        )
+        if memory.need is not None and (details_only or not memory.verified):
+            if details_only or reading.question_words <= 3:
+                return Need(
+                    memory.need.topic, reading.order_ids or memory.need.order_ids or memory.order_ids, memory.need.text
+                )
+        return None
+
+    def _serve(
+        self, need: Need, text: str, reading: TurnReading, memory: DialogueMemory, account_id: str | None
+    ) -> Step:
+        assert self.store is not None
+        events: list[EventBody] = []
+        try:
+            customer = self._verified(memory)
+            if customer is None:
+                customer, by = self._verify([*memory.customer_texts, text], account_id)
+                if customer is None:
+                    return self._ask_identity(memory, account_id, reading)
+                events.append(IdentityVerified(customer_id=customer.customer_id, by=by))
+                memory.verified_by = by
+            step = self._lookup(need, customer, memory)
+        except StoreUnavailable:
+            return Step(self.say.store_down, "refuse")
+        step.events = [*events, *step.events]
+        if events and not step.text.startswith("Thanks"):
+            step.text = f"{self.say.verified} {step.text}"
+        return self._fit(step)
+
+    def _verified(self, memory: DialogueMemory) -> Customer | None:
+        assert self.store is not None
+        return self.store.customer(memory.verified) if memory.verified else None
+
+    def _verify(self, texts: list[str], account_id: str | None) -> tuple[Customer | None, list[str]]:
+        """The customer whose name and one more detail (email, order id, ZIP) the customer gave."""
+        assert self.store is not None
+        readings = [read_turn(t) for t in texts]
+        emails = {e for r in readings for e in r.emails}
+        order_ids = {o for r in readings for o in r.order_ids}
+        zips = {z for r in readings for z in r.zip_codes}
+        if account_id is not None:
+            one = self.store.customer(account_id)
+            candidates = [one] if one is not None else []
+        else:
+            candidates = []
+            for email in emails:
+                candidates += self.store.find_customers(email=email)
+            for order_id in order_ids:
+                candidates += self.store.find_customers(order_id=order_id)
+            for zip_code in zips:
+                candidates += self.store.find_customers(zip_code=zip_code)
+        joined = "\n".join(texts)
+        for customer in {c.customer_id: c for c in candidates}.values():
+            if not names_in(joined, customer.name):
+                continue
+            by = ["name"]
+            if customer.email.lower() in emails:
+                by.append("email")
+            if any(customer.order(o) for o in order_ids):
+                by.append("order_id")
+            if customer.address.zip_code in zips:
+                by.append("zip_code")
+            if len(by) > 1:
+                return customer, by
+        return None, []
+
+    def _ask_identity(self, memory: DialogueMemory, account_id: str | None, reading: TurnReading) -> Step:
+        gave = bool(reading.emails or reading.order_ids or reading.zip_codes)
+        if memory.identity_asks == 0:
+            text = self.say.ask_identity
+        elif gave:
+            text = self.say.identity_mismatch
+        else:
+            text = self.say.ask_identity_again
+        return Step(text, "ask_identity")
+
+    def _lookup(self, need: Need, customer: Customer, memory: DialogueMemory) -> Step:
+        assert self.store is not None
+        today = self.store.today()
+        topic = need.topic
+        order = lookups.pick_order(customer, need.order_ids, prefer_active=topic != "order_charges")
+        looked = StoreLookedUp(
+            customer_id=customer.customer_id, topic=topic, order_id=order.order_id if order else None
+        )
+        if topic in ACTIONS:
+            return self._propose(topic, customer, need, memory)
+        if topic in ("order_status", "order_charges") and order is None:
+            return Step(self.say.no_orders, "lookup", [looked])
+        assert order is not None or topic not in ("order_status", "order_charges")
+        if topic == "order_status" and order is not None:
+            text = lookups.order_status_reply(customer, order, today)
+        elif topic == "order_charges" and order is not None:
+            text = lookups.order_charges_reply(customer, order)
+        elif topic == "refund":
+            text = lookups.refund_reply(customer, need.order_ids)
+        elif topic == "membership":
+            text = lookups.membership_reply(customer)
+        elif topic == "plus":
+            text = lookups.plus_reply(customer, today)
+        elif topic == "store_credit":
+            text = lookups.store_credit_reply(customer)
+        else:
+            text = lookups.gift_card_reply(customer, today)
+        return Step(text, "lookup", [looked])
+
+    def _propose(self, action: str, customer: Customer, need: Need, memory: DialogueMemory) -> Step:
+        assert self.store is not None
+        today = self.store.today()
+        by = memory.verified_by or ["name"]
+        store_action = "send_2fa_code" if action == "two_factor" else action
+        if action == "two_factor":
+            refusal = rules.check_2fa_reset(customer)
+            text = refusal.reason if refusal else self.say.propose_2fa.format(email=rules.masked_email(customer.email))
+            order_id = None
+        else:
+            order = lookups.pick_order(customer, need.order_ids, prefer_active=action != "start_return")
+            if order is None:
+                return Step(self.say.no_orders, "lookup")
+            order_id = order.order_id
+            if action == "cancel_order":
+                refusal = rules.check_cancel(order)
+                text = (
+                    refusal.reason
+                    if refusal
+                    else self.say.propose_cancel.format(order=order_id, items=lookups.items_words(order))
+                )
+            elif action == "change_address":
+                refusal = rules.check_address_change(order)
+                text = refusal.reason if refusal else self.say.ask_address.format(order=order_id)
+                if refusal is None:  # the new address comes in writing to an agent-free flow later
+                    return Step(
+                        text,
+                        "clarify",
+                        [StoreLookedUp(customer_id=customer.customer_id, topic=action, order_id=order_id)],
+                    )
+            else:
+                text, allowed = lookups.return_offer(customer, order, today)
+                refusal = None if allowed else rules.check_return(customer, order, (), today)
+        if refusal is not None:
+            event = StoreAction(
+                action=store_action,
+                status="refused",
+                customer_id=customer.customer_id,
+                order_id=order_id,
+                reason=refusal.code,
+                verified_by=by,
+            )
+            return Step(text, "action", [event])
+        event = StoreAction(
+            action=store_action, status="proposed", customer_id=customer.customer_id, order_id=order_id, verified_by=by
+        )
+        return Step(text, "confirm", [event])
+
+    def _answer_proposal(self, proposed: StoreAction, reading: TurnReading, memory: DialogueMemory) -> Step:
+        assert self.store is not None
+        fields = {
+            "customer_id": proposed.customer_id,
+            "order_id": proposed.order_id,
+            "verified_by": proposed.verified_by,
+        }
+        if reading.no:
+            event = StoreAction(action=proposed.action, status="declined", **fields)  # type: ignore[arg-type]
+            return Step(self.say.declined + " " + self.say.anything_else, "action", [event])
+        try:
+            if proposed.action == "cancel_order":
+                done = self.store.cancel_order(proposed.customer_id, str(proposed.order_id))
+                text = self.say.cancelled.format(order=proposed.order_id)
+            elif proposed.action == "start_return":
+                done = self.store.start_return(proposed.customer_id, str(proposed.order_id), ())
+                text = self.say.return_started.format(
+                    reference=done.reference, ship_by=rules.long_date(rules.return_ship_by(self.store.today()))
+                )
+            else:
+                done = self.store.send_2fa_code(proposed.customer_id)
+                text = self.say.code_sent.format(email=done.details.get("sent_to", "your email"))
+        except StoreRefused as refused:
+            event = StoreAction(action=proposed.action, status="refused", reason=refused.code, **fields)  # type: ignore[arg-type]
+            return Step(refused.message, "action", [event])
+        except StoreUnavailable:
+            return Step(self.say.store_down, "refuse")
+        event = StoreAction(
+            action=proposed.action,
+            status="done",
+            reference=done.reference,
+            details=dict(done.details),
+            **fields,  # type: ignore[arg-type]
+        )
+        return Step(f"{text} {self.say.anything_else}", "action", [event])
+
+    def _answer(self, text: str, reading: TurnReading, memory: DialogueMemory, analysis: TurnAnalysis) -> Step:
+        answer = self.help_center.answer(text)
+        if (
+            (answer is None or answer.score < ANSWER_FLOOR)
+            and memory.customer_texts
+            and len(text.split()) <= SHORT_FOLLOW_UP
+        ):
+            follow_up = self.help_center.answer(f"{memory.customer_texts[-1]} {text}")
+            if follow_up is not None and (answer is None or follow_up.score > answer.score):
+                answer = follow_up
+        if answer is None or answer.score < ANSWER_FLOOR:
+            if analysis.out_of_scope:
+                return Step(self.say.out_of_scope, "refuse")
+            said_before = memory.last_reply in (self.say.clarify, self.say.clarify_again)
+            return Step(self.say.clarify_again if said_before else self.say.clarify, "clarify")
+        units = list(answer.units)
+        cite = f"({self.say.source} {answer.title})"
+        while len(units) > 1 and len(" ".join([*(u.text for u in units), cite]).split()) > MAX_WORDS:
+            units.pop()
+        passage = " ".join(u.text for u in units)
+        citation = Citation(article_id=answer.article_id, title=answer.title, passage=passage, score=answer.score)
+        return self._fit(Step(f"{passage} {cite}", "answer", citations=[citation]))
+
+    def _fit(self, step: Step) -> Step:
+        """At most 80 words: drop whole sentences from the end (the citation stays)."""
+        words = step.text.split()
+        if len(words) <= MAX_WORDS:
+            return step
+        step.text = " ".join(words[:MAX_WORDS]).rsplit(".", 1)[0] + "."
+        return step

@@ -1,0 +1,228 @@
+"""Answers from the help center: retrieval over its units, then the sentences that answer.
+
+Retrieval scores every unit two ways and adds them: lexically (BM25 over the unit with its
+article's title and heading, and over the whole article) and by meaning (cosine similarity of
+sentence embeddings from the model layer's encoder, for the unit and for the article's title).
+The reply is the best unit plus the units of the same article that score nearly as well, in the
+article's order, within a word budget, and cites the article. The customer gets the sentences
+with the fact, never the article pasted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from warmline.shop.help_center import HelpArticle, Unit
+
+Encode = Callable[[Sequence[str]], np.ndarray]
+
+WORD = re.compile(r"[a-z0-9$%]+(?:[.,'][a-z0-9]+)*")
+STOPWORDS = frozenset(
+    """a an the is are was were be been being am do does did i me my we our you your it its this that
+    these those of to in on at for from by with about as and or but if so can could would should will
+    shall may might must have has had what which who whom how when where why there here any some
+    please hi hello hey thanks thank just also get got im i'm id i'd ive i've dont don't ok okay""".split()
+)
+BM25_K1 = 1.2
+BM25_B = 0.6
+# Weights of the four signals; the meaning of a unit counts most, its article's title next.
+W_UNIT_LEX, W_ARTICLE_LEX, W_UNIT_DENSE, W_TITLE_DENSE = 0.25, 0.2, 0.35, 0.2
+# Units of the best article that score at least this share of the best unit join the answer.
+KEEP_SHARE = 0.8
+MAX_UNITS = 3
+PROBE = "Where is my order?"
+ANSWER_WORDS = 70  # the reply's budget before the citation (the whole reply stays <= 80)
+
+
+def stem(word: str) -> str:
+    """A light English stemmer: enough to meet "returns"/"returned"/"returning" at "return"."""
+    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            return word[: -len(suffix)] + keep
+    return word
+
+
+def terms(text: str) -> list[str]:
+    return [stem(w) for w in WORD.findall(text.lower().replace("-", " ")) if w not in STOPWORDS]
+
+
+class Bm25:
+    """Okapi BM25 with postings per term, so a query costs its terms' postings, not the corpus."""
+
+    def __init__(self, documents: Sequence[Sequence[str]]) -> None:
+        self.size = len(documents)
+        lengths = np.array([max(1, len(d)) for d in documents], dtype=np.float32)
+        average = float(lengths.mean()) if self.size else 1.0
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / average)
+        postings: dict[str, list[tuple[int, int]]] = {}
+        for index, document in enumerate(documents):
+            for term, count in Counter(document).items():
+                postings.setdefault(term, []).append((index, count))
+        self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for term, rows in postings.items():
+            docs = np.array([d for d, _ in rows], dtype=np.int64)
+            tf = np.array([c for _, c in rows], dtype=np.float32)
+            idf = math.log(1 + (self.size - len(rows) + 0.5) / (len(rows) + 0.5))
+            self.postings[term] = (docs, idf * tf * (BM25_K1 + 1) / (tf + norm[docs]))
+
+    def scores(self, query: Sequence[str]) -> np.ndarray:
+        out = np.zeros(self.size, dtype=np.float32)
+        for term in set(query):
+            posting = self.postings.get(term)
+            if posting is not None:
+                out[posting[0]] += posting[1]
+        return out
+
+
+@dataclass(frozen=True)
+class Answer:
+    article_id: str
+    title: str
+    units: tuple[Unit, ...]
+    score: float  # 0..1, the best unit's combined score
+
+    @property
+    def text(self) -> str:
+        return " ".join(u.text for u in self.units)
+
+
+class HelpCenterIndex:
+    """Thread-safe after construction: searching reads only."""
+
+    def __init__(
+        self,
+        articles: Sequence[HelpArticle],
+        encode: Encode,
+        vectors: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
+        self.articles = {a.id: a for a in articles}
+        self.units = [u for a in articles for u in a.units]
+        self._encode = encode
+        self._article_of = [self.articles[u.article_id] for u in self.units]
+        self._unit_lex = Bm25(
+            [terms(f"{self._article_of[i].title} {u.context} {u.text}") for i, u in enumerate(self.units)]
+        )
+        order = list(self.articles)
+        self._article_index = {aid: i for i, aid in enumerate(order)}
+        self._article_lex = Bm25([terms(f"{a.title} {a.title} {a.body}") for a in articles])
+        self._unit_article = np.array([self._article_index[u.article_id] for u in self.units], dtype=np.int64)
+        if vectors is None:
+            vectors = embed_help_center(articles, encode)
+        self._unit_vectors, self._title_vectors = vectors
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+    def unit_scores(self, query: str, vector: np.ndarray | None = None) -> np.ndarray:
+        if not self.units:
+            return np.zeros(0, dtype=np.float32)
+        query_terms = terms(query)
+        if vector is None:
+            vector = self._encode([query])[0]
+        unit_lex = _scaled(self._unit_lex.scores(query_terms))
+        article_lex = _scaled(self._article_lex.scores(query_terms))[self._unit_article]
+        unit_dense = np.clip(self._unit_vectors @ vector, 0.0, 1.0)
+        title_dense = np.clip(self._title_vectors @ vector, 0.0, 1.0)[self._unit_article]
+        return (
+            W_UNIT_LEX * unit_lex
+            + W_ARTICLE_LEX * article_lex
+            + W_UNIT_DENSE * unit_dense
+            + W_TITLE_DENSE * title_dense
+        )
+
+    def answer(
+        self,
+        query: str,
+        *,
+        vector: np.ndarray | None = None,
+        exclude: frozenset[int] = frozenset(),
+        prefer: Callable[[Unit], float] | None = None,
+    ) -> Answer | None:
+        """The units that answer ``query`` (None when the help center has nothing). ``exclude``
+        holds unit indexes already said in this conversation; ``prefer`` adds to a unit's score
+        (the customer's own level or order, say)."""
+        scores = self.unit_scores(query, vector)
+        if not len(scores):
+            return None
+        if prefer is not None:
+            scores = scores + np.array([prefer(u) for u in self.units], dtype=np.float32)
+        ranked = [int(i) for i in np.argsort(-scores)]
+        best = next((i for i in ranked if i not in exclude), ranked[0])
+        article = self._article_of[best]
+        chosen = [best]
+        words = len(self.units[best].text.split())
+        for i in ranked[1:]:
+            if len(chosen) >= MAX_UNITS or scores[i] < KEEP_SHARE * scores[best]:
+                break
+            if self.units[i].article_id != article.id or i in exclude or i in chosen:
+                continue
+            size = len(self.units[i].text.split())
+            if words + size > ANSWER_WORDS:
+                continue
+            chosen.append(i)
+            words += size
+        chosen.sort(key=lambda i: self.units[i].position)
+        return Answer(
+            article_id=article.id,
+            title=article.title,
+            units=tuple(self.units[i] for i in chosen),
+            score=round(float(min(1.0, scores[best])), 4),
+        )
+
+    def index_of(self, unit: Unit) -> int:
+        return self.units.index(unit)
+
+
+def embedding_texts(articles: Sequence[HelpArticle]) -> tuple[list[str], list[str]]:
+    units = [f"{u.context}: {u.text}" if u.context else u.text for a in articles for u in a.units]
+    return units, [a.title for a in articles]
+
+
+def embed_help_center(articles: Sequence[HelpArticle], encode: Encode) -> tuple[np.ndarray, np.ndarray]:
+    units, titles = embedding_texts(articles)
+    empty = np.zeros((0, 384), dtype=np.float32)
+    return (encode(units) if units else empty, encode(titles) if titles else empty)
+
+
+def vectors_stamp(articles: Sequence[HelpArticle], encode: Encode) -> tuple[str, np.ndarray]:
+    """What stored vectors must match: the texts' hash, and the encoder's vector of a probe
+    sentence (a different encoder gives a different vector, whatever its name)."""
+    units, titles = embedding_texts(articles)
+    digest = hashlib.sha256("\0".join([*units, "\1", *titles]).encode()).hexdigest()[:16]
+    return digest, encode([PROBE])[0]
+
+
+def load_vectors(path: Path, articles: Sequence[HelpArticle], encode: Encode) -> tuple[np.ndarray, np.ndarray] | None:
+    if not path.is_file():
+        return None
+    digest, probe = vectors_stamp(articles, encode)
+    try:
+        with np.load(path) as stored:
+            if str(stored["digest"]) != digest or not np.allclose(stored["probe"], probe, atol=2e-2):
+                return None
+            return stored["units"].astype(np.float32), stored["titles"].astype(np.float32)
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def save_vectors(path: Path, articles: Sequence[HelpArticle], encode: Encode) -> tuple[np.ndarray, np.ndarray]:
+    digest, probe = vectors_stamp(articles, encode)
+    units, titles = embed_help_center(articles, encode)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        path, digest=np.array(digest), probe=probe, units=units.astype(np.float16), titles=titles.astype(np.float16)
+    )
+    return units, titles
+
+
+def _scaled(scores: np.ndarray) -> np.ndarray:
+    top = float(scores.max()) if len(scores) else 0.0
+    return scores / top if top > 0 else scores

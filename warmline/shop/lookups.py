@@ -1,0 +1,243 @@
+"""What the bot says after looking a customer's records up: written sentences, one topic each.
+
+Each ``*_reply`` takes the verified customer's typed record (and the order the customer named, if
+any) and returns the sentences with the facts (status, dates, amounts, tracking) plus what the
+help center's rule means for them (a late order's options, when a refund arrives, the grace
+period). Dates are written as the help center writes them ("November 20, 2026").
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from warmline.shop import rules
+from warmline.shop.records import Customer, Order, Refund
+from warmline.shop.rules import long_date, status_words
+
+REFUND_ARRIVAL = {  # refund-timing
+    "credit_card": "card refunds take 5-10 business days to show",
+    "debit_card": "card refunds take 5-10 business days to show",
+    "paypal": "PayPal refunds take 3-5 business days",
+    "gift_card": "it comes as a new e-gift card within 1 business day",
+    "store_credit": "store credit shows within 24 hours",
+}
+METHOD_WORDS = {
+    "credit_card": "your card",
+    "debit_card": "your debit card",
+    "paypal": "PayPal",
+    "gift_card": "a gift card",
+    "store_credit": "store credit",
+}
+LEVEL_STEPS = (("bronze", 250.0), ("silver", 750.0), ("gold", 1500.0))  # membership-levels
+LEVEL_PERKS = {
+    "guest": "free standard shipping on orders of $75+",
+    "bronze": "a 5% member discount and free standard shipping on $50+",
+    "silver": "a 10% member discount, free standard shipping and free return labels",
+    "gold": "a 15% member discount, free express shipping, free return labels and free gift wrap",
+}
+ACTIVE = ("processing", "shipped", "out_for_delivery", "delayed")
+
+
+def money(amount: float) -> str:
+    return f"${amount:,.2f}"
+
+
+def business_days_between(start: date, end: date) -> int:
+    """Business days after ``start`` up to ``end`` (Mon-Fri, without Thanksgiving 2026)."""
+    days, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        if day.weekday() < 5 and day != date(2026, 11, 26):
+            days += 1
+    return days
+
+
+def pick_order(customer: Customer, order_ids: tuple[str, ...], prefer_active: bool = True) -> Order | None:
+    for order_id in order_ids:
+        order = customer.order(order_id)
+        if order is not None:
+            return order
+    orders = sorted(customer.orders, key=lambda o: o.placed_on, reverse=True)
+    if prefer_active:
+        active = [o for o in orders if o.status in ACTIVE]
+        if active:
+            return active[0]
+    return orders[0] if orders else None
+
+
+def items_words(order: Order) -> str:
+    names = [i.name for i in order.items]
+    if len(names) > 2:
+        return f"{names[0]}, {names[1]} and {len(names) - 2} more"
+    return " and ".join(names) or "no items"
+
+
+def order_status_reply(customer: Customer, order: Order, today: date) -> str:
+    ship = order.shipping
+    head = f"Your order {order.order_id} ({items_words(order)}) is {status_words(order.status)}"
+    carrier = f" with {ship.carrier}, tracking number {ship.tracking}" if ship.tracking else ""
+    if order.status == "delivered" or (order.status in ("returned", "partially_returned") and ship.delivered_on):
+        when = f" on {long_date(ship.delivered_on)}" if ship.delivered_on else ""
+        return f"Your order {order.order_id} ({items_words(order)}) was delivered{when}{carrier}."
+    if order.status == "processing":
+        return (
+            f"{head}: placed on {long_date(order.placed_on)}, it hasn't shipped yet, so the address can still be "
+            "changed or the order cancelled. You'll get the tracking number by email when it ships."
+        )
+    if order.status == "out_for_delivery":
+        return f"{head}{carrier}: it should arrive by 8 p.m. today."
+    if order.status == "cancelled":
+        return (
+            f"Your order {order.order_id} was cancelled; any payment authorization drops off within 3-7 business days."
+        )
+    eta = ship.eta
+    if eta is not None and eta < today:
+        late = business_days_between(eta, today)
+        text = f"{head}: it was due on {long_date(eta)}{carrier}, so it is {late} business days late."
+        if late >= 5:
+            text += " You can choose a replacement shipped free by express or a full refund to your original payment."
+        else:
+            text += " We're asking the carrier for an update; most late packages arrive within 4 business days."
+        return text
+    when = f", estimated delivery {long_date(eta)}" if eta else ""
+    return f"{head}{carrier}{when}."
+
+
+def order_charges_reply(customer: Customer, order: Order) -> str:
+    parts = [f"items {money(order.subtotal)}"]
+    if order.discount:
+        code = f" ({order.promo_code})" if order.promo_code else ""
+        parts.append(f"discount -{money(order.discount)}{code}")
+    ship = order.shipping
+    parts.append(f"{ship.method} shipping {money(ship.cost) if ship.cost else 'free'}")
+    parts.extend(f"{fee.name} {money(fee.amount)}" for fee in order.fees)
+    parts.append(f"tax {money(order.tax)}")
+    paid = ""
+    if order.payment is not None:
+        card = f" ending {order.payment.last4}" if order.payment.last4 else ""
+        paid = f", paid with {METHOD_WORDS.get(order.payment.type, order.payment.type)}{card}"
+    return f"Order {order.order_id}: {'; '.join(parts)}; total {money(order.total)}{paid}."
+
+
+def refund_reply(customer: Customer, order_ids: tuple[str, ...]) -> str:
+    refunds = sorted(customer.refunds, key=lambda r: r.requested_on or date.min, reverse=True)
+    chosen: list[Refund] = [r for r in refunds if r.order_id in order_ids] or refunds[:1]
+    if not chosen:
+        return "I don't see a refund on your account yet. Refunds start once a return reaches our warehouse."
+    refund = chosen[0]
+    method = METHOD_WORDS.get(refund.method, refund.method)
+    head = f"Your refund {refund.refund_id} of {money(refund.amount)} for order {refund.order_id}"
+    status = refund.status
+    if status == "requested":
+        text = f"{head} is requested: we're waiting for the item to arrive, then inspect it within 3 business days."
+    elif status == "approved":
+        text = f"{head} is approved: it will be issued to {method} within 1 business day."
+    elif status == "sent":
+        text = f"{head} was sent to {method}; {REFUND_ARRIVAL.get(refund.method, 'it is on its way')}."
+    elif status == "completed":
+        when = f" on {long_date(refund.completed_on)}" if refund.completed_on else ""
+        text = f"{head} was completed{when}, to {method}."
+    elif status == "rejected":
+        text = f"{head} was rejected: the item didn't meet our return conditions, and we ship it back to you for free."
+    else:
+        text = f"{head} is {status}."
+    if refund.note:
+        text += f" {refund.note}"
+    return text
+
+
+def membership_reply(customer: Customer) -> str:
+    level, spend = customer.membership.level, customer.membership.yearly_spend
+    text = f"You're at the {level} level, with {money(spend)} spent this calendar year"
+    perks = LEVEL_PERKS.get(level)
+    text += f", which gives you {perks}." if perks else "."
+    upcoming = next(((name, floor) for name, floor in LEVEL_STEPS if spend < floor), None)
+    if upcoming is not None:
+        text += f" Another {money(upcoming[1] - spend)} reaches {upcoming[0]} ({money(upcoming[1])})."
+    if customer.plus_active:
+        text += " You're also an Acme Plus member."
+    return text
+
+
+def plus_reply(customer: Customer, today: date) -> str:
+    plus = customer.acme_plus
+    if plus is None:
+        return "You don't have Acme Plus. It's $49 a year: free express shipping, free returns and 60-day returns."
+    if plus.status == "cancelled":
+        ends = plus.ends_on or plus.renews_on
+        return (
+            "Your Acme Plus is cancelled"
+            + (f"; your benefits continue until {long_date(ends)}" if ends else "")
+            + ", and it won't renew."
+        )
+    if plus.status == "past_due" and plus.renews_on is not None:
+        grace = plus.grace_ends_on or plus.renews_on + timedelta(days=14)
+        extended = grace + timedelta(days=7)
+        return (
+            f"Your Acme Plus renewal of {money(plus.amount_due)} is past due since {long_date(plus.renews_on)}. "
+            f"Your benefits keep working during the grace period, until {long_date(grace)}; a one-time 7-day "
+            f"extension would take it to {long_date(extended)}. You can pay under Account > Acme Plus > Pay now."
+        )
+    text = "Your Acme Plus is active"
+    if plus.renews_on is not None:
+        text += f" and renews on {long_date(plus.renews_on)} for {money(plus.plan_price)}"
+    text += f"; amount due now: {money(plus.amount_due)}."
+    by_day: dict[date, int] = {}
+    for charge in plus.charges:
+        by_day[charge.date] = by_day.get(charge.date, 0) + 1
+    doubled = [day for day, count in by_day.items() if count > 1]
+    if doubled:
+        text += (
+            f" I see two charges of {money(plus.plan_price)} on {long_date(doubled[-1])}: a posted duplicate is "
+            "refunded within 2 business days, then takes 5-10 business days to reach your bank."
+        )
+    return text
+
+
+def store_credit_reply(customer: Customer) -> str:
+    if customer.store_credit <= 0:
+        return "You have no store credit on your account right now ($0.00)."
+    issued = [r.completed_on for r in customer.refunds if r.method == "store_credit" and r.completed_on]
+    text = f"You have {money(customer.store_credit)} of store credit, under Account > Wallet > Store credit."
+    if issued:
+        expires = max(issued)
+        text += f" It expires 12 months after it was issued: {long_date(expires.replace(year=expires.year + 1))}."
+    else:
+        text += " Each credit expires 12 months after it was issued."
+    return text
+
+
+def gift_card_reply(customer: Customer, today: date) -> str:
+    if not customer.gift_cards:
+        return (
+            "I don't see a gift card saved in your account wallet. You can check any card at acmebrands.com/giftcard."
+        )
+    sentences = []
+    for card in customer.gift_cards:
+        ending = card.code[-4:]
+        if card.expires is not None and card.expires < today:
+            extra = " Expired promotional balances can't be restored." if card.type == "promotional" else ""
+            sentences.append(
+                f"Your {card.type} gift card ending {ending} ({money(card.balance)}) expired on "
+                f"{long_date(card.expires)}.{extra}"
+            )
+        else:
+            until = f", valid until {long_date(card.expires)}" if card.expires else ""
+            sentences.append(f"Your gift card ending {ending} has {money(card.balance)}{until}.")
+    return " ".join(sentences)
+
+
+def return_offer(customer: Customer, order: Order, today: date) -> tuple[str, bool]:
+    """What a return of ``order`` would mean, and whether it may start."""
+    refusal = rules.check_return(customer, order, (), today)
+    if refusal is not None:
+        return refusal.reason, False
+    deadline = rules.return_deadline(customer, order)
+    fee = rules.return_label_fee(customer, order)
+    label = f"the UPS label is {money(fee)}, taken off your refund" if fee else "the UPS label is free"
+    until = f" until {long_date(deadline)}" if deadline else ""
+    return (
+        f"Order {order.order_id} ({items_words(order)}) can be returned{until}; {label}, and you'd have 14 days "
+        "to ship it. Shall I start the return?",
+        True,
+    )

@@ -1,0 +1,57 @@
+"""The assistant's written sentences, from the pack's ``store/replies.yaml``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import yaml
+
+from warmline.packs import PackError
+
+REPLIES_FILE = "store/replies.yaml"
+
+
+@dataclass(frozen=True)
+class Phrases:
+    greeting: str
+    welcome: str
+    anything_else: str
+    closing: str
+    clarify: str
+    clarify_again: str
+    out_of_scope: str
+    source: str
+    ask_identity: str
+    ask_identity_again: str
+    identity_mismatch: str
+    verified: str
+    no_orders: str
+    store_down: str
+    propose_cancel: str
+    propose_2fa: str
+    ask_address: str
+    declined: str
+    cancelled: str
+    return_started: str
+    code_sent: str
+    resume: str
+    resume_note: str
+    resume_tail: str
+    rephrase: str
+
+    def rephrase_of(self, text: str) -> str:
+        """The same content in other words, so no reply is sent twice in a row."""
+        return self.rephrase.format(text=text[:1].lower() + text[1:])
+
+
+def load_phrases(pack_path: Path) -> Phrases:
+    path = pack_path / REPLIES_FILE
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise PackError(f"{path}: unreadable replies ({error})") from None
+    missing = [f.name for f in fields(Phrases) if not isinstance(data.get(f.name), str)]
+    if missing:
+        raise PackError(f"{path}: missing replies {', '.join(missing)}")
+    return Phrases(**{f.name: data[f.name] for f in fields(Phrases)})

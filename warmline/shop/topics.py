@@ -1,0 +1,138 @@
+"""What a customer turn asks of the store's systems, and the identity details it carries.
+
+A turn is about the customer's *own* records (an account topic) when it names one of the things
+the store keeps per customer (an order's status or charges, a refund, a level, Acme Plus, store
+credit, a gift card, 2FA) and says it is theirs ("my", "I", an order number). "How long do refunds
+take?" is a help-center question; "where is my refund?" is a lookup. Actions (cancel, change the
+address, return, send a 2FA code) are topics too; the dialogue asks before doing them.
+
+The cue words follow the help center's and the records' own vocabulary, in the languages the
+store serves most (English, Spanish, French, German, Portuguese, Italian, Dutch).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+ORDER_ID = re.compile(r"\b([A-Z]{2}-?\d{5,})\b", re.I)
+EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+ZIP = re.compile(r"(?<![\d-])(\d{5})(?:-\d{4})?(?![\d])")
+PERSONAL = re.compile(
+    r"\b(my|mine|i|i'm|im|i've|ive|me|we|our|mi|mis|mon|ma|mes|mein|meine|meinen|meiner|minha|meu|mio|mia|"
+    r"mijn|je|j'ai|ich|yo|tengo|eu)\b",
+    re.I,
+)
+
+# topic -> cue pattern (matched on the accent-folded, lower-cased text), in precedence order.
+TOPIC_CUES: tuple[tuple[str, str], ...] = (
+    ("two_factor", r"2fa|two[ -]?factor|authenticat|verification code|security code|login code|sign[ -]?in code"),
+    ("cancel_order", r"\bcancel+(?:l?ed|ing)?\b.{0,40}\border\b|\border\b.{0,40}\bcancel|cancelar|annuler|stornieren"),
+    (
+        "change_address",
+        r"\b(?:change|update|fix|wrong|correct)\b.{0,30}\baddress\b|\baddress\b.{0,30}\b(?:change|wrong)",
+    ),
+    ("plus", r"acme ?plus|\bplus\b.{0,30}\b(?:renew|charge|fee|member|due|pay)|membership fee|annual fee|renewal"),
+    ("store_credit", r"store credit|wallet|credito|credit balance|guthaben"),
+    ("gift_card", r"gift ?card|e-?gift|tarjeta regalo|carte cadeau|geschenkkarte|gutschein"),
+    ("refund", r"\brefund|money back|reembolso|rembourse|erstattung|ruckerstattung|reembolso"),
+    (
+        "start_return",
+        r"\b(?:start|begin|make|open|want|like|need)\b.{0,25}\breturn\b|\breturn (?:it|them|this|these)\b|"
+        r"devolver|retourner|zurucksenden",
+    ),
+    (
+        "membership",
+        r"\bmy\b.{0,20}\b(?:level|tier|membership status|yearly spend)\b|what (?:level|tier) am i|"
+        r"am i (?:a |at )?(?:gold|silver|bronze|guest)|how much (?:have )?i spent|spent this year|\bmi nivel\b",
+    ),
+    (
+        "order_charges",
+        r"\b(?:fees?|charged|total|tax|billed|paid)\b.{0,40}\b(?:order|purchase)\b|"
+        r"\b(?:order|purchase)\b.{0,40}\b(?:fees?|charged|total|tax|cost|paid)\b|"
+        r"why (?:was|am|did) i (?:get )?(?:charged|billed)|charged (?:me|for)|extra (?:fee|charge)|"
+        r"what is th(?:is|e) fee",
+    ),
+    (
+        "order_status",
+        r"where(?:'s| is| are)\b.{0,30}\b(?:order|package|parcel|stuff|items?|jeans|boots|shirt|jacket)|"
+        r"\b(?:order|package|parcel|delivery|shipment)\b.{0,40}\b(?:status|arrive|come|late|delay|eta|track|shipped|"
+        r"deliver|yet|still|when)|track(?:ing)?|\beta\b|hasn'?t (?:arrived|come|shipped)|not (?:arrived|here|received)|"
+        r"when will .{0,30}(?:arrive|come|ship|get here)|pedido|commande|bestellung|encomenda|ordine|bestelling",
+    ),
+)
+ACTIONS = frozenset({"cancel_order", "change_address", "start_return", "two_factor"})
+
+YES = re.compile(
+    r"^\s*(?:yes|yeah|yep|yup|sure|ok(?:ay)?|please do|go ahead|do it|confirm(?:ed)?|correct|that's right|right|"
+    r"si|sí|oui|ja|sim|certo|graag)\b",
+    re.I,
+)
+NO = re.compile(r"^\s*(?:no|nope|nah|don'?t|do not|cancel that|never ?mind|not now|wait|stop|non|nein|não|nao)\b", re.I)
+DONE = re.compile(
+    r"\b(?:that'?s (?:all|it|everything)|that is all|nothing else|no(?:thing)? more|all set|all good|"
+    r"(?:good)?bye|see you|have a (?:good|nice|great) (?:day|one|night)|no,? thanks?|no thank you|i'?m done|"
+    r"that helps?|that answers|eso es todo|c'est tout|das war'?s|adios|adiós|au revoir|tschüss|tschuss|ciao)\b",
+    re.I,
+)
+THANKS = re.compile(r"\b(?:thanks?|thank you|thx|ty|cheers|gracias|merci|danke|obrigad[oa]|grazie|bedankt)\b", re.I)
+FILLER = (
+    "yes yeah yep sure ok okay no nope thanks thank you please hi hello hey its it's is my name email order number "
+    "zip code and the"
+)
+GREETING = re.compile(
+    r"^\s*(?:hi|hello|hey|good (?:morning|afternoon|evening)|hola|bonjour|hallo|ola|olá|ciao)\b[\s!.,]*$", re.I
+)
+
+
+def folded(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")
+
+
+@dataclass(frozen=True)
+class TurnReading:
+    topic: str | None  # an account topic, when the turn asks about the customer's own records
+    order_ids: tuple[str, ...]
+    emails: tuple[str, ...]
+    zip_codes: tuple[str, ...]
+    yes: bool
+    no: bool
+    done: bool  # the customer is finished ("thanks, that's all")
+    thanks: bool
+    greeting: bool
+    question_words: int  # words beyond the details, thanks and yes/no
+
+
+def read_turn(text: str) -> TurnReading:
+    plain = folded(text)
+    order_ids = tuple(dict.fromkeys(m.group(1).upper().replace("-", "") for m in ORDER_ID.finditer(text)))
+    emails = tuple(dict.fromkeys(m.group().lower() for m in EMAIL.finditer(text)))
+    rest = ORDER_ID.sub(" ", EMAIL.sub(" ", text))
+    zip_codes = tuple(dict.fromkeys(m.group(1) for m in ZIP.finditer(rest)))
+    personal = bool(PERSONAL.search(plain)) or bool(order_ids)
+    topic = None
+    if personal:
+        topic = next((name for name, cue in TOPIC_CUES if re.search(cue, plain)), None)
+    words = re.findall(r"[a-z']+", folded(ZIP.sub(" ", rest)))
+    filler = set(FILLER.split())
+    return TurnReading(
+        topic=topic,
+        order_ids=order_ids,
+        emails=emails,
+        zip_codes=zip_codes,
+        yes=bool(YES.search(plain)) and not NO.search(plain),
+        no=bool(NO.search(plain)),
+        done=bool(DONE.search(plain)),
+        thanks=bool(THANKS.search(plain)),
+        greeting=bool(GREETING.match(plain)),
+        question_words=len([w for w in words if w not in filler]),
+    )
+
+
+def names_in(text: str, name: str) -> bool:
+    """Whether the customer's full name (any case, accents optional) is in ``text``."""
+    parts = [p for p in re.findall(r"[a-z']+", folded(name)) if len(p) > 1]
+    plain = folded(text)
+    return bool(parts) and all(re.search(rf"\b{re.escape(p)}\b", plain) for p in parts)
