@@ -49,6 +49,7 @@ from warmline.policy.rules import Policy, load_policy, pack_policy_path
 from warmline.routing import Routing, RoutingRules, load_routing
 from warmline.shop import shared_dialogue
 from warmline.shop.dialogue import Dialogue, fold_memory
+from warmline.shop.topics import read_turn
 from warmline.storage.sql.store import SqlStore, Writer
 
 # Dialogue steps that are answers for the policy's counters (the rest ask something back).
@@ -139,18 +140,19 @@ class ModelBot(BotDefaults):
             return analysis
         if other_company_request(text):
             return analysis
-        answer = self.dialogue.help_center.answer(text)
-        if answer is None or answer.score < IN_SCOPE_ANSWER:
-            return analysis
+        if read_turn(text).topic is None:  # not about the customer's own order, refund, level...
+            answer = self.dialogue.help_center.answer(text)
+            if answer is None or answer.score < IN_SCOPE_ANSWER:
+                return analysis
         recommendation = analysis.recommendation
         if recommendation.trigger == "out_of_scope":
             recommendation = recommendation.model_copy(
-                update={"escalate": False, "trigger": None, "reason": "answered by the help center"}
+                update={"escalate": False, "trigger": None, "reason": "the store's help center or records answer it"}
             )
         return analysis.model_copy(
             update={
                 "out_of_scope": False,
-                "oos_score": min(analysis.oos_score, 1.0 - answer.score),
+                "oos_score": min(analysis.oos_score, 1.0 - IN_SCOPE_ANSWER),
                 "recommendation": recommendation,
             }
         )

@@ -41,7 +41,7 @@ def contains(reply: str, form: str) -> bool:
         return False
     pattern = rf"(?<![\w]){re.escape(needle)}(?![\w]|[.,]\d)"
     if needle[:1].isalnum() and needle[:1].isdigit():
-        pattern = rf"(?<![\w.,$])(?<!\d[.,]){re.escape(needle)}(?![\w]|[.,]\d)"
+        pattern = rf"(?<![\w])(?<!\d[.,]){re.escape(needle)}(?![\w]|[.,]\d)"
     return re.search(pattern, normalise(reply)) is not None
 
 

@@ -211,7 +211,9 @@ def estimate_wait_minutes(load: TeamLoad, handle_minutes: float) -> int | None:
     return max(1, math.ceil((ahead + 1) * handle_minutes / load.agents_online))
 
 
-def _availability(policy: Policy, inputs: PolicyInputs, now: datetime) -> tuple[Mode, int | None, str, dict[str, str]]:
+def _availability(
+    policy: Policy, inputs: PolicyInputs, now: datetime
+) -> tuple[Mode, int | None, str, dict[str, str], bool]:
     team = inputs.team
     availability = policy.availability
     hours = availability.hours_for(team)
@@ -227,19 +229,19 @@ def _availability(policy: Policy, inputs: PolicyInputs, now: datetime) -> tuple[
     offline: Mode = "callback" if inputs.has_phone else "ticket"
     fields["contact"] = "phone" if inputs.has_phone else ("email" if inputs.has_email else "this chat")
     if not hours.is_open(now):
-        return offline, None, f"{team} is closed now (opens {fields['opens_at'] or 'later'})", fields
+        return offline, None, f"{team} is closed now (opens {fields['opens_at'] or 'later'})", fields, False
     if availability.require_agent_online and load.agents_online <= 0:
-        return offline, None, f"no {team} agent is online", fields
+        return offline, None, f"no {team} agent is online", fields, True
     wait = estimate_wait_minutes(load, availability.handle_minutes(team))
     if wait is None:  # presence not required and nobody online: the queue will wait for one
         wait_text = f"{team} is open, no agent online yet"
-        return "live", None, wait_text, fields
+        return "live", None, wait_text, fields, True
     fields["wait_minutes"] = str(wait)
     fields["wait"] = "under a minute" if wait == 0 else ("about a minute" if wait == 1 else f"about {wait} minutes")
     limit = availability.callback_above_wait_minutes
     if limit is not None and wait > limit:
-        return offline, wait, f"the {team} wait (~{wait} min) is above {limit:g} min", fields
-    return "live", wait, f"{team} is open, {load.agents_online} agent(s) online, ~{wait} min wait", fields
+        return offline, wait, f"the {team} wait (~{wait} min) is above {limit:g} min", fields, True
+    return "live", wait, f"{team} is open, {load.agents_online} agent(s) online, ~{wait} min wait", fields, True
 
 
 # ---- the decision ------------------------------------------------------------------------------------
@@ -295,8 +297,8 @@ def decide(policy: Policy, inputs: PolicyInputs, now: datetime) -> Decision:
             decided_at=now,
         )
     name, rule, reason = fired
-    mode, wait, availability_note, fields = _availability(policy, inputs, now)
-    team_open = policy.availability.hours_for(inputs.team).is_open(now)
+    mode, wait, availability_note, fields, team_open = _availability(policy, inputs, now)
+    # Closed: the notice gives the next opening; open with nobody free to chat: it must not.
     message = policy.messages.template(mode, team_open).format(**fields)
     if critical and name != "low_confidence":
         reason += f" [critical intent {_intent(analysis)}]"

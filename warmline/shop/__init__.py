@@ -1,5 +1,5 @@
 """The store the bot serves: its help center (answers), its systems (lookups and actions) and the
-dialogue that uses both. ``build_dialogue`` wires them for a pack and the configured store."""
+dialogue that uses both. ``shared_dialogue`` wires them for a pack and the configured store."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from warmline.shop.backend import StoreBackend, demo_backend
 from warmline.shop.dialogue import Dialogue
 from warmline.shop.help_center import load_help_center
 from warmline.shop.knowledge import Encode, HelpCenterIndex, load_vectors, save_vectors
-from warmline.shop.phrases import load_phrases
+from warmline.shop.phrases import load_article_topics, load_phrases
 
 if TYPE_CHECKING:
     from warmline.model import Model
@@ -62,27 +62,24 @@ def help_center_index(pack_path: Path, encode: Encode) -> HelpCenterIndex | None
     return HelpCenterIndex(articles, encode, vectors)
 
 
-def build_dialogue(settings: Settings, pack_path: Path, encode: Encode) -> Dialogue | None:
-    index = help_center_index(pack_path, encode)
-    if index is None:
-        return None
-    return Dialogue(index, store_backend(settings, pack_path), load_phrases(pack_path))
-
-
-_dialogues: dict[tuple[str, str, str | None], Dialogue | None] = {}
-_dialogues_lock = threading.Lock()
+_indexes: dict[tuple[str, str], HelpCenterIndex | None] = {}
+_indexes_lock = threading.Lock()
 
 
 def shared_dialogue(settings: Settings, pack: Pack, model: Model) -> Dialogue | None:
-    """One help-center index per pack and store per process (embedding it takes seconds); the
-    demo store's actions change that process's copy of the demo data."""
+    """The dialogue for one bot: the help-center index is shared per pack in the process
+    (embedding it takes seconds), the store is the bot's own (the demo store's actions change
+    that bot's copy of the demo data only)."""
     from warmline.model.embedded import EmbeddedModel
     from warmline.model.encoder import shared_encoder
 
-    key = (str(pack.path), pack.version, settings.store_url)
-    with _dialogues_lock:
-        if key not in _dialogues:
+    key = (str(pack.path), pack.version)
+    with _indexes_lock:
+        if key not in _indexes:
             # The embedded model has already encoded the customer's turn: share its cache.
             encode = model.encode_cached if isinstance(model, EmbeddedModel) else shared_encoder().encode
-            _dialogues[key] = build_dialogue(settings, pack.path, encode)
-        return _dialogues[key]
+            _indexes[key] = help_center_index(pack.path, encode)
+        index = _indexes[key]
+    if index is None:
+        return None
+    return Dialogue(index, store_backend(settings, pack.path), load_phrases(pack.path), load_article_topics(pack.path))

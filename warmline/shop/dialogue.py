@@ -33,14 +33,15 @@ from warmline.conversation.events import (
 from warmline.model.analysis import Citation, TurnAnalysis
 from warmline.shop import lookups, rules
 from warmline.shop.backend import StoreBackend, StoreRefused, StoreUnavailable
-from warmline.shop.knowledge import HelpCenterIndex
+from warmline.shop.help_center import Unit
+from warmline.shop.knowledge import Answer, HelpCenterIndex
 from warmline.shop.phrases import Phrases
 from warmline.shop.records import Customer
 from warmline.shop.topics import ACTIONS, TurnReading, names_in, read_turn
 
 MAX_WORDS = 80
 # Below this the best help-center unit is no answer (checked on the pack's own questions).
-ANSWER_FLOOR = 0.42
+ANSWER_FLOOR = 0.38
 SHORT_FOLLOW_UP = 6  # words: "and for gold?" is read together with the question before it
 
 
@@ -112,10 +113,17 @@ class Step:
 
 
 class Dialogue:
-    def __init__(self, help_center: HelpCenterIndex, store: StoreBackend | None, phrases: Phrases) -> None:
+    def __init__(
+        self,
+        help_center: HelpCenterIndex,
+        store: StoreBackend | None,
+        phrases: Phrases,
+        article_topics: dict[str, str] | None = None,
+    ) -> None:
         self.help_center = help_center
         self.store = store
         self.say = phrases
+        self.article_topics = article_topics or {}
 
     def reply(
         self,
@@ -143,26 +151,59 @@ class Dialogue:
             return Step(self.say.welcome, "clarify")
         if reading.greeting:
             return Step(self.say.greeting, "greeting")
-        need = self._need(reading, memory, text)
+        answer = self._retrieve(text, memory)
+        need = self._need(reading, memory, text, answer, account_id)
         if need is not None and self.store is not None:
-            return self._serve(need, text, reading, memory, account_id)
-        return self._answer(text, reading, memory, analysis)
+            return self._serve(need, text, reading, memory, account_id, answer)
+        return self._answer(answer, memory, analysis)
 
-    def _need(self, reading: TurnReading, memory: DialogueMemory, text: str) -> Need | None:
+    def _retrieve(self, text: str, memory: DialogueMemory) -> Answer | None:
+        """The help center's answer; a short follow-up ("and for gold?") is read with the
+        question before it when that answers better."""
+        answer = self.help_center.answer(text)
+        if (
+            (answer is None or answer.score < ANSWER_FLOOR)
+            and memory.customer_texts
+            and len(text.split()) <= SHORT_FOLLOW_UP
+        ):
+            follow_up = self.help_center.answer(f"{memory.customer_texts[-1]} {text}")
+            if follow_up is not None and (answer is None or follow_up.score > answer.score):
+                answer = follow_up
+        return answer
+
+    def _need(
+        self, reading: TurnReading, memory: DialogueMemory, text: str, answer: Answer | None, account_id: str | None
+    ) -> Need | None:
+        """What the customer needs from their own records this turn, if anything."""
+        order_ids = reading.order_ids or memory.order_ids
         if reading.topic is not None:
-            return Need(reading.topic, reading.order_ids or memory.order_ids, text)
-        details_only = reading.question_words <= 3 and (
+            return Need(reading.topic, order_ids, text)
+        # Only details ("Grace Liu, grace@example.com", "AB12345"): they serve the need asked for.
+        details_only = reading.question_words <= 3 and bool(
             reading.order_ids or reading.emails or reading.zip_codes or memory.identity_asks
         )
-        if memory.need is not None and (details_only or not memory.verified):
-            if details_only or reading.question_words <= 3:
-                return Need(
-                    memory.need.topic, reading.order_ids or memory.need.order_ids or memory.order_ids, memory.need.text
-                )
+        if details_only and memory.need is not None:
+            return Need(
+                memory.need.topic, reading.order_ids or memory.need.order_ids or memory.order_ids, memory.need.text
+            )
+        if details_only and reading.order_ids:
+            return Need("order_status", reading.order_ids, text)  # a bare order number: show that order
+        # A customer who gives (or gave) their details and asks what an account article answers
+        # wants their own record looked up too ("I'm Kim Lee, kim@example.com: when is my refund?").
+        identified = bool(memory.verified or reading.emails or reading.order_ids or reading.zip_codes)
+        topic = self.article_topics.get(answer.article_id) if answer and answer.score >= ANSWER_FLOOR else None
+        if topic is not None and identified and (reading.personal or account_id):
+            return Need(topic, order_ids, text)
         return None
 
     def _serve(
-        self, need: Need, text: str, reading: TurnReading, memory: DialogueMemory, account_id: str | None
+        self,
+        need: Need,
+        text: str,
+        reading: TurnReading,
+        memory: DialogueMemory,
+        account_id: str | None,
+        answer: Answer | None,
     ) -> Step:
         assert self.store is not None
         events: list[EventBody] = []
@@ -180,6 +221,16 @@ class Dialogue:
         step.events = [*events, *step.events]
         if events and not step.text.startswith("Thanks"):
             step.text = f"{self.say.verified} {step.text}"
+        if step.kind == "lookup" and answer is not None and answer.score >= ANSWER_FLOOR:
+            # What the rule means beyond the record: the help center's sentences, as many as fit.
+            if self.article_topics.get(answer.article_id) == need.topic:
+                added = []
+                for unit in answer.units:
+                    if unit.text not in step.text and len(f"{step.text} {unit.text}".split()) <= MAX_WORDS:
+                        step.text = f"{step.text} {unit.text}"
+                        added.append(unit)
+                if added:
+                    step.citations = [self._citation(answer, added)]
         return self._fit(step)
 
     def _verified(self, memory: DialogueMemory) -> Customer | None:
@@ -233,7 +284,7 @@ class Dialogue:
         assert self.store is not None
         today = self.store.today()
         topic = need.topic
-        order = lookups.pick_order(customer, need.order_ids, prefer_active=topic != "order_charges")
+        order = lookups.pick_order(customer, need.order_ids, prefer_active=topic != "order_charges", text=need.text)
         looked = StoreLookedUp(
             customer_id=customer.customer_id, topic=topic, order_id=order.order_id if order else None
         )
@@ -268,7 +319,12 @@ class Dialogue:
             text = refusal.reason if refusal else self.say.propose_2fa.format(email=rules.masked_email(customer.email))
             order_id = None
         else:
-            order = lookups.pick_order(customer, need.order_ids, prefer_active=action != "start_return")
+            pending = [r for r in customer.refunds if r.status == "requested"]
+            if action == "start_return" and pending and not need.order_ids:
+                # A return is already under way: its status and ship-by date, not a new one.
+                looked = StoreLookedUp(customer_id=customer.customer_id, topic="refund", order_id=pending[0].order_id)
+                return Step(lookups.refund_reply(customer, (pending[0].order_id,)), "lookup", [looked])
+            order = lookups.pick_order(customer, need.order_ids, prefer_active=action != "start_return", text=need.text)
             if order is None:
                 return Step(self.say.no_orders, "lookup")
             order_id = order.order_id
@@ -342,16 +398,12 @@ class Dialogue:
         )
         return Step(f"{text} {self.say.anything_else}", "action", [event])
 
-    def _answer(self, text: str, reading: TurnReading, memory: DialogueMemory, analysis: TurnAnalysis) -> Step:
-        answer = self.help_center.answer(text)
-        if (
-            (answer is None or answer.score < ANSWER_FLOOR)
-            and memory.customer_texts
-            and len(text.split()) <= SHORT_FOLLOW_UP
-        ):
-            follow_up = self.help_center.answer(f"{memory.customer_texts[-1]} {text}")
-            if follow_up is not None and (answer is None or follow_up.score > answer.score):
-                answer = follow_up
+    @staticmethod
+    def _citation(answer: Answer, units: Sequence[Unit]) -> Citation:
+        passage = " ".join(u.text for u in units)
+        return Citation(article_id=answer.article_id, title=answer.title, passage=passage, score=answer.score)
+
+    def _answer(self, answer: Answer | None, memory: DialogueMemory, analysis: TurnAnalysis) -> Step:
         if answer is None or answer.score < ANSWER_FLOOR:
             if analysis.out_of_scope:
                 return Step(self.say.out_of_scope, "refuse")
@@ -362,8 +414,7 @@ class Dialogue:
         while len(units) > 1 and len(" ".join([*(u.text for u in units), cite]).split()) > MAX_WORDS:
             units.pop()
         passage = " ".join(u.text for u in units)
-        citation = Citation(article_id=answer.article_id, title=answer.title, passage=passage, score=answer.score)
-        return self._fit(Step(f"{passage} {cite}", "answer", citations=[citation]))
+        return self._fit(Step(f"{passage} {cite}", "answer", citations=[self._citation(answer, units)]))
 
     def _fit(self, step: Step) -> Step:
         """At most 80 words: drop whole sentences from the end (the citation stays)."""

@@ -33,11 +33,13 @@ STOPWORDS = frozenset(
 )
 BM25_K1 = 1.2
 BM25_B = 0.6
-# Weights of the four signals; the meaning of a unit counts most, its article's title next.
-W_UNIT_LEX, W_ARTICLE_LEX, W_UNIT_DENSE, W_TITLE_DENSE = 0.25, 0.2, 0.35, 0.2
+# Weights of the four signals and the lead prior (they sum to 1): the meaning of the unit counts
+# most, then the article's words and title. Chosen on the pack's own questions (eval/bot.jsonl).
+W_UNIT_LEX, W_ARTICLE_LEX, W_UNIT_DENSE, W_TITLE_DENSE = 0.05, 0.2, 0.45, 0.2
 # Units of the best article that score at least this share of the best unit join the answer.
-KEEP_SHARE = 0.8
+KEEP_SHARE = 0.6
 MAX_UNITS = 3
+LEAD_PRIOR = 0.1
 PROBE = "Where is my order?"
 ANSWER_WORDS = 70  # the reply's budget before the citation (the whole reply stays <= 80)
 
@@ -82,6 +84,13 @@ class Bm25:
         return out
 
 
+def answerable(unit: Unit) -> bool:
+    """A lead-in ("Other things that can look like fees:") or a bare cross-reference ("See
+    "Do you ship internationally?"") is never an answer on its own."""
+    text = unit.text.strip()
+    return not (text.endswith(":") or text.startswith(('"', "“")) or text.lower().startswith("see "))
+
+
 @dataclass(frozen=True)
 class Answer:
     article_id: str
@@ -114,6 +123,12 @@ class HelpCenterIndex:
         self._article_index = {aid: i for i, aid in enumerate(order)}
         self._article_lex = Bm25([terms(f"{a.title} {a.title} {a.body}") for a in articles])
         self._unit_article = np.array([self._article_index[u.article_id] for u in self.units], dtype=np.int64)
+        # Help articles put the answer to their title first: a small prior for the lead units.
+        self._prior = np.array(
+            [LEAD_PRIOR if u.position == 0 else LEAD_PRIOR / 2 if u.position == 1 else 0.0 for u in self.units],
+            dtype=np.float32,
+        )
+        self._answerable = np.array([answerable(u) for u in self.units])
         if vectors is None:
             vectors = embed_help_center(articles, encode)
         self._unit_vectors, self._title_vectors = vectors
@@ -131,12 +146,14 @@ class HelpCenterIndex:
         article_lex = _scaled(self._article_lex.scores(query_terms))[self._unit_article]
         unit_dense = np.clip(self._unit_vectors @ vector, 0.0, 1.0)
         title_dense = np.clip(self._title_vectors @ vector, 0.0, 1.0)[self._unit_article]
-        return (
+        combined = (
             W_UNIT_LEX * unit_lex
             + W_ARTICLE_LEX * article_lex
             + W_UNIT_DENSE * unit_dense
             + W_TITLE_DENSE * title_dense
+            + self._prior
         )
+        return np.where(self._answerable, combined, 0.0).astype(np.float32)
 
     def answer(
         self,

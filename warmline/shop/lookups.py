@@ -8,9 +8,11 @@ period). Dates are written as the help center writes them ("November 20, 2026").
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from warmline.shop import rules
+from warmline.shop.knowledge import stem
 from warmline.shop.records import Customer, Order, Refund
 from warmline.shop.rules import long_date, status_words
 
@@ -52,12 +54,23 @@ def business_days_between(start: date, end: date) -> int:
     return days
 
 
-def pick_order(customer: Customer, order_ids: tuple[str, ...], prefer_active: bool = True) -> Order | None:
+def pick_order(
+    customer: Customer, order_ids: tuple[str, ...], prefer_active: bool = True, text: str = ""
+) -> Order | None:
+    """The order the customer means: the one they named, else the one holding the product they
+    mention ("the socks"), else the newest still on its way (or the newest)."""
     for order_id in order_ids:
         order = customer.order(order_id)
         if order is not None:
             return order
     orders = sorted(customer.orders, key=lambda o: o.placed_on, reverse=True)
+    words = {stem(w) for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 3}
+    if words:
+        naming = [
+            o for o in orders if any(words & {stem(w) for w in re.findall(r"[a-z]+", i.name.lower())} for i in o.items)
+        ]
+        if naming:
+            orders = naming
     if prefer_active:
         active = [o for o in orders if o.status in ACTIVE]
         if active:
@@ -78,7 +91,14 @@ def order_status_reply(customer: Customer, order: Order, today: date) -> str:
     carrier = f" with {ship.carrier}, tracking number {ship.tracking}" if ship.tracking else ""
     if order.status == "delivered" or (order.status in ("returned", "partially_returned") and ship.delivered_on):
         when = f" on {long_date(ship.delivered_on)}" if ship.delivered_on else ""
-        return f"Your order {order.order_id} ({items_words(order)}) was delivered{when}{carrier}."
+        text = f"Your order {order.order_id} ({items_words(order)}) was delivered{when}{carrier}."
+        late = ship.eta is not None and ship.delivered_on is not None and ship.delivered_on > ship.eta
+        if late and ship.method in ("express", "overnight") and ship.cost > 0:  # delayed-order
+            text += (
+                f" It arrived after its promised date ({long_date(ship.eta)}), so the {money(ship.cost)} "  # type: ignore[arg-type]
+                f"{ship.method} shipping can be refunded if you ask within 30 days of delivery."
+            )
+        return text
     if order.status == "processing":
         return (
             f"{head}: placed on {long_date(order.placed_on)}, it hasn't shipped yet, so the address can still be "
@@ -104,7 +124,8 @@ def order_status_reply(customer: Customer, order: Order, today: date) -> str:
 
 
 def order_charges_reply(customer: Customer, order: Order) -> str:
-    parts = [f"items {money(order.subtotal)}"]
+    counted = ", ".join(f"{i.qty} x {i.name}" if i.qty > 1 else i.name for i in order.items)
+    parts = [f"items {money(order.subtotal)} ({counted})"]
     if order.discount:
         code = f" ({order.promo_code})" if order.promo_code else ""
         parts.append(f"discount -{money(order.discount)}{code}")
@@ -129,7 +150,10 @@ def refund_reply(customer: Customer, order_ids: tuple[str, ...]) -> str:
     head = f"Your refund {refund.refund_id} of {money(refund.amount)} for order {refund.order_id}"
     status = refund.status
     if status == "requested":
-        text = f"{head} is requested: we're waiting for the item to arrive, then inspect it within 3 business days."
+        ship_by = (
+            f" Please ship it by {long_date(rules.return_ship_by(refund.requested_on))}." if refund.requested_on else ""
+        )
+        text = f"{head} is requested: we're waiting for the item to arrive, then inspect it within 3 business days.{ship_by}"
     elif status == "approved":
         text = f"{head} is approved: it will be issued to {method} within 1 business day."
     elif status == "sent":

@@ -55,3 +55,36 @@ def load_phrases(pack_path: Path) -> Phrases:
     if missing:
         raise PackError(f"{path}: missing replies {', '.join(missing)}")
     return Phrases(**{f.name: data[f.name] for f in fields(Phrases)})
+
+
+TOPICS_FILE = "store/topics.yaml"
+TOPICS = frozenset(
+    {
+        "order_status",
+        "order_charges",
+        "refund",
+        "membership",
+        "plus",
+        "store_credit",
+        "gift_card",
+        "cancel_order",
+        "change_address",
+        "start_return",
+        "two_factor",
+    }
+)
+
+
+def load_article_topics(pack_path: Path) -> dict[str, str]:
+    """Help-center article id -> the customer record it is about (empty when the pack has none)."""
+    path = pack_path / TOPICS_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise PackError(f"{path}: unreadable ({error})") from None
+    unknown = sorted({str(v) for v in data.values()} - TOPICS)
+    if unknown:
+        raise PackError(f"{path}: unknown topics {', '.join(unknown)}")
+    return {str(k): str(v) for k, v in data.items()}

@@ -155,4 +155,9 @@ class Customer(_Record):
     def account_record(self) -> dict[str, object]:
         """The account as the handoff payload shows it (``id`` and ``name`` first)."""
         data = self.model_dump(mode="json")
-        return {"id": self.customer_id, "name": self.name, "membership": self.membership.level, **data}
+        return {
+            **data,
+            "id": self.customer_id,
+            "membership": self.membership.level,
+            "yearly_spend": self.membership.yearly_spend,
+        }

@@ -103,6 +103,7 @@ class TurnReading:
     thanks: bool
     greeting: bool
     question_words: int  # words beyond the details, thanks and yes/no
+    personal: bool  # "my", "I", an order number: about the customer's own things
 
 
 def read_turn(text: str) -> TurnReading:
@@ -128,6 +129,7 @@ def read_turn(text: str) -> TurnReading:
         thanks=bool(THANKS.search(plain)),
         greeting=bool(GREETING.match(plain)),
         question_words=len([w for w in words if w not in filler]),
+        personal=personal,
     )
 
 

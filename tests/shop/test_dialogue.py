@@ -1,0 +1,113 @@
+"""The bot's dialogue through the HTTP API with the embedded model and the demo store: it answers
+from the help center (a follow-up gets its own answer), verifies the customer before looking
+anything up, asks before it acts and records what it did, closes when the customer is done, and
+never sends the same reply twice in a row."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import Chat, start_chat, staff_token
+from tests.pipeline.test_pipeline import model_services
+from warmline.app import create_app
+from warmline.conversation.actions import Services
+
+
+@pytest.fixture
+def svc(sqlite_url: str) -> Iterator[Services]:
+    services = model_services(sqlite_url)
+    yield services
+    services.close()
+
+
+@pytest.fixture
+def client(svc: Services) -> Iterator[TestClient]:
+    with TestClient(create_app(svc.settings, services=svc)) as test_client:
+        yield test_client
+
+
+def replies(chat: Chat) -> list[str]:
+    events = chat.client.get(f"/v1/conversations/{chat.id}/events", headers=chat.auth).json()["events"]
+    return [e["body"]["text"] for e in events if e["type"] == "bot_message"]
+
+
+def staff_events(chat: Chat, svc: Services) -> list[dict]:
+    headers = staff_token(svc, "lead", ["orders"])
+    return chat.client.get(f"/v1/conversations/{chat.id}/events", headers=headers).json()["events"]
+
+
+def test_questions_get_their_own_answers_and_thanks_closes(client: TestClient) -> None:
+    chat = start_chat(client)
+    assert chat.say("what discount do gold members get?").status_code == 201
+    assert chat.say("and how long is the return window?").status_code == 201
+    assert chat.say("thanks, that's all").status_code == 201
+    first, second, last = replies(chat)
+    assert "15%" in first and "Source:" in first
+    assert "30 days" in second
+    assert len(first.split()) <= 80 and len(second.split()) <= 80
+    assert "survey" in last or "how it went" in last
+    state = client.get(f"/v1/conversations/{chat.id}", headers=chat.auth).json()
+    assert state["state"]["status"] == "CLOSED"
+    assert client.post(f"/v1/conversations/{chat.id}/survey", json={"score": 5}, headers=chat.auth).status_code == 201
+
+
+def test_an_order_is_looked_up_only_after_the_customer_is_verified(client: TestClient, svc: Services) -> None:
+    chat = start_chat(client)
+    chat.say("where is my order? it's been a week")
+    chat.say("AB40317")
+    chat.say("Maya Thompson")
+    ask, second, answer = replies(chat)
+    assert "full name" in ask
+    assert "AB40317" not in second  # nothing shown before the name matches
+    assert "delayed" in answer and "November 20, 2026" in answer and "9400111899223374552108" in answer
+    events = staff_events(chat, svc)
+    verified = [e for e in events if e["type"] == "identity_verified"]
+    assert verified and verified[0]["body"] == {"customer_id": "cu_1001", "by": ["name", "order_id"]}
+    looked = [e["body"] for e in events if e["type"] == "store_looked_up"]
+    assert looked == [{"customer_id": "cu_1001", "topic": "order_status", "order_id": "AB40317"}]
+    customer_view = client.get(f"/v1/conversations/{chat.id}/events", headers=chat.auth).json()["events"]
+    assert not any(e["type"] in ("identity_verified", "store_looked_up") for e in customer_view)
+
+
+def test_a_cancellation_is_confirmed_first_then_done_and_audited(client: TestClient, svc: Services) -> None:
+    chat = start_chat(client)
+    chat.say("I'm Grace Liu, grace.liu@example.com. Please cancel my order")
+    chat.say("yes please")
+    proposal, done = replies(chat)
+    assert "AB42288" in proposal and proposal.endswith("?")
+    assert "cancelled" in done
+    actions = [e["body"] for e in staff_events(chat, svc) if e["type"] == "store_action"]
+    assert [(a["action"], a["status"]) for a in actions] == [("cancel_order", "proposed"), ("cancel_order", "done")]
+    assert actions[-1]["verified_by"] == ["name", "email"]
+
+
+def test_a_shipped_order_is_not_cancelled_and_the_rule_is_said(client: TestClient, svc: Services) -> None:
+    chat = start_chat(client)
+    chat.say("Omar Haddad, omar.haddad@example.com - cancel my order please")
+    (reply,) = replies(chat)
+    assert "already shipped" in reply
+    actions = [e["body"] for e in staff_events(chat, svc) if e["type"] == "store_action"]
+    assert actions and actions[0]["status"] == "refused" and actions[0]["reason"] == "order_not_processing"
+
+
+def test_the_payload_shows_what_the_bot_looked_up(client: TestClient, svc: Services) -> None:
+    chat = start_chat(client)
+    chat.say("Aisha Patel, aisha.patel@example.com - how much store credit do I have?")
+    assert "$89.61" in replies(chat)[0]
+    chat.say("I want to talk to a person")
+    headers = staff_token(svc, "lead", ["orders"])
+    payload = client.get(f"/v1/conversations/{chat.id}/payload", headers=headers).json()["payload"]
+    activity = payload["account"]["bot_activity"]
+    assert [a["type"] for a in activity] == ["identity_verified", "store_looked_up"]
+    assert payload["account"]["id"] == "cu_1013"
+
+
+def test_the_same_reply_is_never_sent_twice_in_a_row(client: TestClient) -> None:
+    chat = start_chat(client)
+    for _ in range(3):
+        chat.say("where is my order?")
+    sent = replies(chat)
+    assert all(a != b for a, b in zip(sent, sent[1:], strict=False))

@@ -1,0 +1,86 @@
+"""``warmline eval bot``: the matching rule and the command's JSON keys."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from warmline.cli import app
+from warmline.evaluation.bot import contains
+
+
+@pytest.mark.parametrize(
+    ("reply", "form", "found"),
+    [
+        ("Your refund was sent on Dec 1.", "Dec 1", True),
+        ("It ships on Dec 15.", "Dec 1", False),
+        ("Standard shipping is $5.99.", "$5.99", True),
+        ("A fee of $5.995 applies", "$5.99", False),
+        ("delivery in 5 – 7 business days", "5-7 business days", True),
+        ("FREE   Express shipping", "free express", True),
+        ("freely", "free", False),
+        ("$1,500 a year", "1,500", True),
+    ],
+)
+def test_a_form_matches_only_as_a_whole(reply: str, form: str, found: bool) -> None:
+    assert contains(reply, form) is found
+
+
+def test_eval_bot_reports_the_issue_keys(tmp_path: Path) -> None:
+    data = tmp_path / "cases.jsonl"
+    cases = [
+        {
+            "id": "c1",
+            "turns": ["how much is express shipping?"],
+            "expect": "answered",
+            "answer_contains": [["$14.99"]],
+            "kind": "policy",
+            "customer_id": None,
+        },
+        {
+            "id": "c2",
+            "turns": ["Aisha Patel, aisha.patel@example.com: my store credit balance?"],
+            "expect": "answered",
+            "answer_contains": [["$89.61"]],
+            "kind": "account",
+            "customer_id": "cu_1013",
+        },
+        {
+            "id": "c3",
+            "turns": ["I want a human"],
+            "expect": "answered",
+            "answer_contains": [["never said"]],
+            "kind": "policy",
+            "customer_id": None,
+        },
+    ]
+    data.write_text("\n".join(json.dumps(c) for c in cases) + "\n")
+    result = CliRunner().invoke(app, ["eval", "bot", "--data", str(data), "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert set(figures) == {
+        "n",
+        "answer_rate",
+        "by_kind",
+        "escalation_rate",
+        "repeated_reply_rate",
+        "reply_words_p90",
+        "p99_turn_ms",
+        "errors",
+    }
+    assert figures["n"] == 3
+    assert figures["by_kind"]["account"] == {"n": 1, "answer_rate": 1.0}
+    assert figures["by_kind"]["policy"] == {"n": 2, "answer_rate": 0.5}
+    assert figures["escalation_rate"] == pytest.approx(1 / 3, abs=1e-3)
+    assert [e["id"] for e in figures["errors"]] == ["c3"]
+
+
+def test_eval_bot_refuses_a_malformed_case(tmp_path: Path) -> None:
+    data = tmp_path / "bad.jsonl"
+    data.write_text(json.dumps({"id": "x", "turns": ["hi"], "answer_contains": "30 days"}) + "\n")
+    result = CliRunner().invoke(app, ["eval", "bot", "--data", str(data), "--json"])
+    assert result.exit_code == 2
+    assert "invalid_data" in result.output

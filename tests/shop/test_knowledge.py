@@ -1,0 +1,68 @@
+"""The help center as the bot's knowledge base: articles cut into units, answers that are the
+sentences with the fact (never the article pasted), cited."""
+
+from __future__ import annotations
+
+import pytest
+
+from warmline.model.encoder import shared_encoder
+from warmline.packs import PackError, load_pack
+from warmline.shop import help_center_index
+from warmline.shop.help_center import load_help_center, parse_article
+from warmline.shop.knowledge import HelpCenterIndex
+
+
+@pytest.fixture(scope="module")
+def index() -> HelpCenterIndex:
+    built = help_center_index(load_pack("demo").path, shared_encoder().encode)
+    assert built is not None
+    return built
+
+
+def test_the_demo_pack_ships_the_store_help_center() -> None:
+    articles = load_help_center(load_pack("demo").path)
+    assert len(articles) == 50
+    assert all(a.units for a in articles)
+    ids = {a.id for a in articles}
+    assert {"returns-window", "membership-levels", "shipping-options"} <= ids
+
+
+def test_tables_become_sentences_and_lead_ins_read_on_their_own() -> None:
+    article = parse_article(
+        "---\nid: fees\ntitle: Fees: what they are\ncategory: orders\n---\n"
+        "**Cancel:** you can cancel while **Processing**.\n\n"
+        "| Level | Discount |\n|---|---|\n| Gold | 15% |\n\n"
+        "Already shipped? It can't be cancelled anymore. You can:\n- refuse the delivery, or\n- return it.\n",
+        "fees.md",
+    )
+    texts = [u.text for u in article.units]
+    assert article.title == "Fees: what they are"
+    assert "Cancel: you can cancel while Processing." in texts
+    assert "Gold: discount 15%." in texts
+    assert "Already shipped? It can't be cancelled anymore." in texts
+    assert "You can: refuse the delivery." in texts
+
+
+def test_an_article_without_front_matter_is_refused() -> None:
+    with pytest.raises(PackError, match="front matter"):
+        parse_article("Just text", "bad.md")
+
+
+@pytest.mark.parametrize(
+    ("question", "article", "fact"),
+    [
+        ("how long do I have to send something back?", "returns-window", "30 days"),
+        ("how much does express shipping cost", "shipping-options", "$14.99"),
+        ("do you charge a restocking fee", "fees-explained", "never charge restocking fees"),
+        ("when does the spring collection come out", "collection-and-sale-dates", "March 4, 2027"),
+        ("how do I wash raw denim", "care-clothing", "cold water"),
+    ],
+)
+def test_an_answer_is_the_sentences_with_the_fact(
+    index: HelpCenterIndex, question: str, article: str, fact: str
+) -> None:
+    answer = index.answer(question)
+    assert answer is not None
+    assert answer.article_id == article
+    assert fact in answer.text
+    assert len(answer.text.split()) <= 70
