@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Chat, start_chat, staff_token
+from tests.conftest import Chat, staff_token, start_chat
 from tests.pipeline.test_pipeline import model_services
 from warmline.app import create_app
 from warmline.conversation.actions import Services

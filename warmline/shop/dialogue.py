@@ -370,7 +370,7 @@ class Dialogue:
             "verified_by": proposed.verified_by,
         }
         if reading.no:
-            event = StoreAction(action=proposed.action, status="declined", **fields)  # type: ignore[arg-type]
+            event = StoreAction(action=proposed.action, status="declined", **fields)
             return Step(self.say.declined + " " + self.say.anything_else, "action", [event])
         try:
             if proposed.action == "cancel_order":
@@ -385,7 +385,7 @@ class Dialogue:
                 done = self.store.send_2fa_code(proposed.customer_id)
                 text = self.say.code_sent.format(email=done.details.get("sent_to", "your email"))
         except StoreRefused as refused:
-            event = StoreAction(action=proposed.action, status="refused", reason=refused.code, **fields)  # type: ignore[arg-type]
+            event = StoreAction(action=proposed.action, status="refused", reason=refused.code, **fields)
             return Step(refused.message, "action", [event])
         except StoreUnavailable:
             return Step(self.say.store_down, "refuse")
@@ -394,7 +394,7 @@ class Dialogue:
             status="done",
             reference=done.reference,
             details=dict(done.details),
-            **fields,  # type: ignore[arg-type]
+            **fields,
         )
         return Step(f"{text} {self.say.anything_else}", "action", [event])
 

@@ -92,8 +92,8 @@ def order_status_reply(customer: Customer, order: Order, today: date) -> str:
     if order.status == "delivered" or (order.status in ("returned", "partially_returned") and ship.delivered_on):
         when = f" on {long_date(ship.delivered_on)}" if ship.delivered_on else ""
         text = f"Your order {order.order_id} ({items_words(order)}) was delivered{when}{carrier}."
-        late = ship.eta is not None and ship.delivered_on is not None and ship.delivered_on > ship.eta
-        if late and ship.method in ("express", "overnight") and ship.cost > 0:  # delayed-order
+        arrived_late = ship.eta is not None and ship.delivered_on is not None and ship.delivered_on > ship.eta
+        if arrived_late and ship.method in ("express", "overnight") and ship.cost > 0:  # delayed-order
             text += (
                 f" It arrived after its promised date ({long_date(ship.eta)}), so the {money(ship.cost)} "  # type: ignore[arg-type]
                 f"{ship.method} shipping can be refunded if you ask within 30 days of delivery."
@@ -153,7 +153,7 @@ def refund_reply(customer: Customer, order_ids: tuple[str, ...]) -> str:
         ship_by = (
             f" Please ship it by {long_date(rules.return_ship_by(refund.requested_on))}." if refund.requested_on else ""
         )
-        text = f"{head} is requested: we're waiting for the item to arrive, then inspect it within 3 business days.{ship_by}"
+        text = f"{head} is requested: we're waiting for the item, then inspect it within 3 business days.{ship_by}"
     elif status == "approved":
         text = f"{head} is approved: it will be issued to {method} within 1 business day."
     elif status == "sent":
