@@ -6,6 +6,7 @@ handback."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 import jsonschema
 import pytest
@@ -180,3 +181,25 @@ def test_an_analysis_prepared_before_the_lock_is_used_only_if_the_log_has_not_mo
     assert isinstance(analysed.event, TurnAnalysed)
     assert analysed.event.analysis == fresh.analysis.model_dump(mode="json")  # type: ignore[union-attr]
     assert actions.prepare_customer_message(svc, "cv_unknown", "hi") is None
+
+
+def test_the_payload_keeps_a_promo_code_and_when_and_how_it_arrived(client: TestClient, svc: Services) -> None:
+    staff = agent(svc, ["billing", "orders", "triage"])
+    chat = start_chat(client, customer_name="Dana Reyes")
+    assert chat.say("my promo code SAVE20 says invalid at checkout").status_code == 201
+    assert chat.say("I got it in an email 3 days ago").status_code == 201
+    assert chat.say("can I talk to a human").status_code == 201
+    log = events(chat, staff)
+    said = {e["seq"]: (e["body"]["text"], e["at"]) for e in log if e["type"] == "customer_message"}
+    payload = client.get(f"/v1/conversations/{chat.id}/payload", headers=staff).json()["payload"]
+    facts = {f["kind"]: f for f in payload["key_facts"]}
+    assert facts["promo_code"]["value"] == "SAVE20" and "SAVE20" in said[facts["promo_code"]["source_seq"]][0]
+    assert facts["received_via"]["value"] == "email"
+    date = facts["date"]
+    text, at = said[date["source_seq"]]
+    assert date["value"] == "3 days ago" and date["value"] in text
+    sent = datetime.fromisoformat(at)
+    assert date["resolved"] == (sent - timedelta(days=3)).date().isoformat()
+    assert payload["intent"]["subflow"] == "promo_code_invalid"  # the request, not the last turn's "human"
+    assert payload["routing"]["team"] == "billing"
+    assert "SAVE20" in payload["summary"]

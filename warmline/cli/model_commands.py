@@ -1,4 +1,4 @@
-"""``warmline eval intents|conversations|frustration`` and ``warmline bench model``.
+"""``warmline eval intents|conversations|frustration``, ``warmline bench model`` and ``warmline model build``.
 
 Stable JSON interfaces for the quality gate; input errors exit with code 2 as
 ``error (invalid_data): message``.
@@ -6,14 +6,16 @@ Stable JSON interfaces for the quality gate; input errors exit with code 2 as
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
 
-from warmline.cli import bench_app, eval_app
+from warmline.cli import bench_app, eval_app, model_app
 from warmline.cli.output import print_result, refuse
 
 DEFAULT_FRUSTRATION_SET = Path(__file__).resolve().parents[1] / "packs" / "demo" / "eval" / "frustration.jsonl"
@@ -68,6 +70,39 @@ def eval_frustration(
     print_result(result, as_json, f"frustration: {data}")
 
 
+@model_app.command("build")
+def build_model(
+    pack_name: str = typer.Option("demo", "--pack", help="Pack name (a folder under warmline/packs) or path."),
+) -> None:
+    """Regenerate the pack's training utterances (when it ships training/generate.py), retrain its
+    classifier and store it with the passage vectors in the pack's model/ folder."""
+    from warmline.model.embedded import save_artifact, train_pack_classifier
+    from warmline.model.encoder import shared_encoder
+    from warmline.packs import PackError, load_pack
+
+    try:
+        pack = load_pack(pack_name)
+    except PackError as error:
+        raise refuse("invalid_pack", str(error)) from error
+    started = time.perf_counter()
+    generator = pack.path / "training" / "generate.py"
+    if generator.is_file():
+        spec = importlib.util.spec_from_file_location(f"warmline_pack_training_{pack.name}", generator)
+        if spec is None or spec.loader is None:
+            raise refuse("invalid_pack", f"{generator}: not a Python module")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        typer.echo(f"{module.write()} generated utterances -> {module.OUTPUT}")
+        pack = load_pack(pack_name)  # the generated file is part of the pack's content hash
+    encoder = shared_encoder()
+    classifier = train_pack_classifier(pack, encoder)
+    path = save_artifact(pack, classifier, encoder)
+    typer.echo(
+        f"{pack.name} {pack.version}: {len(classifier.classes_)} labels, threshold {classifier.threshold:.3f}, "
+        f"temperature {classifier.temperature:.3f}, {time.perf_counter() - started:.1f}s -> {path}"
+    )
+
+
 _COLD_START = """
 import time, json
 t0 = time.perf_counter()
@@ -115,7 +150,11 @@ def bench_model(
     latencies = []
     for i in range(turns):
         context = TurnContext(
-            conversation_id="bench", message_seq=3 + i, text=BENCH_TEXTS[i % len(BENCH_TEXTS)], history=history
+            conversation_id="bench",
+            message_seq=3 + i,
+            text=BENCH_TEXTS[i % len(BENCH_TEXTS)],
+            history=history,
+            sent_at=datetime.now(UTC),  # relative dates are resolved, as for a live message
         )
         model.forget(context.text)  # every timed turn is encoded, as a new customer message is
         tick = time.perf_counter()

@@ -52,6 +52,7 @@ class KeyFact(_Strict):
     value: str
     source_seq: int  # the turn (event seq) where it was typed
     speaker: Literal["customer", "bot", "agent", "note"] = "customer"
+    resolved: str | None = None  # normal form: the ISO date of "3 days ago" at the message time, E.164 phone
 
 
 class Draft(_Strict):
@@ -178,7 +179,7 @@ def build_payload(
     if flow and subflow:
         sub = pack.subflow(flow, _ontology_subflow(flow, subflow))
         description = sub.description if sub else None
-    pairs = [(f.kind, f.value) for f in facts]
+    pairs = [(f.kind, f"{f.value} ({f.resolved})" if f.kind == "date" and f.resolved else f.value) for f in facts]
     summary = compose_summary(
         SummaryInput(
             who=_who(name, account),
@@ -207,7 +208,10 @@ def build_payload(
         customer_name=name,
         summary=summary,
         intent=intent,
-        key_facts=[KeyFact(kind=f.kind, value=f.value, source_seq=f.source_seq, speaker=f.speaker) for f in facts],
+        key_facts=[
+            KeyFact(kind=f.kind, value=f.value, source_seq=f.source_seq, speaker=f.speaker, resolved=f.resolved)
+            for f in facts
+        ],
         draft=draft,
         next_action=next_action,
         citations=citations,
@@ -264,7 +268,8 @@ def key_facts(history: list[EventRecord], analyses: list[TurnAnalysis]) -> list[
         event = record.event
         if isinstance(event, CustomerMessage):
             stored = list(by_seq[record.seq].facts) if record.seq in by_seq else []
-            found += stored + extract_facts(event.text, record.seq, "customer", asked=asked)
+            # a fresh extraction first: it resolves dates against the time the message was sent
+            found += extract_facts(event.text, record.seq, "customer", asked=asked, sent_at=record.at) + stored
         elif isinstance(event, BotMessage):
             asked = event.text
         elif isinstance(event, AgentMessage):

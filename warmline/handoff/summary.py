@@ -21,9 +21,15 @@ SUMMARY_KINDS = (
     "phone",
     "zip_code",
     "address",
+    "promo_code",
+    "gift_card",
     "amount",
     "date",
+    "received_via",
     "product",
+    "size",
+    "colour",
+    "tried",
 )
 LABELS = {
     "order_id": "order",
@@ -36,6 +42,12 @@ LABELS = {
     "amount": "amount",
     "date": "date",
     "product": "item",
+    "promo_code": "code",
+    "gift_card": "gift card",
+    "received_via": "received by",
+    "size": "size",
+    "colour": "colour",
+    "tried": "already tried:",
 }
 
 

@@ -6,6 +6,7 @@ analysis can be stored as an event and read back losslessly (``model_dump`` / ``
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,6 +27,12 @@ FactKind = Literal[
     "product",
     "pin",
     "membership",
+    "promo_code",
+    "gift_card",
+    "size",
+    "colour",
+    "tried",
+    "received_via",
 ]
 
 
@@ -55,9 +62,10 @@ class Fact(_Frozen):
     """An entity the customer (or an agent) stated, with the turn it came from."""
 
     kind: FactKind
-    value: str
+    value: str  # the words as typed, so every fact is found in its source turn
     source_seq: int
     speaker: Speaker = "customer"
+    resolved: str | None = None  # a normal form: the ISO date of "3 days ago", E.164 of a phone
 
 
 class Citation(_Frozen):
@@ -113,6 +121,7 @@ class TurnContext(_Frozen):
     analyses: list[TurnAnalysis] = []
     known_facts: list[Fact] = []
     account: dict[str, object] | None = None
+    sent_at: datetime | None = None  # when the customer sent the message: "3 days ago" is counted from it
 
 
 class Model(Protocol):

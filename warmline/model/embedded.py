@@ -22,15 +22,16 @@ import logging
 import os
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from warmline.model import case_details
 from warmline.model.analysis import EscalationRecommendation, IntentScore, TurnAnalysis, TurnContext
 from warmline.model.classifier import IntentClassifier
+from warmline.model.conversation_intent import TurnEvidence, asks_for_details, conversation_intent
 from warmline.model.encoder import SentenceEncoder, shared_encoder
 from warmline.model.facts import extract_facts, merge_facts
 from warmline.model.frustration import frustration_score, sentiment
@@ -144,6 +145,7 @@ class EmbeddedModel:
         self.clarify_below = clarify_below
         self.frustration_escalate = frustration_escalate
         self._labels = [tuple(c.split("/", 1)) if "/" in c else (c, c) for c in self.classifier.classes_]
+        threading.Thread(target=case_details.warm_up, name="warmline-dates-warm-up", daemon=True).start()
 
     def encode_cached(self, texts: Sequence[str]) -> np.ndarray:
         """Encode with a bounded per-model cache: earlier turns were encoded when they were analysed."""
@@ -183,7 +185,7 @@ class EmbeddedModel:
         oos_score = oos_prob
 
         previous_agent = next((t.text for t in reversed(context.history) if t.speaker != "customer"), None)
-        facts = extract_facts(text, context.message_seq, "customer", asked=previous_agent)
+        facts = extract_facts(text, context.message_seq, "customer", asked=previous_agent, sent_at=context.sent_at)
         known = merge_facts(list(context.known_facts), facts)
         fact_only = bool(facts) and len(text.split()) <= 2 * len(facts) + 2
         human, _ = _human_request(text)
@@ -212,7 +214,7 @@ class EmbeddedModel:
                 if len(alternatives) == TOP_K:
                     break
 
-        flow, subflow, confidence = self._conversation_intent(context.analyses, alternatives)
+        flow, subflow, confidence = self._conversation_intent(context, alternatives, bool(facts))
 
         earlier = [t.text for t in context.history if t.speaker == "customer"]
         earlier_vectors = self.encode_cached(earlier[-4:]) if earlier else None
@@ -275,21 +277,20 @@ class EmbeddedModel:
     # ---- conversation-level ----------------------------------------------------------------
     @staticmethod
     def _conversation_intent(
-        analyses: list[TurnAnalysis], current: list[IntentScore]
+        context: TurnContext, current: list[IntentScore], current_has_facts: bool
     ) -> tuple[str | None, str | None, float]:
-        totals: dict[tuple[str, str], float] = defaultdict(float)
-        weight_sum = 0.0
-        for turn in [*(a.alternatives for a in analyses), current]:
-            if not turn:
-                continue
-            weight = turn[0].confidence
-            weight_sum += weight
-            for score in turn:
-                totals[(score.flow, score.subflow)] += weight * score.confidence
-        if not totals or weight_sum == 0:
-            return None, None, 0.0
-        (flow, subflow), mass = max(totals.items(), key=lambda item: item[1])
-        return flow, subflow, mass / weight_sum
+        turns: list[TurnEvidence] = []
+        by_seq = {a.message_seq: a for a in context.analyses}
+        asked = False  # the last agent or bot turn asked for identifying details
+        for turn in context.history:
+            if turn.speaker in ("agent", "bot"):
+                asked = asks_for_details(turn.text)
+            elif turn.speaker == "customer" and turn.seq in by_seq:
+                analysis = by_seq[turn.seq]
+                turns.append(TurnEvidence(turn.text, analysis.alternatives, asked and bool(analysis.facts)))
+        turns.append(TurnEvidence(context.text, current, asked and current_has_facts))
+        held = conversation_intent(turns)
+        return (held.flow, held.subflow, held.confidence) if held else (None, None, 0.0)
 
     def _recommend(
         self,

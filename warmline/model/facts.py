@@ -1,17 +1,22 @@
-"""Facts the customer states: names, usernames, emails, phones, ids, amounts, dates, addresses, products.
+"""Facts the customer states: names, usernames, emails, phones, ids, amounts, dates, addresses,
+products, and the details of their case (codes, size, colour, what they tried, how something arrived).
 
-Rule-based and deterministic (precise patterns; context from the previous agent question resolves
-bare answers like "Joseph Banter" or "99948"). Each fact carries the seq of its source turn.
+Deterministic: precise patterns for the store's identifiers, context from the previous agent question
+for bare answers ("Joseph Banter", "99948"), and libraries where the field has one (``phonenumbers``
+for phone numbers, ``dateparser`` for dates against the message time, ``nameparser`` for names in
+another order; see ``case_details``). Each fact carries the seq of its source turn and the words
+typed; a normal form, when there is one, goes in ``resolved``.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
+from warmline.model import case_details
 from warmline.model.analysis import Fact, FactKind, Speaker
 
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-PHONE = re.compile(r"(?<!\w)(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]\d{4}(?!\w)")
 AMOUNT = re.compile(r"(?:\$\s?\d[\d,]*(?:\.\d{2})?|\b\d[\d,]*(?:\.\d{2})?\s?(?:dollars|usd|bucks)\b)", re.I)
 ORDER_ID = re.compile(
     r"(?:order(?:\s*(?:id|number|no\.?|#))?\s*(?:is|:|#)?\s*#?)([A-Z0-9-]{5,})|#([A-Z]{0,3}\d{4,})", re.I
@@ -19,14 +24,8 @@ ORDER_ID = re.compile(
 ACCOUNT_ID = re.compile(r"account\s*(?:id|number|#)?\s*(?:is|:)?\s*([A-Z0-9]{6,})", re.I)
 BARE_ORDER = re.compile(r"(?<![\w@.(-])\d{10}(?![\w@.-])")
 BARE_ACCOUNT = re.compile(r"\b(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{10}\b")
-ZIP = re.compile(r"\b(?:zip(?:\s*code)?\s*(?:is|:)?\s*)?(\d{5})(?:-\d{4})?\b", re.I)
-DATE = re.compile(
-    r"\b(?:\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}(?:/\d{2,4})?|"
-    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?|"
-    r"\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*(?:\s+\d{4})?|"
-    r"yesterday|today|tomorrow|last (?:week|month|monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b",
-    re.I,
-)
+ZIP = re.compile(r"\b(?:(?:zip|postal|post)(?:\s*code)?\s*(?:is|:|would be|=)?\s*)?(\d{5})(?:-\d{4})?\b", re.I)
+ZIP_WORDS = ("zip", "postal", "postcode", "post code")
 ADDRESS = re.compile(
     r"\b\d{1,6}\s+(?:[A-Za-z0-9]+\s){0,4}(?:st|street|ave|avenue|rd|road|blvd|boulevard|dr|drive|ln|lane|way|ct|court|"
     r"pl|place|pkwy|parkway|circle|cir)\b\.?(?:,?\s+[A-Za-z ]+,\s*[A-Za-z]{2}\s+\d{5})?",
@@ -192,25 +191,34 @@ def _is_name(words: str) -> bool:
     return all(p not in NAME_STOPWORDS and not p.endswith(("ing", "ly")) for p in parts)
 
 
-def extract_facts(text: str, seq: int, speaker: Speaker = "customer", asked: str | None = None) -> list[Fact]:
-    """Facts in ``text``. ``asked`` is the previous agent/bot turn, used to read bare answers."""
-    found: list[tuple[FactKind, str]] = []
+def extract_facts(
+    text: str,
+    seq: int,
+    speaker: Speaker = "customer",
+    asked: str | None = None,
+    sent_at: datetime | None = None,
+) -> list[Fact]:
+    """Facts in ``text``. ``asked`` is the previous agent/bot turn, used to read bare answers;
+    ``sent_at`` the message time, against which relative dates ("3 days ago") are resolved."""
+    found: list[tuple[FactKind, str, str | None]] = []
     taken: list[tuple[int, int]] = []
 
-    def add(kind: FactKind, value: str, span: tuple[int, int] | None = None) -> None:
+    def add(kind: FactKind, value: str, span: tuple[int, int] | None = None, resolved: str | None = None) -> None:
         value = value.strip().strip(".,;")
-        if not value or (kind, value.lower()) in {(k, v.lower()) for k, v in found}:
+        if not value or (kind, value.lower()) in {(k, v.lower()) for k, v, _ in found}:
             return
         if span and any(span[0] < end and start < span[1] for start, end in taken):
             return
-        found.append((kind, value))
+        found.append((kind, value, resolved))
         if span:
             taken.append(span)
 
     for match in EMAIL.finditer(text):
         add("email", match.group(), match.span())
-    for match in PHONE.finditer(text):
-        add("phone", match.group(), match.span())
+    for phone in case_details.find_phones(text):
+        add("phone", phone.value, phone.span, phone.resolved)
+    for code in case_details.find_codes(text):
+        add(code.kind, code.value, code.span)  # type: ignore[arg-type]
     for match in ADDRESS.finditer(text):
         add("address", match.group(), match.span())
         tail = STATE_ZIP.search(match.group())
@@ -229,15 +237,16 @@ def extract_facts(text: str, seq: int, speaker: Speaker = "customer", asked: str
         add("username", match.group(1), match.span(1))
     for match in AMOUNT.finditer(text):
         add("amount", match.group(), match.span())
-    for match in DATE.finditer(text):
-        add("date", match.group(), match.span())
+    for date in case_details.find_dates(text, sent_at):
+        add("date", date.value, date.span, date.resolved)
     asked_lower = (asked or "").lower()
     for match in BARE_ORDER.finditer(text):
         add("order_id", match.group(), match.span())
     for match in BARE_ACCOUNT.finditer(text):
         add("account_id", match.group(), match.span())
     for match in ZIP.finditer(text):
-        if match.group().lower().startswith("zip") or "zip" in asked_lower:
+        said = match.group().lower().startswith(ZIP_WORDS) or any(w in text.lower() for w in ZIP_WORDS)
+        if said or any(word in asked_lower for word in ZIP_WORDS):
             add("zip_code", match.group(1), match.span(1))
     for match in STATE_ZIP.finditer(text):
         state = match.group(1)
@@ -250,6 +259,9 @@ def extract_facts(text: str, seq: int, speaker: Speaker = "customer", asked: str
         for match in BARE_USERNAME.finditer(text):
             is_account = "account id" in asked_lower and len(match.group()) == 10 and "username" not in asked_lower
             add("account_id" if is_account else "username", match.group(), match.span())
+    for typed in case_details.find_names(text):
+        if _is_name(typed.value.replace(",", " ")):
+            add("name", typed.value, typed.span, typed.resolved)
     for match in NAME_INTRO.finditer(text):
         name = match.group(1) or match.group(2)
         if name and name.split()[0].lower() not in NOT_NAMES:
@@ -269,7 +281,18 @@ def extract_facts(text: str, seq: int, speaker: Speaker = "customer", asked: str
         add("membership", match.group(1).lower(), match.span())
     for match in PRODUCT.finditer(text):
         add("product", match.group().replace("_", " "), match.span())
-    return [Fact(kind=kind, value=value, source_seq=seq, speaker=speaker) for kind, value in found]
+    for detail in (
+        *case_details.find_product_details(text),
+        *case_details.find_tried(text),
+        *case_details.find_received_via(text),
+    ):
+        # a clause such as "I checked the whole box" may hold other facts: it takes no span
+        span = None if detail.kind in ("tried", "received_via") else detail.span
+        add(detail.kind, detail.value, span, detail.resolved)  # type: ignore[arg-type]
+    return [
+        Fact(kind=kind, value=value, source_seq=seq, speaker=speaker, resolved=resolved)
+        for kind, value, resolved in found
+    ]
 
 
 def merge_facts(known: list[Fact], new: list[Fact]) -> list[Fact]:

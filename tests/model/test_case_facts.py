@@ -1,0 +1,73 @@
+"""Key facts beyond the fixed slots: codes, product attributes, dates against the message time,
+what the customer tried, how something arrived, names in another form; and nothing invented."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from warmline.model.facts import extract_facts
+
+SENT = datetime(2026, 12, 1, 19, 0, tzinfo=UTC)  # a Tuesday
+
+
+@pytest.mark.parametrize(
+    ("text", "asked", "expected"),
+    [
+        ("my promo code SAVE20 says invalid at checkout", None, {("promo_code", "SAVE20", None)}),
+        ("the coupon save20 is expired", None, {("promo_code", "save20", None)}),
+        ("mi código WELCOME10 no funciona", None, {("promo_code", "WELCOME10", None)}),
+        ("my gift card 6011-2345-9876-0001 won't work", None, {("gift_card", "6011-2345-9876-0001", None)}),
+        (
+            "I got it in an email 3 days ago",
+            None,
+            {("date", "3 days ago", "2026-11-28"), ("received_via", "email", None)},
+        ),
+        ("it's been broken since Tuesday", None, {("date", "since Tuesday", "2026-11-24")}),
+        ("lo recibí hace 3 días", None, {("date", "hace 3 días", "2026-11-28")}),
+        (
+            "I ordered the red Calvin Klein shirt in a medium",
+            None,
+            {("product", "Calvin Klein shirt", None), ("colour", "red", None), ("size", "medium", None)},
+        ),
+        ("the jeans came in size 32", None, {("product", "jeans", None), ("size", "32", None)}),
+        (
+            "I already reset my password and cleared my cache",
+            None,
+            {("tried", "I already reset my password and cleared my cache", None)},
+        ),
+        ("I checked the whole box, the jacket isn't there", None, {("tried", "I checked the whole box", None)}),
+        ("Banter, Joseph", None, {("name", "Banter, Joseph", "Joseph Banter")}),
+        ("the account is under Maria Rodriguez", None, {("name", "Maria Rodriguez", None)}),
+        ("zip code would be 94107", None, {("zip_code", "94107", None)}),
+        ("94107", "And your zip code?", {("zip_code", "94107", None)}),
+        ("call me at (822) 577-6709", None, {("phone", "(822) 577-6709", "+18225776709")}),
+    ],
+)
+def test_case_facts_keep_the_typed_words_and_their_normal_form(
+    text: str, asked: str | None, expected: set[tuple[str, str, str | None]]
+) -> None:
+    facts = extract_facts(text, seq=4, asked=asked, sent_at=SENT)
+    assert expected <= {(f.kind, f.value, f.resolved) for f in facts}
+    assert all(f.source_seq == 4 and f.value.lower() in text.lower() for f in facts)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I already told you my name twice",
+        "I'm having trouble with my order",
+        "can I talk to a human",
+        "the code doesn't work",  # no code given
+        "my order number is 8226176905",  # ten digits: an order, not a phone
+    ],
+)
+def test_no_case_fact_without_support(text: str) -> None:
+    kinds = {f.kind for f in extract_facts(text, seq=1, sent_at=SENT)}
+    assert not kinds & {"tried", "promo_code", "phone", "name", "date"}
+
+
+def test_a_date_without_the_message_time_is_kept_unresolved() -> None:
+    facts = extract_facts("I ordered it 3 days ago", seq=2)
+    assert [(f.kind, f.value, f.resolved) for f in facts] == [("date", "3 days ago", None)]

@@ -1,0 +1,110 @@
+"""The conversation's need, estimated from all customer turns (not the last turn's label).
+
+Each customer turn brings its own intent distribution (``TurnAnalysis.alternatives``: empty for a
+turn without intent evidence: small talk, a vague opening, a bare id, a name, a yes/no). The held
+need is the confidence-weighted sum of those distributions, with two rules that follow how support
+conversations go:
+
+* the first turn that says what the customer needs sets the topic; later turns mostly answer the
+  agent's questions and elaborate, so they count ``LATER_TURN_WEIGHT`` of their confidence (a
+  confident detail still outweighs a weak opening: "a charge on my account" then "for something I
+  never bought");
+* a later turn of one or two words ("mail", "in transit"), or one that gives the details the
+  agent had just asked for ("I don't have my account ID, but my username is cm730"), is an
+  answer: it counts ``SHORT_ANSWER_WEIGHT``;
+* a turn that announces a new topic ("also", "another question", "one more thing", "actually")
+  with a confident, different intent replaces the need: earlier evidence keeps only
+  ``EARLIER_AFTER_CHANGE`` of its weight.
+
+The confidence is the held intent's share of the weighted probability mass: a weighted mean of
+calibrated turn probabilities (each turn's distribution comes from the temperature-calibrated
+classifier), so it stays a probability and falls when turns disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from warmline.model.analysis import IntentScore
+
+LATER_TURN_WEIGHT = 0.8
+SHORT_ANSWER_WEIGHT = 0.3
+SHORT_ANSWER_WORDS = 2
+EARLIER_AFTER_CHANGE = 0.2
+TOPIC_CHANGE_MIN = 0.5
+TOPIC_CHANGE = re.compile(
+    r"\b(?:also|another (?:question|thing|issue|problem)|one more (?:thing|question)|actually|separate(?:ly| issue)|"
+    r"different (?:question|issue)|while i have you|by the way|btw|on another note|something else|"
+    r"además|otra (?:cosa|pregunta)|aussi|autre (?:chose|question)|außerdem|noch (?:eine|etwas)|"
+    r"também|outra (?:coisa|pergunta)|inoltre|un'altra (?:cosa|domanda)|ook nog|nog een vraag|"
+    r"poza tym|jeszcze jedno|inne pytanie)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class TurnEvidence:
+    """One customer turn as the estimate sees it: its text and its own intent scores."""
+
+    text: str
+    intents: Sequence[IntentScore]
+    # The turn gives details the agent or bot had just asked for ("username is cm730"): an answer.
+    answers_request: bool = False
+
+
+@dataclass(frozen=True)
+class ConversationIntent:
+    flow: str
+    subflow: str
+    confidence: float
+
+
+DETAILS_ASKED = re.compile(
+    r"\b(?:name|username|user name|e-?mail|phone|account(?: id| number)?|order(?: id| number)?|zip|address|pin|"
+    r"verify|confirm|look (?:you|it) up|pull up)\b",
+    re.I,
+)
+
+
+def asks_for_details(text: str) -> bool:
+    """Whether an agent or bot turn asks the customer for identifying details."""
+    return "?" in text and bool(DETAILS_ASKED.search(text)) or bool(
+        re.search(r"\b(?:could|can|may) (?:you|i (?:have|get))\b|\bplease (?:provide|give|send)\b", text, re.I)
+        and DETAILS_ASKED.search(text)
+    )
+
+
+def changes_topic(text: str) -> bool:
+    return bool(TOPIC_CHANGE.search(text))
+
+
+def conversation_intent(turns: Sequence[TurnEvidence]) -> ConversationIntent | None:
+    """The held need after ``turns`` (oldest first), or None when no turn said one."""
+    totals: dict[tuple[str, str], float] = defaultdict(float)
+    weight_sum = 0.0
+    held: tuple[str, str] | None = None
+    for turn in turns:
+        if not turn.intents:
+            continue
+        top = turn.intents[0]
+        weight = top.confidence
+        if held is not None:
+            new_topic = (top.flow, top.subflow) != held and top.confidence >= TOPIC_CHANGE_MIN
+            if new_topic and changes_topic(turn.text):
+                for key in totals:
+                    totals[key] *= EARLIER_AFTER_CHANGE
+                weight_sum *= EARLIER_AFTER_CHANGE
+            elif turn.answers_request or len(turn.text.split()) <= SHORT_ANSWER_WORDS:
+                weight *= SHORT_ANSWER_WEIGHT
+            else:
+                weight *= LATER_TURN_WEIGHT
+        weight_sum += weight
+        for score in turn.intents:
+            totals[(score.flow, score.subflow)] += weight * score.confidence
+        held = max(totals.items(), key=lambda item: item[1])[0]
+    if held is None or weight_sum <= 0:
+        return None
+    return ConversationIntent(flow=held[0], subflow=held[1], confidence=min(1.0, totals[held] / weight_sum))
