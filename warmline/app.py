@@ -46,7 +46,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         desks.start()
+        await _app.state.bots.start()  # bot platforms' feeds (Rasa's event broker)
         yield
+        await _app.state.bots.stop()
         desks.stop()
         svc.close()
 

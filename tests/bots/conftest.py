@@ -34,8 +34,12 @@ class Receiver:
         self.requests.append(request)
         return httpx.Response(self.status, json={"ok": True})
 
+    def webhooks(self) -> list[httpx.Request]:
+        """The requests to the bot's webhook URL (a Rasa server's calls are elsewhere)."""
+        return [r for r in self.requests if str(r.url) == WEBHOOK_URL]
+
     def events(self) -> list[dict]:
-        return [json.loads(r.content) for r in self.requests]
+        return [json.loads(r.content) for r in self.webhooks()]
 
     def types(self) -> list[str]:
         return [e["type"] for e in self.events()]

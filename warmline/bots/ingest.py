@@ -75,6 +75,8 @@ def do_open_conversation(
     locale: str | None = None,
     contact: dict[str, str] | None = None,
 ) -> Opened:
+    if not 0 < len(external_id) <= 200 or not external_id.isprintable():
+        raise InvalidInput("external_id must be 1-200 printable characters", details={"field": "external_id"})
     customer_name = check_name(customer_name, "customer.name")
     if account_id is not None and svc.store.get_account(account_id) is None:
         raise InvalidInput(
@@ -118,7 +120,9 @@ def do_post_turns(
     conversation_id: str,
     turns: list[IncomingTurn],
     idempotency: IdempotencyClaim | None = None,
+    handoff_reason: str | None = None,
 ) -> TurnsOutcome:
+    """``handoff_reason``: the bot asks for a person without a turn (Rasa pausing itself)."""
     turns = check_turns(svc, turns)
     stored: list[StoredTurn] = []
     assessed: list[Assessment] = []
@@ -130,7 +134,7 @@ def do_post_turns(
         account_id = writer.state.account_id
         account = svc.store.get_account(account_id) if account_id else None
         latest: tuple[TurnAnalysis, BotTurnAnalysis | None] | None = None
-        handoff: str | None = None
+        handoff = handoff_reason
         for turn in turns:
             if turn.external_id in known:
                 stored.append(StoredTurn(turn.external_id, known[turn.external_id], duplicate=True))

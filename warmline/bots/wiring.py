@@ -6,12 +6,14 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from starlette.concurrency import run_in_threadpool
 
 from warmline.auth import Principal
 from warmline.bot.model_bot import ModelBot
 from warmline.bots.assess import OutsideBotAssessor
+from warmline.bots.rasa.config import RasaConfig
 from warmline.bots.sources import BotSource, BotSources
 from warmline.bots.webhooks import OUTBOX_DESK, BotWebhooks, queue_bot_events
 from warmline.conversation.actions import Services
@@ -21,14 +23,31 @@ from warmline.integrations.wiring import Integrations
 SOURCE_TTL_S = 5.0  # a changed source (shadow mode, webhook URL) applies within this
 
 
+class Consumer(Protocol):
+    """A bot platform's feed of turns, run on the service's event loop (Rasa's event broker)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 @dataclass
 class BotIngestion:
     sources: BotSources
     # None where the service runs without the model (tests of the API layer): turns are then
     # stored, never analysed or decided on.
     assessor: OutsideBotAssessor | None
+    consumers: list[Consumer] = field(default_factory=list)
     _cache: dict[str, tuple[float, BotSource]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def start(self) -> None:
+        for consumer in self.consumers:
+            await consumer.start()
+
+    async def stop(self) -> None:
+        for consumer in self.consumers:
+            await consumer.stop()
 
     async def source_for(self, caller: Principal, name: str | None = None) -> BotSource:
         """The caller's bot source; refuses other roles and another bot's name."""
@@ -46,10 +65,21 @@ class BotIngestion:
         return source
 
 
-def install_bots(svc: Services, integrations: Integrations) -> BotIngestion:
+def install_bots(svc: Services, integrations: Integrations, rasa: RasaConfig | None = None) -> BotIngestion:
+    """Bot sources, signed webhooks through the outbox, and the bot platforms configured
+    (``rasa``: read from ``WARMLINE_RASA_*`` when not given)."""
     sources = BotSources(svc.store.engine, svc.store.token_secret(), svc.store.clock)
     integrations.dispatcher.desks[OUTBOX_DESK] = BotWebhooks(sources=sources, clock=svc.store.clock)
     svc.before_commit.append(queue_bot_events)
     svc.on_commit.append(lambda _outcome: integrations.thread.wake.set() if integrations.thread else None)
     assessor = OutsideBotAssessor(svc.bot) if isinstance(svc.bot, ModelBot) else None
-    return BotIngestion(sources, assessor)
+    bots = BotIngestion(sources, assessor)
+    rasa = rasa if rasa is not None else RasaConfig()
+    if rasa.enabled:
+        from warmline.bots.rasa.client import RasaDesk, rasa_hook
+        from warmline.bots.rasa.consumer import RasaConsumer
+
+        integrations.dispatcher.desks[RasaDesk.name] = RasaDesk(config=rasa)
+        svc.before_commit.append(rasa_hook(rasa.source))
+        bots.consumers.append(RasaConsumer(svc, bots, rasa))
+    return bots
