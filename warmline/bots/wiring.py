@@ -18,6 +18,7 @@ from warmline.bots.sources import BotSource, BotSources
 from warmline.bots.webhooks import OUTBOX_DESK, BotWebhooks, queue_bot_events
 from warmline.conversation.actions import Services
 from warmline.errors import Forbidden
+from warmline.integrations.base import Desk
 from warmline.integrations.wiring import Integrations
 
 SOURCE_TTL_S = 5.0  # a changed source (shadow mode, webhook URL) applies within this
@@ -65,21 +66,31 @@ class BotIngestion:
         return source
 
 
+def bot_desks(sources: BotSources, rasa: RasaConfig) -> dict[str, Desk]:
+    """The outbox's delivery kinds for outside bots (the service and `warmline integrations
+    dispatch` deliver with the same ones)."""
+    desks: dict[str, Desk] = {OUTBOX_DESK: BotWebhooks(sources=sources, clock=sources.clock)}
+    if rasa.enabled:
+        from warmline.bots.rasa.client import RasaDesk
+
+        desks[RasaDesk.name] = RasaDesk(config=rasa)
+    return desks
+
+
 def install_bots(svc: Services, integrations: Integrations, rasa: RasaConfig | None = None) -> BotIngestion:
     """Bot sources, signed webhooks through the outbox, and the bot platforms configured
     (``rasa``: read from ``WARMLINE_RASA_*`` when not given)."""
     sources = BotSources(svc.store.engine, svc.store.token_secret(), svc.store.clock)
-    integrations.dispatcher.desks[OUTBOX_DESK] = BotWebhooks(sources=sources, clock=svc.store.clock)
+    rasa = rasa if rasa is not None else RasaConfig()
+    integrations.dispatcher.desks.update(bot_desks(sources, rasa))
     svc.before_commit.append(queue_bot_events)
     svc.on_commit.append(lambda _outcome: integrations.thread.wake.set() if integrations.thread else None)
     assessor = OutsideBotAssessor(svc.bot) if isinstance(svc.bot, ModelBot) else None
     bots = BotIngestion(sources, assessor)
-    rasa = rasa if rasa is not None else RasaConfig()
     if rasa.enabled:
-        from warmline.bots.rasa.client import RasaDesk, rasa_hook
+        from warmline.bots.rasa.client import rasa_hook
         from warmline.bots.rasa.consumer import RasaConsumer
 
-        integrations.dispatcher.desks[RasaDesk.name] = RasaDesk(config=rasa)
         svc.before_commit.append(rasa_hook(rasa.source))
         bots.consumers.append(RasaConsumer(svc, bots, rasa))
     return bots

@@ -101,11 +101,18 @@ def retry(
 @integrations_app.command("dispatch")
 def dispatch() -> None:
     """Deliver every due outbox call now (the server also does this in the background)."""
+    from warmline.bots.rasa.config import RasaConfig
+    from warmline.bots.sources import BotSources
+    from warmline.bots.wiring import bot_desks
     from warmline.integrations.outbound import Dispatcher
     from warmline.integrations.registry import configured_desks
+    from warmline.storage.sql.store import SqlStore
 
+    outbox = _outbox()
+    sources = BotSources(outbox.engine, SqlStore(outbox.engine).token_secret())
+    desks = {**configured_desks(), **bot_desks(sources, RasaConfig())}
     with httpx.Client(timeout=10) as client:
-        report = Dispatcher(_outbox(), configured_desks(), client).drain()
+        report = Dispatcher(outbox, desks, client).drain()
     console.print(f"sent {report.sent}, retrying {report.retried}, dead {report.dead}")
 
 
