@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from warmline.errors import InvalidInput
 from warmline.integrations.base import Desk
+from warmline.integrations.chatwoot import Chatwoot
 from warmline.integrations.intercom import Intercom
 from warmline.integrations.salesforce import Salesforce
 from warmline.integrations.servicenow import ServiceNow
 from warmline.integrations.zendesk import Zendesk
 
-DESKS: dict[str, type[Desk]] = {desk.name: desk for desk in (Zendesk, Salesforce, Intercom, ServiceNow)}
+DESKS: dict[str, type[Desk]] = {desk.name: desk for desk in (Zendesk, Salesforce, Intercom, ServiceNow, Chatwoot)}
 
 
 def desk_class(name: str) -> type[Desk]:

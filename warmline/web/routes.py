@@ -71,6 +71,13 @@ async def agent_workspace(request: Request) -> HTMLResponse:
     return page(request, "agent.html", "Warmline · Agent workspace")
 
 
+@pages.get("/chatwoot/app", response_class=HTMLResponse)
+async def chatwoot_dashboard_app(request: Request) -> HTMLResponse:
+    """Chatwoot's Dashboard App (an iframe in its conversation view): asks Chatwoot for the
+    conversation on view and opens the sidebar for the Warmline conversation it names."""
+    return page(request, "chatwoot_app.html", "Warmline · Chatwoot", embeddable=True)
+
+
 @pages.get("/sidebar", response_class=HTMLResponse)
 async def sidebar(request: Request) -> HTMLResponse:
     """The payload panel alone, 360 px wide, for desks that embed a side panel."""
