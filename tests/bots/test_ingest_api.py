@@ -3,15 +3,18 @@ with the bot's own signals, shadow mode, and the OpenAPI document."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from typer.testing import CliRunner
 
 from tests.bots.conftest import BotWorld, agent_headers, make_world
 from tests.conftest import staff_token, start_chat
 from warmline.bots.ingest import do_open_conversation
 from warmline.bots.sources import BotSources, SourceSettings
+from warmline.cli import app
 from warmline.conversation.actions import Services
 
 HELLO = {"external_id": "c1", "role": "customer", "text": "Hi, where is my order? It is order 8812345678"}
@@ -151,7 +154,9 @@ def shadow_world(model_svc: Services) -> Iterator[BotWorld]:
     yield from make_world(model_svc, shadow=True)
 
 
-def test_shadow_mode_records_the_decision_and_acts_on_nothing(shadow_world: BotWorld) -> None:
+def test_shadow_mode_records_the_decision_and_acts_on_nothing(
+    shadow_world: BotWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
     world = shadow_world
     cid = world.open("c-shadow").json()["conversation_id"]
     body = world.turns(cid, {"external_id": "c1", "role": "customer", "text": "I want to talk to a person"}).json()
@@ -161,6 +166,21 @@ def test_shadow_mode_records_the_decision_and_acts_on_nothing(shadow_world: BotW
     assert world.turns(cid, {"external_id": "b1", "role": "bot", "text": "Sure, one moment"}).status_code == 200
     world.deliver()
     assert world.receiver.requests == []
+    # The bot asks for a person where Warmline would not: the report shows both sides.
+    other = world.open("c-shadow-2").json()["conversation_id"]
+    asks = {**HELLO, "handoff_requested": {"reason": "order lookups go to people"}}
+    assert world.turns(other, asks).json()["decision"]["trigger"] == "bot_requested"
+    assert world.turns(other, {**HELLO, "external_id": "c2", "text": "thanks"}).json()["decision"]["outcome"] == (
+        "continue"
+    )
+    monkeypatch.setenv("WARMLINE_DATABASE_URL", world.svc.settings.database_url)
+    result = CliRunner().invoke(app, ["bots", "report", "acme-bot", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["conversations"] == 2 and report["decisions"] == 3 and report["shadow_decisions"] == 3
+    assert (report["both"], report["warmline_only"], report["bot_only"], report["neither"]) == (1, 1, 0, 1)
+    assert report["by_trigger"] == {"bot_requested": 1, "human_request": 1}
+    assert CliRunner().invoke(app, ["bots", "report", "nobody"]).exit_code == 2
 
 
 def test_openapi_documents_the_ingestion_api(world: BotWorld) -> None:

@@ -15,6 +15,7 @@ metrics_app = typer.Typer(no_args_is_help=True, help="Handoff metrics from the e
 integrations_app = typer.Typer(no_args_is_help=True, help="Support-desk integrations and their outbox.")
 model_app = typer.Typer(no_args_is_help=True, help="The embedded model: rebuild a pack's classifier.")
 agent_app = typer.Typer(no_args_is_help=True, help="Work conversations as an agent (over the HTTP API).")
+bots_app = typer.Typer(no_args_is_help=True, help="Outside bots: sources, shadow mode, the shadow report.")
 
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
@@ -25,11 +26,13 @@ app.add_typer(model_app, name="model")
 app.add_typer(agent_app, name="agent")
 app.add_typer(metrics_app, name="metrics")
 app.add_typer(integrations_app, name="integrations")
+app.add_typer(bots_app, name="bots")
 
 # Importing a module registers its commands on the apps above.
 from warmline.cli import (  # noqa: E402,F401
     agent_commands,
     bench_commands,
+    bot_commands,
     evaluation_commands,
     integration_commands,
     metrics_commands,
