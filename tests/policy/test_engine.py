@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -74,14 +73,3 @@ def test_decision_round_trips_and_replays_identically(policy) -> None:
     assert Decision.model_validate(stored) == decision
     again = decide(policy, PolicyInputs.model_validate(stored["inputs"]), datetime.fromisoformat(stored["decided_at"]))
     assert again == decision
-
-
-def test_decide_is_fast(policy) -> None:
-    inputs = make_inputs({"frustration": 0.9}, bot_replies=1)
-    times = []
-    for _ in range(300):
-        started = time.perf_counter()
-        decide(policy, inputs, NOW)
-        times.append(time.perf_counter() - started)
-    times.sort()
-    assert times[int(len(times) * 0.99)] < 0.005  # target < 1 ms; CI machines vary
