@@ -146,7 +146,7 @@ NUMBER_WORDS = "a|an|one|two|three|four|five|six|seven|eight|nine|ten|a couple o
 DATE = re.compile(
     rf"\b(?:(?:{NUMBER_WORDS})\s+(?:days?|weeks?|months?|hours?)\s+ago|"
     rf"(?:since|last|this past|on|this|next)\s+(?:{WEEKDAYS}|week|month|weekend)|(?:{WEEKDAYS})|"
-    rf"yesterday|today|tomorrow|the day before yesterday|"
+    rf"yesterday|tomorrow|the day before yesterday|"
     rf"(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{MONTHS})(?:\s+\d{{4}})?|"
     rf"\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?|"
     rf"hace\s+\d{{1,3}}\s+d[ií]as|ayer|il y a\s+\d{{1,3}}\s+jours|hier|vor\s+\d{{1,3}}\s+tagen|gestern|"
@@ -158,7 +158,8 @@ DATE_LANGUAGES = ["en", "es", "fr", "de", "pt", "it", "nl", "pl"]
 
 # What the customer already did: a first-person clause with "already", "tried", or a fix verb.
 TRIED = re.compile(
-    r"\b(?:I(?:'ve| have)?\s+(?:already|also|even)\s+[a-z][^.!?;]{3,80}|"
+    r"\b(?:I(?:'ve| have)?\s+(?:already|also|even)\s+(?:[a-z]+ed|tried|reset|done|sent|paid|made|gone|went|"
+    r"logged out|taken|given it|run|rebooted|uninstalled|reinstalled)\b[^.!?;]{0,80}|"
     r"I(?:'ve| have)?\s+(?:tried|checked|double[- ]checked|restarted|cleared|reset|re-?entered|logged out|"
     r"updated|reinstalled|rebooted|refreshed|looked|searched|called|emailed|contacted)\b[^.!?;]{0,80}|"
     r"ya (?:intent[eé]|prob[eé]|revis[eé])[^.!?;]{0,80}|j'ai d[ée]j[àa] [^.!?;]{3,80}|"
@@ -166,7 +167,11 @@ TRIED = re.compile(
     r"j[aá] tentei[^.!?;]{0,80}|ho gi[àa] [^.!?;]{3,80}|ik heb al [^.!?;]{3,80}|ju[zż] pr[oó]bowa[łl][^.!?;]{0,80})",
     re.I,
 )
-CLAUSE_END = re.compile(r",?\s+(?:but|and it|and still|yet|however)\s+|,\s+(?=(?:the|it|nothing|still|so)\b)")
+CLAUSE_END = re.compile(
+    r",?\s+(?:but|and it|and still|still|yet|however)\s+|"
+    r",\s+(?=(?:the|it|nothing|still|so|is|are|can|could|would|will|do|does|did|what|why|how|when)\b)",
+    re.I,
+)
 TRIED_NOT = re.compile(
     r"^I(?:'ve| have)?\s+(?:already|also|even)\s+(?:told|said|gave|asked|explained|mentioned)\b", re.I
 )
@@ -183,7 +188,7 @@ RECEIVED_VIA = re.compile(
 LAST_FIRST = re.compile(r"^\s*([A-Za-z][a-z'-]+),\s*([A-Za-z][a-z'-]+)\s*[.!]?\s*$")
 NAME_UNDER = re.compile(
     r"\b(?i:(?:the )?(?:account|order|name on (?:the|my) account|it)(?:'s| is)? "
-    r"(?:under|in the name of|for)(?: the name)?|"
+    r"(?:under|in the name of)(?: the name)?|"
     r"name(?:'s| is)|my name's|call me)\s+([A-Za-z][a-z'-]+(?:\s+[A-Za-z][a-z'-]+){0,2})"
 )
 

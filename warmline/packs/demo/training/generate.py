@@ -1,6 +1,6 @@
 """Write the demo pack's generated training utterances: ``python -m warmline.packs.demo.training.generate``.
 
-Reads the hand-written phrasings (``phrasings_<lang>.yaml``: English with {slots}, and Spanish,
+Reads the hand-written phrasings (``phrasings_<lang>*.yaml``: English with {slots}, and Spanish,
 French, German, Portuguese, Italian, Dutch and Polish) and writes ``../generated.jsonl`` with one
 ``{"text", "intent", "source"}`` per line. English phrasings get their slots filled with the store's
 products, colours, sizes, codes and dates, and are wrapped in the registers customers write in
@@ -110,9 +110,13 @@ _SLOT = re.compile(r"\{(\w+)\}")
 
 
 def load_phrasings(language: str) -> dict[str, list[str]]:
-    path = HERE / f"phrasings_{language}.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {label: [str(p) for p in phrasings] for label, phrasings in data.items()}
+    """Every ``phrasings_<language>*.yaml`` file, merged per label in file-name order."""
+    merged: dict[str, list[str]] = {}
+    for path in sorted(HERE.glob(f"phrasings_{language}*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for label, phrasings in data.items():
+            merged.setdefault(label, []).extend(str(p) for p in phrasings)
+    return merged
 
 
 def fill(template: str, rng: random.Random) -> str:
