@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test browser lint bench clean
+.PHONY: run test install install-test browser lwc lint bench clean
 
 run: install
 	$(BIN)/warmline serve
@@ -33,7 +33,17 @@ browser:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 		|| echo "!!! could not install chromium: browser tests will be skipped"; }
 
-test: install-test browser
+# The Salesforce Lightning Web Component is tested with Salesforce's LWC jest tooling from npm
+# (jsdom: no browser is downloaded). Installed once per lock file; without npm those tests skip.
+LWC := warmline/integrations/salesforce/sfdx
+lwc: $(LWC)/node_modules/.installed
+
+$(LWC)/node_modules/.installed: $(LWC)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		cd $(LWC) && npm ci --no-audit --no-fund --silent && touch node_modules/.installed; \
+	else echo "!!! npm is not installed: the LWC jest tests will be skipped"; fi
+
+test: install-test browser lwc
 	$(BIN)/ruff check warmline tests
 	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -44,4 +54,4 @@ lint: install-test
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) .pytest_cache warmline.db warmline.db-wal warmline.db-shm
+	rm -rf $(VENV) .pytest_cache warmline.db warmline.db-wal warmline.db-shm $(LWC)/node_modules
