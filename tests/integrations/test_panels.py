@@ -12,13 +12,14 @@ import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import REQUIRE_SERVICES
-from tests.web.conftest import chromium  # noqa: F401  (the session's browser)
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
 
 INTEGRATIONS = Path(__file__).parents[2] / "warmline" / "integrations"
 ZENDESK_APP = INTEGRATIONS / "zendesk" / "app"
@@ -40,6 +41,23 @@ LOCATIONS = {
         "ticket_editor",
     }
 }
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """Debian's chromium, for this module only: closed before the web tests start their own
+    (two Playwright instances at once share one event loop and fail)."""
+    if not os.path.exists(CHROMIUM):
+        message = f"{CHROMIUM} is NOT installed (apt-get install chromium, or `make browser`): panel tests skipped"
+        if REQUIRE_SERVICES:
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 def manifest_problems(app: Path) -> list[str]:
@@ -141,7 +159,7 @@ def open_app(browser: Any, ticket: dict[str, str], answer: dict[str, Any] | None
 
 
 @pytest.mark.browser
-def test_the_zendesk_app_shows_summary_draft_next_action_and_citations(chromium: Any) -> None:  # noqa: F811
+def test_the_zendesk_app_shows_summary_draft_next_action_and_citations(chromium: Any) -> None:
     cid = PAYLOAD["payload"]["conversation_id"]
     page = open_app(chromium, {"ticket.externalId": cid}, PAYLOAD)
     page.wait_for_selector(".summary")
@@ -163,7 +181,7 @@ def test_the_zendesk_app_shows_summary_draft_next_action_and_citations(chromium:
 
 
 @pytest.mark.browser
-def test_the_servicenow_side_panel_renders_the_case_payload(chromium: Any) -> None:  # noqa: F811
+def test_the_servicenow_side_panel_renders_the_case_payload(chromium: Any) -> None:
     record = ElementTree.parse(UI_PAGE).getroot().find("sys_ui_page")
     assert record is not None and record.findtext("endpoint") == "x_warmline_payload.do"
     body = re.search(r"<j:jelly[^>]*>(.*)</j:jelly>", record.findtext("html") or "", re.S)
