@@ -110,6 +110,12 @@ class FakeDesks:
             answer = reply(201, {"ticket": ticket})
             self.idempotency[key] = answer
             return answer
+        if (match := re.fullmatch(r"/api/v2/tickets/(\d+)\.json", path)) and request.method == "GET":
+            shown = self.tickets.get(int(match.group(1)))
+            if shown is None:
+                return reply(404, {"error": "RecordNotFound", "description": "Not found"})
+            fields = [{"id": int(k), "value": v} for k, v in shown.get("fields", {}).items()]
+            return reply(200, {"ticket": {**shown, "custom_fields": fields}})
         if match := re.fullmatch(r"/api/v2/tickets/(\d+)\.json", path):
             known = self.tickets.get(int(match.group(1)))
             if known is None or request.method != "PUT":

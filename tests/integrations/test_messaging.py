@@ -88,8 +88,7 @@ def test_zendesk_messaging_runs_the_bot_in_the_desk_and_hands_off_natively(world
 def test_a_zendesk_internal_note_never_reaches_the_customer(world: World) -> None:
     cid = sunco_says(world, "a person please")["conversation_id"]
     world.drain()
-    ticket_id = str(next(iter(world.fake.tickets)))
-    world.integrations.outbox.link("zendesk", cid, {"ticket_id": ticket_id})
+    ticket_id = str(next(iter(world.fake.tickets)))  # the messaging ticket Zendesk made
     sent_before = len(world.fake.sunco_messages)
     before = world.events(cid)
     for name in ("internal_note", "end_user_comment"):
@@ -107,6 +106,9 @@ def test_a_zendesk_internal_note_never_reaches_the_customer(world: World) -> Non
     assert world.events(cid)[-2:] == ["claimed", "agent_message"]
     world.drain()
     assert len(world.fake.sunco_messages) == sent_before
+    # The ticket was found by asking Zendesk once (its conversation field), then remembered.
+    shows = [r for r in world.fake.requests if r.method == "GET" and r.url.path == f"/api/v2/tickets/{ticket_id}.json"]
+    assert len(shows) == 1 and world.integrations.outbox.links("zendesk", cid)["ticket_id"] == ticket_id
 
 
 def test_a_sunshine_conversations_webhook_needs_its_key(world: World) -> None:

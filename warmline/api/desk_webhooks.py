@@ -28,7 +28,14 @@ async def receive_webhook(desk: str, request: Request, svc: Services = Depends(s
     body = await request.body()
     headers = {k.lower(): v for k, v in request.headers.items()}
     return await run_in_threadpool(
-        do_receive_webhook, svc, integrations.outbox, target, headers, body, datetime.now(UTC)
+        do_receive_webhook,
+        svc,
+        integrations.outbox,
+        target,
+        headers,
+        body,
+        datetime.now(UTC),
+        integrations.dispatcher.fetch,
     )
 
 

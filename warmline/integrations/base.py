@@ -58,6 +58,13 @@ class Ignored(Exception):
         self.reason = reason
 
 
+class DeskUnavailable(WarmlineError):
+    """The desk could not be asked what a webhook refers to: the desk should deliver it again."""
+
+    code = "desk_unavailable"
+    status = 503
+
+
 class NotYet(Exception):
     """A plan step needs a record the desk has not made yet (e.g. the messaging ticket Zendesk
     creates after a control pass): retry later."""
@@ -183,6 +190,11 @@ class Desk:
     def plan(self, outbound: Outbound) -> list[DeskRequest]:
         """Every request of this outbound item, in order, given the links known now."""
         raise NotImplementedError
+
+    def find_conversation(self, desk_ref: str) -> DeskRequest | None:
+        """A read that learns ``conversation_id`` for a desk record a webhook names but Warmline
+        has not linked yet (a messaging ticket Zendesk made itself), or None."""
+        return None
 
     def refresh(self, client: httpx.Client) -> bool:
         """Renew expired credentials after a 401; True when a retry may now succeed."""

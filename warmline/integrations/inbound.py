@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -19,10 +20,9 @@ from warmline.auth import Principal
 from warmline.conversation.actions import Outcome, Services, do_post_customer_message, do_start_conversation
 from warmline.conversation.state import Status
 from warmline.errors import InvalidInput
-from warmline.integrations.base import Desk, Ignored, InboundEvent, UnsupportedEvent, Webhook
+from warmline.integrations.base import Desk, DeskRequest, Ignored, InboundEvent, UnsupportedEvent, Webhook
 from warmline.integrations.outbound import DESK_AGENT_PREFIX
 from warmline.queue import actions
-from warmline.staffing import do_register_desk_agent
 from warmline.storage.sql.outbox import OutboxStore
 from warmline.storage.sql.store import IdempotencyClaim
 
@@ -40,7 +40,8 @@ def desk_agent(svc: Services, desk: Desk, event: InboundEvent, conversation_id: 
     teams = tuple(sorted(svc.teams())) or ("triage",)
     if svc.store.get_staff(staff_id) is None:
         name = event.agent_name or f"{desk.name} agent {event.agent_ref}"
-        do_register_desk_agent(svc.store, staff_id, name, list(teams))
+        unusable = hashlib.sha256(f"desk-agent-no-login:{staff_id}".encode()).hexdigest()
+        svc.store.add_staff(staff_id, name[:120], "agent", list(teams), 50, unusable)
     row = svc.store.get_staff(staff_id) or {}
     # The desk decides who works on what: its agent may take the conversation in its queue.
     queue = svc.store.load_state(conversation_id).team
@@ -49,8 +50,17 @@ def desk_agent(svc: Services, desk: Desk, event: InboundEvent, conversation_id: 
     )
 
 
+Fetch = Callable[[Desk, DeskRequest], dict[str, str]]
+
+
 def do_receive_webhook(
-    svc: Services, outbox: OutboxStore, desk: Desk, headers: dict[str, str], body: bytes, now: datetime
+    svc: Services,
+    outbox: OutboxStore,
+    desk: Desk,
+    headers: dict[str, str],
+    body: bytes,
+    now: datetime,
+    fetch: Fetch | None = None,
 ) -> dict[str, Any]:
     try:
         payload = json.loads(body)
@@ -74,7 +84,7 @@ def do_receive_webhook(
     if event.kind == "customer_message":
         cid, outcome = customer_turn(svc, outbox, desk, event, claim)
     else:
-        found = conversation_of(outbox, desk, event)
+        found = conversation_of(outbox, desk, event) or ask_desk(outbox, desk, event, fetch)
         if found is None:
             reason = f"{desk.name} record {event.desk_ref!r} is not a Warmline conversation"
             log.info("%s webhook ignored: %s", desk.name, reason)
@@ -99,6 +109,18 @@ def conversation_of(outbox: OutboxStore, desk: Desk, event: InboundEvent) -> str
         if event.desk_ref and (found := outbox.conversation_for(desk.name, name, event.desk_ref)):
             return found
     return None
+
+
+def ask_desk(outbox: OutboxStore, desk: Desk, event: InboundEvent, fetch: Fetch | None) -> str | None:
+    """Ask the desk which conversation its record belongs to (a Zendesk messaging ticket names
+    it in a ticket field, not in the webhook), and remember the answer."""
+    request = desk.find_conversation(event.desk_ref) if event.desk_ref and fetch else None
+    if request is None or fetch is None:
+        return None
+    cid = fetch(desk, request).get("conversation_id")
+    if cid:
+        outbox.link(desk.name, cid, event.links)
+    return cid or None
 
 
 def customer_turn(

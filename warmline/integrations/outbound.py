@@ -33,7 +33,7 @@ from warmline.conversation.events import (
     PayloadBuilt,
     Routed,
 )
-from warmline.integrations.base import Desk, DeskRequest, Lookup, NotYet, Outbound
+from warmline.integrations.base import Desk, DeskRequest, DeskUnavailable, Lookup, NotYet, Outbound
 from warmline.storage.sql.outbox import OutboxItem, OutboxStore
 from warmline.storage.sql.store import Writer
 
@@ -225,6 +225,13 @@ class Dispatcher:
             links = {**links, **learned}
             item = self.outbox.record_step(item, step.step, learned)
         raise GiveUp(f"{desk.name} plan for {item.kind} did not finish in 50 steps")
+
+    def fetch(self, desk: Desk, request: DeskRequest) -> dict[str, str]:
+        """One read for a webhook (what conversation a desk record belongs to), outside the outbox."""
+        try:
+            return self._send(desk, request)
+        except (RetryLater, GiveUp) as failure:
+            raise DeskUnavailable(f"{desk.name} did not answer {request.method} {request.path}: {failure}") from failure
 
     def _send(self, desk: Desk, request: DeskRequest, refreshed: bool = False) -> dict[str, str]:
         url = request.url or desk.config.base_url.rstrip("/") + request.path

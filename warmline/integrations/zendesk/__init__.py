@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import quote
 
+import httpx
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
@@ -243,6 +245,15 @@ class Zendesk(Desk):
 
     # --- inbound ----------------------------------------------------------------------------
 
+    def find_conversation(self, desk_ref: str) -> DeskRequest | None:
+        """A messaging ticket names its Warmline conversation only in the conversation field."""
+        field_id = self.config.conversation_field_id
+        if not field_id or not desk_ref.isdigit():
+            return None
+        return DeskRequest(
+            "find_conversation", "GET", f"/api/v2/tickets/{desk_ref}.json", learn=_field_value(field_id), lookup=True
+        )
+
     def verify(self, webhook: Webhook) -> str:
         if "events" in webhook.payload:
             return self._verify_sunco(webhook)
@@ -281,6 +292,17 @@ class Zendesk(Desk):
             if not getattr(self.config, secret).get_secret_value():
                 problems.append(secret)
         return problems
+
+
+def _field_value(field_id: str) -> Callable[[httpx.Response], dict[str, str]]:
+    """A ``learn`` reading the conversation field of a Show Ticket answer."""
+
+    def learn(response: httpx.Response) -> dict[str, str]:
+        fields = (response.json().get("ticket") or {}).get("custom_fields") or []
+        value = next((f.get("value") for f in fields if str(f.get("id")) == field_id), None)
+        return {"conversation_id": str(value)} if value else {}
+
+    return learn
 
 
 def _ticket_event(payload: dict[str, Any]) -> tuple[str, str]:
