@@ -204,3 +204,19 @@ def test_intercom_messenger_runs_the_bot_and_assigns_the_team_with_a_note(world:
     assert answer.json()["conversation_status"] == "CLOSED", answer.text
     world.drain()
     assert len(world.fake.intercom_parts) == sent_before and world.fake.violations == []
+
+
+def test_every_event_of_a_conversations_webhook_is_applied(world: World) -> None:
+    first, headers = sunco_message(SUNCO_ID, "Hi, I was charged twice", event_id="ev_a")
+    second, _ = sunco_message(SUNCO_ID, "a person please", event_id="ev_b")
+    delivery = json.loads(first)
+    delivery["events"].append(json.loads(second)["events"][0])
+    answer = world.client.post(
+        "/v1/integrations/zendesk/webhook", content=json.dumps(delivery).encode(), headers=headers
+    )
+    assert answer.status_code == 200, answer.text
+    results = answer.json()["events"]
+    assert [r["status"] for r in results] == ["applied", "applied"]
+    cid = results[0]["conversation_id"]
+    assert results[1]["conversation_id"] == cid and results[1]["conversation_status"] == "WAITING_FOR_AGENT"
+    assert world.events(cid).count("customer_message") == 2

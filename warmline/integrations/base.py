@@ -207,6 +207,10 @@ class Desk:
     def event_type(self, payload: dict[str, Any]) -> str:
         raise NotImplementedError
 
+    def split(self, payload: dict[str, Any]) -> list[dict[str, Any]]:
+        """The events of one delivery, each parsed on its own (most desks send one)."""
+        return [payload]
+
     def parse(self, webhook: Webhook) -> InboundEvent:
         """Verify, then map the event; raises ``Ignored`` for an event that needs no action."""
         delivery_id = self.verify(webhook)

@@ -68,6 +68,24 @@ def do_receive_webhook(
         raise InvalidInput("the webhook body is not valid JSON", code="malformed_json") from exc
     if not isinstance(payload, dict):
         raise InvalidInput("the webhook body must be a JSON object", code="malformed_webhook")
+    results = [receive_event(svc, outbox, desk, headers, body, part, now, fetch) for part in desk.split(payload)]
+    if len(results) == 1:
+        return results[0]
+    applied = any(r["status"] == "applied" for r in results)
+    return {"status": "applied" if applied else results[0]["status"], "events": results}
+
+
+def receive_event(
+    svc: Services,
+    outbox: OutboxStore,
+    desk: Desk,
+    headers: dict[str, str],
+    body: bytes,
+    payload: dict[str, Any],
+    now: datetime,
+    fetch: Fetch | None,
+) -> dict[str, Any]:
+    """One event of a delivery: verified, filtered, applied once."""
     try:
         event = desk.parse(Webhook(headers=headers, body=body, payload=payload, now=now))
     except UnsupportedEvent as exc:
@@ -78,9 +96,8 @@ def do_receive_webhook(
         return {"status": "ignored", "reason": ignored.reason}
     if not event.delivery_id:
         raise InvalidInput("the webhook has no delivery id", code="malformed_webhook")
-    claim = IdempotencyClaim(
-        scope=f"desk:{desk.name}", key=event.delivery_id, fingerprint=hashlib.sha256(body).hexdigest()
-    )
+    fingerprint = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    claim = IdempotencyClaim(scope=f"desk:{desk.name}", key=event.delivery_id, fingerprint=fingerprint)
     if event.kind == "customer_message":
         cid, outcome = customer_turn(svc, outbox, desk, event, claim)
     else:

@@ -277,6 +277,13 @@ class Zendesk(Desk):
         fresh(str(_epoch(str(event.get("createdAt", "")) or "0")), webhook.now)
         return str(event.get("id", ""))
 
+    def split(self, payload: dict[str, Any]) -> list[dict[str, Any]]:
+        """A Conversations webhook may carry several events; each is its own delivery."""
+        events = payload.get("events")
+        if not isinstance(events, list) or len(events) < 2:
+            return [payload]
+        return [{**payload, "events": [event]} for event in events]
+
     def event_type(self, payload: dict[str, Any]) -> str:
         if "events" in payload:
             events = payload.get("events") or [{}]
