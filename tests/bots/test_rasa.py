@@ -161,3 +161,15 @@ def test_rasa_conversation_is_paused_relayed_and_resumed(rasa_world: BotWorld) -
     ]
     # The signed webhooks went out too.
     assert "conversation.handed_back" in world.receiver.types()
+
+
+def test_the_consumer_refuses_to_start_for_a_source_nobody_created(model_svc: Services) -> None:
+    from warmline.bots.rasa.consumer import RasaConsumer
+    from warmline.bots.sources import BotSources
+    from warmline.bots.wiring import BotIngestion
+    from warmline.errors import ConfigurationError
+
+    bots = BotIngestion(BotSources(model_svc.store.engine, model_svc.store.token_secret()), None)
+    consumer = RasaConsumer(model_svc, bots, RasaConfig(enabled=True, source="nobody"))
+    with pytest.raises(ConfigurationError, match="warmline token create --role bot --name nobody"):
+        asyncio.run(consumer.start())

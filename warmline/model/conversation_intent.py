@@ -71,9 +71,13 @@ DETAILS_ASKED = re.compile(
 
 def asks_for_details(text: str) -> bool:
     """Whether an agent or bot turn asks the customer for identifying details."""
-    return "?" in text and bool(DETAILS_ASKED.search(text)) or bool(
-        re.search(r"\b(?:could|can|may) (?:you|i (?:have|get))\b|\bplease (?:provide|give|send)\b", text, re.I)
-        and DETAILS_ASKED.search(text)
+    return (
+        "?" in text
+        and bool(DETAILS_ASKED.search(text))
+        or bool(
+            re.search(r"\b(?:could|can|may) (?:you|i (?:have|get))\b|\bplease (?:provide|give|send)\b", text, re.I)
+            and DETAILS_ASKED.search(text)
+        )
     )
 
 

@@ -20,9 +20,10 @@ from warmline.api.deps import run_action
 from warmline.bots import ingest
 from warmline.bots.rasa.config import RasaConfig
 from warmline.bots.rasa.events import RasaUpdate, parse_event
+from warmline.bots.sources import SourceNotFound
 from warmline.bots.wiring import BotIngestion
 from warmline.conversation.actions import Services
-from warmline.errors import MissingExtra, WarmlineError
+from warmline.errors import ConfigurationError, MissingExtra, WarmlineError
 
 log = logging.getLogger("warmline.bots.rasa")
 RETRY_PAUSE_S = 1.0
@@ -43,6 +44,14 @@ class RasaConsumer:
             import aio_pika
         except ImportError as exc:  # pragma: no cover - the extra is part of the test install
             raise MissingExtra("the Rasa event broker consumer", "aio-pika") from exc
+        try:  # refuse to start rather than drop every event of a source nobody created
+            await asyncio.to_thread(self.bots.sources.get, self.config.source)
+        except SourceNotFound as exc:
+            raise ConfigurationError(
+                f"WARMLINE_RASA_SOURCE={self.config.source!r} is not a bot source: create it with "
+                f"`warmline token create --role bot --name {self.config.source} --webhook-url URL`",
+                code="unknown_source",
+            ) from exc
         connection = await aio_pika.connect_robust(self.config.amqp_url)
         self._connection = connection
         channel = await connection.channel()
