@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from fastapi.testclient import TestClient
 
+from tests import builders
 from tests.conftest import Chat, make_services, staff_token, start_chat
 from warmline.app import create_app
 from warmline.bot import BotDefaults, BotTurn
@@ -27,10 +28,11 @@ class EscalatingBot(BotDefaults):
         if "person" not in text:
             turn.append(BOT, BotMessage(text="bot answer", in_reply_to=turn.message.seq))
             return
-        payload = {
-            "summary": "Customer asks for a person.",
-            "draft": {"id": f"d{turn.message.seq}", "text": "Hi, I can help with that refund."},
-        }
+        payload = builders.payload(
+            turn.state.id,
+            summary="Customer asks for a person.",
+            draft={"id": f"d{turn.message.seq}", "text": "Hi, I can help with that refund."},
+        )
         turn.append(BOT, PayloadBuilt(payload=payload))
         notice = BotMessage(text="Connecting you with a person.", kind="handoff_notice", in_reply_to=turn.message.seq)
         turn.append(BOT, notice)

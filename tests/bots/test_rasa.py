@@ -124,7 +124,7 @@ def test_rasa_conversation_is_paused_relayed_and_resumed(rasa_world: BotWorld) -
     state = world.svc.store.load_state(state.id)
     assert state.status.value == "WAITING_FOR_AGENT"
     decision = next(r for r in reversed(world.svc.store.load_events(state.id)) if r.type == "policy_decided")
-    assert decision.event.decision["inputs"]["bot"]["intent"] == "human_handoff"  # type: ignore[attr-defined]
+    assert decision.event.decision.inputs["bot"]["intent"] == "human_handoff"  # type: ignore[attr-defined]
 
     world.deliver()
     token = "token=rasa-secret-token"

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests import builders
 from warmline.conversation.events import (
     AgentMessage,
     BotMessage,
@@ -47,7 +48,8 @@ class Log:
     def customer(self, at: float, text: str, facts: list[tuple[str, str]] = (), **analysis: Any) -> EventRecord:  # type: ignore[assignment]
         message = self.add(at, "customer", CustomerMessage(text=text))
         fact_list = [{"kind": k, "value": v, "source_seq": message.seq, "speaker": "customer"} for k, v in facts]
-        self.add(at, "bot", TurnAnalysed(message_seq=message.seq, analysis={"facts": fact_list, **analysis}))
+        typed = builders.analysis(message.seq, facts=fact_list, **analysis)
+        self.add(at, "bot", TurnAnalysed(message_seq=message.seq, analysis=typed))
         return message
 
     def escalate(
@@ -58,7 +60,8 @@ class Log:
         draft: str | None = "d1",
         trigger: str = "human_request",
     ) -> None:
-        payload = {"draft": {"id": draft, "text": "Hello"}} if draft else {}
+        shown = {"draft": {"id": draft, "text": "Hello"}} if draft else {}
+        payload = builders.payload(self.cid, team=team, cohort=cohort, **shown)
         self.add(at, "system", PayloadBuilt(payload=payload))
         self.add(at, "system", Escalated(team=team, trigger=trigger, reason="r", cohort=cohort))
 

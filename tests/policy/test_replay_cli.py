@@ -18,7 +18,8 @@ from warmline.conversation.events import (
     PolicyDecided,
     TurnAnalysed,
 )
-from warmline.policy import conversation_inputs, decide, load_policy
+from warmline.policy import decide, load_policy
+from warmline.policy.inputs import conversation_inputs
 from warmline.policy.replay import replay
 
 NOW = datetime(2025, 3, 4, 15, 0, tzinfo=UTC)
@@ -79,7 +80,7 @@ def test_inputs_count_from_the_event_log(services) -> None:
     seed(services)
     events = services.store.load_events("c_policy_0")
     decided = [e for e in events if e.type == "policy_decided"]
-    second = decided[1].event.decision["inputs"]
+    second = decided[1].event.decision.inputs
     assert second["customer_turns"] == 2 and second["bot_replies"] == 1 and second["turns_since_handback"] is None
 
 

@@ -7,6 +7,7 @@ import random
 import re
 from typing import Any
 
+from tests import builders
 from warmline.bot import BotDefaults, BotTurn
 from warmline.conversation.events import BOT, BotMessage, Escalated, PayloadBuilt
 from warmline.conversation.state import Status
@@ -40,7 +41,11 @@ class PayloadBot(BotDefaults):
                     facts.append(
                         {"kind": "text", "value": " ".join(words[i : i + size]).strip(".,!?"), "source_seq": record.seq}
                     )
-        payload: dict[str, Any] = {"cohort": cohort, "transcript": [r.event.text for r in said]}  # type: ignore[attr-defined]
+        transcript = [
+            {"seq": r.seq, "speaker": "customer", "author": r.actor, "text": r.event.text, "at": r.at}  # type: ignore[attr-defined]
+            for r in said
+        ]
+        payload: dict[str, Any] = {"transcript": transcript}
         if cohort == "warm":
             payload.update(
                 key_facts=facts,
@@ -50,7 +55,7 @@ class PayloadBot(BotDefaults):
                 },
                 summary="...",
             )
-        turn.append(BOT, PayloadBuilt(payload=payload))
+        turn.append(BOT, PayloadBuilt(payload=builders.payload(turn.state.id, cohort=cohort, **payload)))
         turn.append(
             BOT, BotMessage(text="Connecting you with a person.", kind="handoff_notice", in_reply_to=turn.message.seq)
         )

@@ -70,21 +70,25 @@ class DemoHandoffBot(BotDefaults):
             "skills": ["refunds", "payments"],
             "sla_due_at": due.isoformat(),
             "reason": "refund request on a delivered order: billing owns refunds (rule billing.refund)",
+            "rule": "billing.refund",
+            "rules_version": "demo-routing",
         }
         decision = {
             "outcome": "escalate",
             "rule": "human_request",
             "reason": "the customer asked for a person",
             "policy_version": POLICY_VERSION,
-            "team": "billing",
             "mode": mode,
+            "decided_at": datetime.now(UTC).isoformat(),
             "inputs": {"intent": "refund", "confidence": 0.62, "frustration": 0.4},
-            "model_recommendation": "escalate",
+            "model_recommendation": {"escalate": True},
         }
         order = next((f["value"] for f in facts if f["kind"] == "order_id"), None)
         payload = {
             "version": 1,
             "cohort": "warm",
+            "conversation_id": turn.state.id,
+            "built_at": datetime.now(UTC).isoformat(),
             "summary": (
                 f"{turn.state.customer_name or 'The customer'} wants a refund"
                 + (f" for order {order}" if order else "")

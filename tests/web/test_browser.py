@@ -84,8 +84,8 @@ def test_handoff_and_handback_end_to_end(chromium, web_server) -> None:
     expect()(agent.locator(".queue-item .qi-meta")).to_contain_text("SLA in")
     agent.click(".queue-item .claim")
     expect()(agent.locator("#pl-summary")).to_contain_text("order 12345")
-    draft = svc.store.latest_event(customer_conversation(customer), "payload_built").event.payload["draft"]
-    expect()(agent.locator("#reply-text")).to_have_value(draft["text"])
+    draft = svc.store.latest_event(customer_conversation(customer), "payload_built").event.payload.draft
+    expect()(agent.locator("#reply-text")).to_have_value(draft.text)
 
     # Everything the agent needs is visible at once, beside the transcript and the reply box.
     for selector in ABOVE_THE_FOLD:
@@ -112,7 +112,7 @@ def test_handoff_and_handback_end_to_end(chromium, web_server) -> None:
     expect()(customer.locator("#who")).to_have_text("With a person")
     expect()(customer.locator("#messages .msg.agent")).to_contain_text("Anything else?")
     sent = svc.store.latest_event(customer_conversation(customer), "agent_message").event
-    assert sent.draft_id == draft["id"] and 0 < sent.draft_distance <= 0.2
+    assert sent.draft_id == draft.id and 0 < sent.draft_distance <= 0.2
 
     # While the agent holds it, the customer's message gets no bot reply.
     say(customer, "No, that's all, thanks")

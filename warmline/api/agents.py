@@ -24,6 +24,7 @@ from warmline.api.schemas import (
 )
 from warmline.auth import Principal
 from warmline.conversation.actions import Services
+from warmline.conversation.events import PayloadBuilt
 from warmline.errors import NotFound
 from warmline.queue import actions
 
@@ -141,7 +142,8 @@ async def read_payload(
     payload = await run_in_threadpool(svc.store.latest_event, conversation_id, "payload_built")
     if payload is None:
         raise NotFound("this conversation has not been handed off", code="no_payload")
-    return {"seq": payload.seq, "at": payload.at.isoformat(), "payload": payload.event.payload}  # type: ignore[attr-defined]
+    assert isinstance(payload.event, PayloadBuilt)
+    return {"seq": payload.seq, "at": payload.at.isoformat(), "payload": payload.event.payload.model_dump(mode="json")}
 
 
 @router.get("/schemas/handoff-payload", tags=["schemas"])

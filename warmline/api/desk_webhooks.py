@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from warmline.api.deps import services
 from warmline.conversation.actions import Services
+from warmline.conversation.events import PayloadBuilt
 from warmline.errors import NotFound
 from warmline.integrations.inbound import DESK_CONVERSATION, do_receive_webhook
 
@@ -68,5 +69,7 @@ async def intercom_canvas(request: Request, svc: Services = Depends(services)) -
     if not conversation_id:
         return payload_canvas(None, "")
     record = await run_in_threadpool(svc.store.latest_event, str(conversation_id), "payload_built")
-    payload = record.event.payload if record else None  # type: ignore[attr-defined]
+    payload = (
+        record.event.payload.model_dump(mode="json") if record and isinstance(record.event, PayloadBuilt) else None
+    )
     return payload_canvas(payload, f"{svc.settings.public_url.rstrip('/')}/sidebar?conversation={conversation_id}")

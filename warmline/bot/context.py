@@ -16,6 +16,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from warmline.conversation import views
 from warmline.conversation.events import (
     AgentMessage,
     BotMessage,
@@ -23,7 +24,6 @@ from warmline.conversation.events import (
     EventRecord,
     HandedBack,
     NoteAdded,
-    PolicyDecided,
     TurnAnalysed,
     actor_kind,
 )
@@ -91,7 +91,7 @@ class TurnSnapshot:
         return self.load_team()
 
     def route(self, rules: RoutingRules, trigger: str | None, team_hint: str | None = None) -> Routing:
-        texts = [r.event.text for r in self.history() if isinstance(r.event, CustomerMessage)]
+        texts = views.customer_texts(self.history())
         return route(
             self.analysis or no_analysis(),
             self.account,
@@ -130,7 +130,7 @@ def model_context(
             turns.append(Turn(seq=record.seq, speaker="note", text=note))
             known = merge_facts(known, extract_facts(note, record.seq, "note"))
         elif isinstance(body, TurnAnalysed):
-            analysis = TurnAnalysis.model_validate(body.analysis)
+            analysis = body.analysis
             analyses.append(analysis)
             known = merge_facts(known, list(analysis.facts))
     return TurnContext(
@@ -144,19 +144,18 @@ def model_context(
     )
 
 
-def latest_analysis(history: Sequence[EventRecord]) -> TurnAnalysis | None:
-    for record in reversed(history):
-        if isinstance(record.event, TurnAnalysed):
-            return TurnAnalysis.model_validate(record.event.analysis)
-    return None
+# What an agent's transfer is handed off for when no policy decision escalated before.
+TRANSFER_ESCALATION: dict[str, Any] = {
+    "outcome": "escalate",
+    "trigger": "transfer",
+    "reason": "transferred by an agent",
+}
 
 
-def last_escalation(history: Sequence[EventRecord]) -> dict[str, Any]:
-    """The decision behind the conversation's latest handoff (a transfer's, when there is none)."""
-    for record in reversed(history):
-        if isinstance(record.event, PolicyDecided) and record.event.decision.get("outcome") == "escalate":
-            return dict(record.event.decision)
-    return {"outcome": "escalate", "trigger": "transfer", "reason": "transferred by an agent"}
+def escalation_of(history: Sequence[EventRecord]) -> dict[str, Any]:
+    """The decision behind the conversation's latest handoff, as the payload builder reads it."""
+    decision = views.last_escalation(history)
+    return decision.model_dump(mode="json") if decision is not None else dict(TRANSFER_ESCALATION)
 
 
 def no_analysis() -> TurnAnalysis:

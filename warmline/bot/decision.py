@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from warmline.bot.context import TurnSnapshot
 from warmline.model import TurnAnalysis
-from warmline.policy.engine import Decision, decide
+from warmline.policy.engine import Decision, RecordedDecision, decide
 from warmline.policy.inputs import conversation_inputs
 from warmline.policy.rules import Policy
 from warmline.routing import Routing, RoutingRules
@@ -27,9 +26,9 @@ class TurnDecision:
     routing: Routing  # where the handoff goes if the decision escalates
     decide_ms: float  # how long the policy took, recorded with the decision
 
-    def recorded(self) -> dict[str, Any]:
+    def recorded(self) -> RecordedDecision:
         """The decision as the ``policy_decided`` event stores it."""
-        return {**self.decision.model_dump(mode="json"), "decide_ms": round(self.decide_ms, 4)}
+        return RecordedDecision(**dict(self.decision), decide_ms=round(self.decide_ms, 4))
 
 
 def decide_turn(snapshot: TurnSnapshot, analysis: TurnAnalysis, policy: Policy, rules: RoutingRules) -> TurnDecision:

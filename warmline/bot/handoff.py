@@ -57,7 +57,7 @@ class HandoffAssembly:
         writer = snapshot.writer
         history = snapshot.history()
         cold = cold_cohort(snapshot.conversation_id, self.cold_share, self.cold_seed)
-        writer.append(BOT, Routed(routing=routing.model_dump(mode="json")))
+        writer.append(BOT, Routed(routing=routing))
         writer.append(BOT, self.payload(snapshot, routing, decision, cold=cold, history=history))
         analysis = snapshot.analysis
         in_reply_to = analysis.message_seq if analysis else None
@@ -101,4 +101,4 @@ class HandoffAssembly:
             cohort="cold" if cold else "warm",
             now=snapshot.now,
         )
-        return PayloadBuilt(payload=payload.model_dump(mode="json"))
+        return PayloadBuilt(payload=payload)

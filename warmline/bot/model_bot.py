@@ -19,8 +19,7 @@ from typing import Any
 from warmline.bot.context import (
     TeamLoadCache,
     TurnSnapshot,
-    last_escalation,
-    latest_analysis,
+    escalation_of,
     model_context,
     no_analysis,
 )
@@ -28,6 +27,7 @@ from warmline.bot.contract import Bot, BotDefaults, BotTurn, PlaceholderBot, Pre
 from warmline.bot.decision import decide_turn
 from warmline.bot.handoff import FORCED, HandoffAssembly
 from warmline.config import Settings
+from warmline.conversation import views
 from warmline.conversation.events import (
     BOT,
     BotMessage,
@@ -44,9 +44,9 @@ from warmline.model import Model, TurnAnalysis
 from warmline.model.factory import shared_model
 from warmline.model.scope import other_company_request
 from warmline.packs import Pack, load_pack
-from warmline.policy.engine import PolicyInputs, decide
+from warmline.policy.engine import PolicyInputs, RecordedDecision, decide
 from warmline.policy.rules import Policy, load_policy, pack_policy_path
-from warmline.routing import Routing, RoutingRules, load_routing
+from warmline.routing import RoutingRules, load_routing
 from warmline.shop import shared_dialogue
 from warmline.shop.dialogue import Dialogue, fold_memory
 from warmline.shop.topics import read_turn
@@ -114,7 +114,7 @@ class ModelBot(BotDefaults):
             context = model_context(writer.state.id, turn.history(), turn.message.seq, text, turn.account)
             analysis = self.model.analyse(context)
         analysis = self._grounded(text, analysis)
-        turn.append(BOT, TurnAnalysed(message_seq=turn.message.seq, analysis=analysis.model_dump(mode="json")))
+        turn.append(BOT, TurnAnalysed(message_seq=turn.message.seq, analysis=analysis))
         if turn.state.status == Status.WAITING_FOR_AGENT and analysis.facts:
             self._refresh_waiting_payload(writer, analysis, turn.account)
         if turn.state.status != Status.BOT:
@@ -176,26 +176,28 @@ class ModelBot(BotDefaults):
         """Escalate at this point whatever the policy would say (evaluations, an admin's push)."""
         snapshot = self._snapshot(writer)
         routing = snapshot.route(self.routing, FORCED)
-        decision: dict[str, Any] = {
-            "outcome": "escalate",
-            "trigger": FORCED,
-            "rule": FORCED,
-            "reason": reason,
-            "policy_version": self.policy.version,
-            "mode": "live",
-            "decided_at": snapshot.now.isoformat(),
-        }
+        decision = RecordedDecision(
+            outcome="escalate",
+            trigger=FORCED,
+            rule=FORCED,
+            reason=reason,
+            policy_version=self.policy.version,
+            mode="live",
+            decided_at=snapshot.now,
+        )
         message_seq = snapshot.analysis.message_seq if snapshot.analysis else 0
         writer.append(BOT, PolicyDecided(message_seq=message_seq, decision=decision))
-        self.handoffs.hand_off(snapshot, routing, decision, notice=self.handoffs.notice(routing))
+        self.handoffs.hand_off(
+            snapshot, routing, decision.model_dump(mode="json"), notice=self.handoffs.notice(routing)
+        )
         self.team_load.invalidate()
 
     def after_transfer(self, writer: Writer, to_team: str, reason: str) -> list[tuple[str, EventBody]]:
         """An agent moved the conversation: re-route to that team and rebuild its payload."""
         snapshot = self._snapshot(writer)
         routing = snapshot.route(self.routing, "transfer", team_hint=to_team)
-        payload = self.handoffs.payload(snapshot, routing, last_escalation(snapshot.history()))
-        return [(BOT, Routed(routing=routing.model_dump(mode="json"))), (BOT, payload)]
+        payload = self.handoffs.payload(snapshot, routing, escalation_of(snapshot.history()))
+        return [(BOT, Routed(routing=routing)), (BOT, payload)]
 
     def resume_text(self, writer: Writer) -> str:
         """What the customer reads when the agent hands back: the bot picks up where they were,
@@ -214,18 +216,17 @@ class ModelBot(BotDefaults):
     def _refresh_waiting_payload(self, writer: Writer, analysis: TurnAnalysis, account: dict[str, Any] | None) -> None:
         """The customer added facts while waiting: the agent who claims next sees them as key facts."""
         history = writer.history()
-        routed = next((r.event for r in reversed(history) if isinstance(r.event, Routed)), None)
-        if routed is None:
+        routing = views.latest_routing(history)
+        if routing is None:
             return
         snapshot = TurnSnapshot(writer, analysis, account, self.store.clock())
-        routing = Routing.model_validate(routed.routing)
-        writer.append(BOT, self.handoffs.payload(snapshot, routing, last_escalation(history)))
+        writer.append(BOT, self.handoffs.payload(snapshot, routing, escalation_of(history)))
 
     def _snapshot(self, writer: Writer) -> TurnSnapshot:
         """Outside a customer turn: the latest analysis stands for the conversation."""
         account_id = writer.state.account_id
         account = self.store.get_account(account_id) if account_id else None
-        return TurnSnapshot(writer, latest_analysis(writer.history()), account, self.store.clock())
+        return TurnSnapshot(writer, views.latest_analysis(writer.history()), account, self.store.clock())
 
 
 def build_bot(settings: Settings, store: SqlStore) -> Bot:

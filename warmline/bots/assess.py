@@ -23,7 +23,7 @@ from warmline.conversation.state import Status
 from warmline.model import Fact, TurnAnalysis
 from warmline.model.analysis import FactKind
 from warmline.model.facts import merge_facts
-from warmline.policy.engine import BotSignals, Decision, decide
+from warmline.policy.engine import BotSignals, Decision, RecordedDecision, decide
 from warmline.policy.inputs import conversation_inputs
 from warmline.routing import Routing
 from warmline.storage.sql.store import Writer
@@ -74,7 +74,7 @@ class OutsideBotAssessor:
             updates["facts"] = merge_facts(list(analysis.facts), stated)
         if updates:
             analysis = analysis.model_copy(update=updates)
-        writer.append(BOT, TurnAnalysed(message_seq=message.seq, analysis=analysis.model_dump(mode="json")))
+        writer.append(BOT, TurnAnalysed(message_seq=message.seq, analysis=analysis))
         return analysis
 
     def decide(
@@ -108,12 +108,9 @@ class OutsideBotAssessor:
         decide_ms = (time.perf_counter() - started) * 1000
         if decision.escalates and decision.trigger != recommended:
             routing = self._route(snapshot, source, signals, decision.trigger)
-        recorded = {
-            **decision.model_dump(mode="json"),
-            "decide_ms": round(decide_ms, 4),
-            "shadow": source.shadow,
-            "source": source.name,
-        }
+        recorded = RecordedDecision(
+            **dict(decision), decide_ms=round(decide_ms, 4), shadow=source.shadow, source=source.name
+        )
         writer.append(BOT, PolicyDecided(message_seq=analysis.message_seq, decision=recorded))
         if not decision.escalates or source.shadow:
             return Assessment(decision, acted=False, routing=routing if decision.escalates else None)

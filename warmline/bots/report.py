@@ -32,17 +32,17 @@ def shadow_report(store: SqlStore, source: str, since: datetime | None = None) -
     shadowed = 0
     for conversation_id in ids:
         for record in store.load_events(conversation_id):
-            if not isinstance(record.event, PolicyDecided) or record.event.decision.get("source") != source:
+            if not isinstance(record.event, PolicyDecided) or record.event.decision.source != source:
                 continue
             decision = record.event.decision
-            warmline = decision.get("outcome") == "escalate"
-            bot = bool(((decision.get("inputs") or {}).get("bot") or {}).get("handoff_requested"))
+            warmline = decision.escalates
+            bot = bool((decision.inputs.get("bot") or {}).get("handoff_requested"))
             cells[
                 "both" if warmline and bot else "warmline_only" if warmline else "bot_only" if bot else "neither"
             ] += 1
             if warmline:
-                triggers[str(decision.get("trigger"))] += 1
-            shadowed += bool(decision.get("shadow"))
+                triggers[str(decision.trigger)] += 1
+            shadowed += bool(decision.shadow)
     total = sum(cells.values())
     return {
         "source": source,

@@ -151,7 +151,7 @@ def bot_event(writer: Writer, record: EventRecord) -> BotEvent | None:
     data: Any
     if isinstance(body, Escalated):
         built = [r.event for r in writer.history() if isinstance(r.event, PayloadBuilt)]
-        payload: dict[str, Any] = built[-1].payload if built else {}
+        payload: dict[str, Any] = built[-1].payload.model_dump(mode="json") if built else {}
         data = EscalatedData(
             **common,
             trigger=body.trigger,

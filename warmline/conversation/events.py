@@ -14,6 +14,10 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from warmline.errors import InvalidInput
+from warmline.handoff.schema import Payload
+from warmline.model.analysis import TurnAnalysis
+from warmline.policy.engine import RecordedDecision
+from warmline.routing import Routing
 
 CUSTOMER = "customer"
 BOT = "bot"
@@ -91,23 +95,23 @@ class NoteAdded(EventBody):
 class TurnAnalysed(EventBody):
     type = "turn_analysed"
     message_seq: int
-    analysis: dict[str, Any]
+    analysis: TurnAnalysis
 
 
 class PolicyDecided(EventBody):
     type = "policy_decided"
     message_seq: int
-    decision: dict[str, Any]
+    decision: RecordedDecision
 
 
 class Routed(EventBody):
     type = "routed"
-    routing: dict[str, Any]
+    routing: Routing
 
 
 class PayloadBuilt(EventBody):
     type = "payload_built"
-    payload: dict[str, Any]
+    payload: Payload
 
 
 class Escalated(EventBody):

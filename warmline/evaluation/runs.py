@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from warmline.conversation import views
+from warmline.conversation.events import EventRecord
 from warmline.evaluation.harness import Harness, first_escalation
 from warmline.handoff.evaluation import (
     account_from_record,
@@ -24,12 +26,7 @@ def escalation_runner(harness: Harness) -> Callable[[Sequence[str]], tuple[str |
 
     def run(turns: Sequence[str]) -> tuple[str | None, list[float]]:
         _, events = harness.converse(list(turns))
-        times = [
-            float(r.event.decision["decide_ms"])  # type: ignore[attr-defined]
-            for r in events
-            if r.type == "policy_decided" and "decide_ms" in r.event.decision  # type: ignore[attr-defined]
-        ]
-        return first_escalation(events), times
+        return first_escalation(events), views.decision_times_ms(events)
 
     return run
 
@@ -40,11 +37,9 @@ def evaluate_escalation(path: Path, **settings: Any) -> dict[str, Any]:
         return evaluate_cases(cases, escalation_runner(harness))
 
 
-def latest_payload(events: Sequence[Any]) -> dict[str, Any]:
-    for record in reversed(events):
-        if record.type == "payload_built":
-            return dict(record.event.payload)
-    return {}
+def latest_payload(events: Sequence[EventRecord]) -> dict[str, Any]:
+    payload = views.latest_payload(events)
+    return payload.model_dump(mode="json") if payload is not None else {}
 
 
 def evaluate_handoff(directory: Path, progress: Callable[[], None] | None = None, **settings: Any) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The handoff payload (DESIGN §6): versioned, schema-described, built purely from the event log.
+"""The handoff payload (DESIGN §6), built purely from the event log (its schema: ``schema.py``).
 
 ``build_payload`` is pure: the conversation's events, the latest analysis, the account, the
 routing and the policy decision in; a :class:`Payload` out. Nothing is invented: every key fact
@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
 
 from warmline.conversation.events import (
     AgentMessage,
@@ -26,92 +24,24 @@ from warmline.conversation.events import (
     TurnAnalysed,
 )
 from warmline.handoff.draft import compose_draft, second_person
-from warmline.handoff.next_action import NextAction, recommend
+from warmline.handoff.next_action import recommend
+from warmline.handoff.schema import (
+    SCHEMA_VERSION,
+    Cohort,
+    Draft,
+    Escalation,
+    Handback,
+    Intent,
+    KeyFact,
+    Payload,
+    TranscriptTurn,
+    payload_json_schema,
+)
 from warmline.handoff.summary import SummaryInput, compose_summary
 from warmline.model.analysis import Citation, Fact, TurnAnalysis
 from warmline.model.facts import extract_facts
 from warmline.packs import Pack
 from warmline.routing import Routing
-
-SCHEMA_VERSION = 1
-Cohort = Literal["warm", "cold"]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Intent(_Strict):
-    flow: str
-    subflow: str | None = None
-    confidence: float = Field(ge=0.0, le=1.0)
-
-
-class KeyFact(_Strict):
-    kind: str
-    value: str
-    source_seq: int  # the turn (event seq) where it was typed
-    speaker: Literal["customer", "bot", "agent", "note"] = "customer"
-    resolved: str | None = None  # normal form: the ISO date of "3 days ago" at the message time, E.164 phone
-
-
-class Draft(_Strict):
-    id: str  # "dr_<conversation_id>_<seq>"
-    text: str
-
-
-class TranscriptTurn(_Strict):
-    seq: int
-    speaker: Literal["customer", "bot", "agent", "note", "handback"]
-    author: str  # the event's actor: "customer", "bot", "agent:<id>"
-    text: str
-    at: datetime
-    kind: str | None = None  # bot message kind (answer, clarify, refuse, handoff_notice, ...)
-
-
-class Escalation(_Strict):
-    trigger: str | None = None
-    reason: str = ""
-    rule: str | None = None
-    policy_version: str | None = None
-    mode: str = "live"
-
-
-class Handback(_Strict):
-    seq: int
-    agent_id: str
-    note: str
-    at: datetime
-
-
-class Payload(_Strict):
-    """What an agent sees when they pick up a handoff. ``version`` is :data:`SCHEMA_VERSION`."""
-
-    version: int = SCHEMA_VERSION
-    cohort: Cohort
-    conversation_id: str
-    built_at: datetime
-    customer_name: str | None = None
-    summary: str = ""
-    intent: Intent | None = None
-    key_facts: list[KeyFact] = []
-    draft: Draft | None = None
-    next_action: NextAction | None = None
-    citations: list[Citation] = []
-    routing: Routing
-    escalation: Escalation | None = None
-    account: dict[str, Any] | None = None
-    handbacks: list[Handback] = []
-    transcript: list[TranscriptTurn] = []
-
-
-def payload_json_schema() -> dict[str, Any]:
-    """The published JSON Schema of :class:`Payload` (draft 2020-12, as pydantic emits it)."""
-    schema = Payload.model_json_schema()
-    schema["$id"] = f"https://warmline.dev/schemas/handoff-payload/v{SCHEMA_VERSION}.json"
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    return schema
-
 
 # ---- building ----------------------------------------------------------------------------------
 
@@ -327,7 +257,7 @@ def _analyses(history: list[EventRecord], latest: TurnAnalysis | None) -> list[T
     found: dict[int, TurnAnalysis] = {}
     for record in history:
         if isinstance(record.event, TurnAnalysed):
-            analysis = TurnAnalysis.model_validate(record.event.analysis)
+            analysis = record.event.analysis
             found[analysis.message_seq] = analysis
     if latest is not None:
         found[latest.message_seq] = latest
@@ -412,3 +342,18 @@ def _bot_tried(transcript: list[TranscriptTurn], analyses: list[TurnAnalysis]) -
 def _why(escalation: Escalation, routing: Routing) -> str:
     reason = WHY.get(escalation.trigger or "", "") or escalation.reason.rstrip(".") or "the policy escalated"
     return f"Escalated because {reason}; routed to {routing.team} (P{routing.priority})."
+
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Cohort",
+    "Draft",
+    "Escalation",
+    "Handback",
+    "Intent",
+    "KeyFact",
+    "Payload",
+    "TranscriptTurn",
+    "build_payload",
+    "payload_json_schema",
+]

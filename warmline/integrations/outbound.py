@@ -24,14 +24,13 @@ from typing import Any
 
 import httpx
 
+from warmline.conversation import views
 from warmline.conversation.events import (
     AgentMessage,
     BotMessage,
     ConversationStarted,
     Escalated,
     HandedBack,
-    PayloadBuilt,
-    Routed,
 )
 from warmline.integrations.base import Desk, DeskRequest, DeskUnavailable, Lookup, NotYet, Outbound
 from warmline.storage.sql.outbox import OutboxItem, OutboxStore
@@ -64,10 +63,9 @@ def desk_of_actor(actor: str) -> str:
 def desk_body(writer: Writer, record_type: str, public_url: str, actor: str = "", text: str = "") -> dict[str, Any]:
     """What every desk is told about the conversation at this point."""
     history = [*writer.history(), *writer.pending]
-    payload: dict[str, Any] = next(
-        (r.event.payload for r in reversed(history) if isinstance(r.event, PayloadBuilt)), {}
-    )
-    routing: dict[str, Any] = next((r.event.routing for r in reversed(history) if isinstance(r.event, Routed)), {})
+    built, routed = views.latest_payload(history), views.latest_routing(history)
+    payload: dict[str, Any] = built.model_dump(mode="json") if built else {}
+    routing: dict[str, Any] = routed.model_dump(mode="json") if routed else {}
     note = next((r.event.note for r in reversed(history) if isinstance(r.event, HandedBack)), "")
     trigger = next((r.event.trigger for r in reversed(history) if isinstance(r.event, Escalated)), "")
     started = next((r.event for r in history if isinstance(r.event, ConversationStarted)), None)

@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from warmline.conversation.events import EventRecord
+from warmline.conversation.events import EventRecord, TurnAnalysed
 
 DRAFT_USED_DISTANCE = 0.2
 
@@ -114,11 +114,11 @@ class ConversationFacts:
 
 
 def _customer_facts(record: EventRecord) -> list[tuple[str, str, int]]:
-    facts = record.event.analysis.get("facts", [])  # type: ignore[attr-defined]
+    assert isinstance(record.event, TurnAnalysed)
     return [
-        (f["kind"], normalise(f["kind"], f["value"]), int(f["source_seq"]))
-        for f in facts
-        if f.get("speaker", "customer") == "customer" and normalise(f["kind"], f["value"])
+        (f.kind, normalise(f.kind, f.value), f.source_seq)
+        for f in record.event.analysis.facts
+        if f.speaker == "customer" and normalise(f.kind, f.value)
     ]
 
 
@@ -137,7 +137,7 @@ def read_conversation(history: list[EventRecord]) -> ConversationFacts:
             conversation.customer_turns += 1
         elif kind == "turn_analysed":
             facts = _customer_facts(record)
-            if body.analysis.get("out_of_scope"):  # type: ignore[attr-defined]
+            if body.analysis.out_of_scope:  # type: ignore[attr-defined]
                 oos_turns.add(body.message_seq)  # type: ignore[attr-defined]
             if current is not None and current.claimed_at is not None:
                 if any((k, v) in known for k, v, _ in facts):
@@ -147,9 +147,9 @@ def read_conversation(history: list[EventRecord]) -> ConversationFacts:
         elif kind == "bot_message" and body.kind == "refuse":  # type: ignore[attr-defined]
             refusals.append(Refusal(conversation.customer_turns, body.in_reply_to in oos_turns))  # type: ignore[attr-defined]
         elif kind == "payload_built":
-            draft = body.payload.get("draft")  # type: ignore[attr-defined]
-            if isinstance(draft, dict) and draft.get("id"):
-                shown_drafts.add(str(draft["id"]))
+            draft = body.payload.draft  # type: ignore[attr-defined]
+            if draft is not None and draft.id:
+                shown_drafts.add(draft.id)
         elif kind == "escalated":
             current = Handoff(
                 conversation_id=conversation.id,

@@ -2,13 +2,12 @@
 
 ``load_policy(path)`` reads a pack's ``policy.yaml``; ``decide(policy, inputs, now)`` returns a
 :class:`Decision` that names the rule that fired and records its inputs; ``conversation_inputs``
-derives the inputs from the event log.
+(``warmline.policy.inputs``) derives the inputs from the event log.
 """
 
 from __future__ import annotations
 
 from warmline.policy.engine import Decision, PolicyInputs, TeamLoad, decide
-from warmline.policy.inputs import conversation_inputs
 from warmline.policy.rules import Policy, PolicyFileError, load_policy
 
 __all__ = [
@@ -17,7 +16,6 @@ __all__ = [
     "PolicyFileError",
     "PolicyInputs",
     "TeamLoad",
-    "conversation_inputs",
     "decide",
     "load_policy",
 ]

@@ -103,6 +103,17 @@ class Decision(BaseModel):
         return self.outcome == "escalate"
 
 
+class RecordedDecision(Decision):
+    """A decision as the ``policy_decided`` event keeps it: with how long ``decide`` took, and,
+    for a handoff forced outside the policy (``trigger`` "forced"), without the inputs."""
+
+    inputs: dict[str, Any] = {}
+    decide_ms: float | None = None
+    # On an outside bot's conversation (warmline/bots): which bot, and whether Warmline only watched.
+    source: str | None = None
+    shadow: bool | None = None
+
+
 # ---- trigger matchers: (reason, critical) when the trigger matches, else None --------------------
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from warmline.conversation.events import EventRecord
+from warmline.conversation.events import EventRecord, PolicyDecided
 
 KEY_INPUTS = (
     "customer_turns",
@@ -27,8 +27,9 @@ def explain_events(events: Sequence[EventRecord]) -> list[dict[str, Any]]:
     for record in events:
         if record.type != "policy_decided":
             continue
-        decision: dict[str, Any] = record.event.decision  # type: ignore[attr-defined]
-        seq: int = record.event.message_seq  # type: ignore[attr-defined]
+        assert isinstance(record.event, PolicyDecided)
+        decision: dict[str, Any] = record.event.decision.model_dump(mode="json")
+        seq = record.event.message_seq
         inputs = decision.get("inputs", {})
         analysis = inputs.get("analysis", {})
         rows.append(

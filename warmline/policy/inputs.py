@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from warmline.conversation.events import EventRecord
+from warmline.conversation import views
+from warmline.conversation.events import BotMessage, EventRecord, TurnAnalysed
 from warmline.model.analysis import TurnAnalysis
 from warmline.policy.engine import PolicyInputs, TeamLoad
 
@@ -77,19 +78,12 @@ def conversation_inputs(
         1
         for r in window
         if r.type == "bot_message"
-        and getattr(r.event, "kind", "answer") in BOT_REPLY_KINDS
+        and isinstance(r.event, BotMessage)
+        and r.event.kind in BOT_REPLY_KINDS
         and r.seq < analysis.message_seq
     )
-    earlier = [
-        TurnAnalysis.model_validate(r.event.analysis)  # type: ignore[attr-defined]
-        for r in window
-        if r.type == "turn_analysed" and r.event.message_seq != analysis.message_seq  # type: ignore[attr-defined]
-    ]
-    all_analyses = [
-        TurnAnalysis.model_validate(r.event.analysis)  # type: ignore[attr-defined]
-        for r in history
-        if r.type == "turn_analysed" and r.event.message_seq != analysis.message_seq  # type: ignore[attr-defined]
-    ]
+    earlier = [b.analysis for b in views.bodies(window, TurnAnalysed) if b.message_seq != analysis.message_seq]
+    all_analyses = [b.analysis for b in views.bodies(history, TurnAnalysed) if b.message_seq != analysis.message_seq]
     facts = [f for a in [*all_analyses, analysis] for f in a.facts]
     turns_since = minutes_since = None
     if handback_index is not None:

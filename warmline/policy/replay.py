@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from warmline.conversation.events import EventRecord
+from warmline.conversation.events import EventRecord, PolicyDecided
 from warmline.policy.engine import PolicyInputs, decide
 from warmline.policy.rules import Policy
 
@@ -37,7 +37,8 @@ def replay(
             continue
         conversations += 1
         for record in stored_decisions:
-            stored: dict[str, Any] = record.event.decision  # type: ignore[attr-defined]
+            assert isinstance(record.event, PolicyDecided)
+            stored: dict[str, Any] = record.event.decision.model_dump(mode="json")
             decisions += 1
             version = str(stored.get("policy_version"))
             versions[version] = versions.get(version, 0) + 1
@@ -55,7 +56,7 @@ def replay(
                     {
                         "conversation_id": conversation_id,
                         "seq": record.seq,
-                        "message_seq": record.event.message_seq,  # type: ignore[attr-defined]
+                        "message_seq": record.event.message_seq,
                         "before": before,
                         "after": {**now, "reason": after.reason},
                     }

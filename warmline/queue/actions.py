@@ -14,6 +14,7 @@ from typing import Any
 from rapidfuzz.distance import Levenshtein
 
 from warmline.auth import Principal
+from warmline.conversation import views
 from warmline.conversation.actions import Outcome, Services, apply_change, check_text
 from warmline.conversation.events import (
     BOT,
@@ -21,7 +22,6 @@ from warmline.conversation.events import (
     BotMessage,
     Claimed,
     Closed,
-    EventRecord,
     HandedBack,
     NoteAdded,
     Released,
@@ -190,7 +190,7 @@ def do_agent_message(
         check_holder(writer, caller)
         distance = None
         if draft_id is not None:
-            draft = find_draft(writer.history(), draft_id)
+            draft = views.find_draft(writer.history(), draft_id)
             if draft is None:
                 raise InvalidInput(f"no draft {draft_id!r} was shown for this conversation", code="unknown_draft")
             distance = round(Levenshtein.normalized_distance(draft, text), 4)
@@ -200,15 +200,6 @@ def do_agent_message(
         )
 
     return apply_change(svc, conversation_id, idem, send)
-
-
-def find_draft(history: list[EventRecord], draft_id: str) -> str | None:
-    for record in reversed(history):
-        if record.type == "payload_built":
-            draft = record.event.payload.get("draft")  # type: ignore[attr-defined]
-            if isinstance(draft, dict) and draft.get("id") == draft_id:
-                return str(draft.get("text", ""))
-    return None
 
 
 def do_add_note(

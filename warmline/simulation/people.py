@@ -187,11 +187,13 @@ class Agent:
         queued = (payload.get("routing") or {}).get("team")
         if owner and queued and owner != queued:
             # Read from the customer's words, as an agent would: this is another team's issue.
-            await self.client.post(
+            moved = await self.client.post(
                 f"{base}/transfer", json={"team": owner, "reason": f"this is a {owner} issue"}, headers=self.auth
             )
-            self.ledger.transferred += 1
-            return
+            if moved.status_code == 200:
+                self.ledger.transferred += 1
+                return
+            # The service knows no such team: the agent keeps the conversation and handles it.
         known = [normalise(str(f.get("value", ""))) for f in payload.get("key_facts") or []]
         needed = scenario.stated(self.ledger.sent_of.get(conversation_id)) if scenario else {}
         customer_auth = {"Authorization": f"Bearer {self.ledger.token_of.get(conversation_id, '')}"}

@@ -1,10 +1,9 @@
 """Read-only audit queries for the lead view: escalation decisions, routing outcomes, handoffs
 and transfers, read straight from the event log (SQLAlchemy Core over ``events``).
 
-Nothing here writes. Each row is flattened into the few columns a support lead scans (team,
-outcome, rule, reason, policy version) and keeps the full event body beside them, read
-defensively: the decision and routing bodies are dicts whose exact keys belong to the policy and
-routing packages.
+Nothing here writes. Each row is flattened from the event's typed body into the few columns a
+support lead scans (team, outcome, rule, reason, policy or rules version) and keeps the stored
+body beside them.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, or_, select
 
+from warmline.conversation.events import Escalated, EventBody, PolicyDecided, Routed, Transferred, parse_body
 from warmline.storage.sql.schema import conversations, events
 
 AUDIT_TYPES = ("policy_decided", "routed", "escalated", "transferred")
@@ -35,67 +35,48 @@ class AuditFilter:
     limit: int = 100
 
 
-def _first(data: dict[str, Any], *keys: str) -> Any:
-    for key in keys:
-        value = data.get(key)
-        if value not in (None, ""):
-            return value
-    return None
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
-def flatten(type_: str, body: dict[str, Any]) -> dict[str, Any]:
-    """The lead's columns for one audit event."""
-    if type_ == "policy_decided":
-        decision = body.get("decision") or {}
-        outcome = _first(decision, "outcome", "action", "decision")
-        if outcome is None and "escalate" in decision:
-            outcome = "escalate" if decision.get("escalate") else "bot_continues"
+def flatten(body: EventBody) -> dict[str, Any]:
+    """The lead's columns for one audit event, read from its typed body."""
+    if isinstance(body, PolicyDecided):
+        decision = body.decision
         return {
-            "team": _text(_first(decision, "team", "to_team")),
-            "outcome": _text(outcome),
-            "rule": _text(_first(decision, "rule", "rule_id", "fired_rule", "trigger")),
-            "reason": _text(_first(decision, "reason", "explanation", "reasons")),
-            "policy_version": _text(_first(decision, "policy_version", "version")),
-            "message_seq": body.get("message_seq"),
+            "team": None,
+            "outcome": decision.outcome,
+            "rule": decision.rule or decision.trigger,
+            "reason": decision.reason or None,
+            "policy_version": decision.policy_version,
+            "message_seq": body.message_seq,
         }
-    if type_ == "routed":
-        routing = body.get("routing") or {}
+    if isinstance(body, Routed):
+        routing = body.routing
         return {
-            "team": _text(routing.get("team")),
-            "outcome": f"to {routing['team']}" if routing.get("team") else None,
-            "rule": _text(_first(routing, "rule", "rule_id")),
-            "reason": _text(routing.get("reason")),
-            "policy_version": _text(_first(routing, "policy_version", "version")),
-            "priority": routing.get("priority"),
-            "skills": routing.get("skills"),
+            "team": routing.team,
+            "outcome": f"to {routing.team}",
+            "rule": routing.rule,
+            "reason": routing.reason,
+            "policy_version": routing.rules_version,
+            "priority": routing.priority,
+            "skills": routing.skills,
         }
-    if type_ == "escalated":
+    if isinstance(body, Escalated):
         return {
-            "team": body.get("team"),
-            "outcome": body.get("mode", "live"),
-            "rule": body.get("trigger"),
-            "reason": body.get("reason"),
+            "team": body.team,
+            "outcome": body.mode,
+            "rule": body.trigger,
+            "reason": body.reason,
             "policy_version": None,
-            "priority": body.get("priority"),
-            "cohort": body.get("cohort"),
+            "priority": body.priority,
+            "cohort": body.cohort,
         }
-    if type_ == "transferred":
+    if isinstance(body, Transferred):
         return {
-            "team": body.get("to_team"),
-            "from_team": body.get("from_team"),
-            "outcome": f"{body.get('from_team')} → {body.get('to_team')}",
+            "team": body.to_team,
+            "from_team": body.from_team,
+            "outcome": f"{body.from_team} → {body.to_team}",
             "rule": None,
-            "reason": body.get("reason"),
+            "reason": body.reason,
             "policy_version": None,
-            "agent_id": body.get("agent_id"),
+            "agent_id": body.agent_id,
         }
     return {}
 
@@ -120,6 +101,7 @@ def audit_events(engine: Engine, wanted: AuditFilter) -> list[dict[str, Any]]:
             events.c.conversation_id,
             events.c.seq,
             events.c.type,
+            events.c.version,
             events.c.actor,
             events.c.created_at,
             events.c.body,
@@ -143,6 +125,7 @@ def audit_events(engine: Engine, wanted: AuditFilter) -> list[dict[str, Any]]:
     with engine.connect() as connection:
         for r in connection.execute(query.limit(MAX_SCAN)):
             body = json.loads(r.body)
+            typed = parse_body(r.type, r.version, body)
             row = {
                 "conversation_id": r.conversation_id,
                 "seq": r.seq,
@@ -151,7 +134,7 @@ def audit_events(engine: Engine, wanted: AuditFilter) -> list[dict[str, Any]]:
                 "at": _utc(r.created_at).isoformat(),
                 "conversation_team": r.conversation_team,
                 "conversation_status": r.conversation_status,
-                **flatten(r.type, body),
+                **flatten(typed),
                 "body": body,
             }
             if _keep(row, wanted):
