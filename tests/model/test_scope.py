@@ -31,20 +31,3 @@ def test_requests_about_another_companys_service(text: str, company: str) -> Non
 @pytest.mark.parametrize("text", STORE_REQUESTS)
 def test_store_requests_that_name_a_company(text: str) -> None:
     assert other_company_request(text) is None
-
-
-@pytest.mark.parametrize(
-    ("text", "store"),
-    [
-        ("my husband needs to change the email on his account, how does he do that?", True),
-        ("Où est ma commande AB44102 ?", True),
-        ("can I get a gift receipt for this order?", True),
-        ("Can you order me a pizza?", False),
-        ("What's the exchange rate from dollars to euros?", False),
-        ("thanks for helping with my return! unrelated, but what's good for a sinus infection?", False),
-    ],
-)
-def test_messages_in_the_stores_own_words(text: str, store: bool) -> None:
-    from warmline.model.scope import about_the_store
-
-    assert about_the_store(text) is store

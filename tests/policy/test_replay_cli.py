@@ -63,7 +63,10 @@ def test_replay_reports_differences_and_changes_nothing(services, tmp_path: Path
     before = [len(services.store.load_events(c)) for c in ids]
     stricter = tmp_path / "policy.yaml"
     stricter.write_text(
-        DEMO.read_text().replace("threshold: 0.55 # analysis.frustration (0..1, built up over turns)", "threshold: 0.9")
+        DEMO.read_text().replace(
+            "threshold: 0.5 # analysis.frustration: calibrated probability, read over the conversation",
+            "threshold: 0.9",
+        )
     )
     result = replay(services.store, load_policy(stricter))
     assert result["conversations"] == 2 and result["decisions"] == 4

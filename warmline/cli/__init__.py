@@ -13,7 +13,7 @@ bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks (stable JSON inte
 policy_app = typer.Typer(no_args_is_help=True, help="Escalation policy: explain and replay decisions.")
 metrics_app = typer.Typer(no_args_is_help=True, help="Handoff metrics from the event log.")
 integrations_app = typer.Typer(no_args_is_help=True, help="Support-desk integrations and their outbox.")
-model_app = typer.Typer(no_args_is_help=True, help="The embedded model: rebuild a pack's classifier.")
+model_app = typer.Typer(no_args_is_help=True, help="The embedded model: rebuild a pack's classifier and signals.")
 agent_app = typer.Typer(no_args_is_help=True, help="Work conversations as an agent (over the HTTP API).")
 bots_app = typer.Typer(no_args_is_help=True, help="Outside bots: sources, shadow mode, the shadow report.")
 
@@ -39,6 +39,7 @@ from warmline.cli import (  # noqa: E402,F401
     model_commands,
     policy_commands,
     service_commands,
+    signal_commands,
     simulate_commands,
     web_commands,
 )

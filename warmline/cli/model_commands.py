@@ -57,10 +57,10 @@ def eval_conversations(
 @eval_app.command("frustration")
 def eval_frustration(
     data: Path = typer.Option(DEFAULT_FRUSTRATION_SET, "--data", help="JSONL of {id, turns, frustrated}."),
-    threshold: float = typer.Option(0.6, "--threshold", help="Frustration score that counts as frustrated."),
+    threshold: float = typer.Option(0.5, "--threshold", help="Frustration score that counts as frustrated."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
-    """Precision and recall of the cue-based frustration score on a labelled conversation set."""
+    """Precision and recall of the conversation-level frustration score on a labelled conversation set."""
     from warmline.model.evaluation import EvaluationInputError, evaluate_frustration
 
     try:
@@ -75,7 +75,8 @@ def build_model(
     pack_name: str = typer.Option("demo", "--pack", help="Pack name (a folder under warmline/packs) or path."),
 ) -> None:
     """Regenerate the pack's training utterances (when it ships training/generate.py), retrain its
-    classifier and store it with the passage vectors in the pack's model/ folder."""
+    classifier and store it with the passage vectors in the pack's model/ folder, then retrain the
+    escalation signals from the pack's signals/ data (model/signals.npz)."""
     from warmline.model.embedded import save_artifact, train_pack_classifier
     from warmline.model.encoder import shared_encoder
     from warmline.packs import PackError, load_pack
@@ -101,6 +102,9 @@ def build_model(
         f"{pack.name} {pack.version}: {len(classifier.classes_)} labels, threshold {classifier.threshold:.3f}, "
         f"temperature {classifier.temperature:.3f}, {time.perf_counter() - started:.1f}s -> {path}"
     )
+    from warmline.model.build import build_signals
+
+    typer.echo(build_signals(pack))
 
 
 _COLD_START = """

@@ -35,9 +35,11 @@ from warmline.model.conversation_intent import TurnEvidence, asks_for_details, c
 from warmline.model.encoder import SentenceEncoder, shared_encoder
 from warmline.model.facts import extract_facts, merge_facts
 from warmline.model.frustration import frustration_score, sentiment
+from warmline.model.human_request import human_request_score
 from warmline.model.replies import compose_reply
 from warmline.model.retrieval import KnowledgeIndex, passage_texts
-from warmline.model.scope import about_the_store, other_company_request
+from warmline.model.scope import other_company_request
+from warmline.model.signals import SignalModel, load_signals
 from warmline.packs import OOS_LABEL, SMALLTALK_LABEL, VAGUE_LABEL, Pack
 
 log = logging.getLogger(__name__)
@@ -48,18 +50,10 @@ TOP_K = 5
 NON_INTENT = {OOS_LABEL, SMALLTALK_LABEL, VAGUE_LABEL}
 # An unsure in-scope prediction is out of scope when the out-of-scope class has at least this.
 UNCERTAIN_OOS = 0.2
-# The out-of-scope score left to a message in the store's own words (below every policy threshold).
-STORE_WORDS_OOS = 0.3
+# Earlier customer turns the conversation-level frustration looks back at.
+FRUSTRATION_LOOKBACK = 4
 # How sure a request about another company's service is out of scope (warmline.model.scope).
 OTHER_COMPANY_OOS = 0.97
-
-
-def _human_request(text: str) -> tuple[float, list[str]]:
-    try:
-        from warmline.model.human_request import human_request_score
-    except ImportError:
-        return 0.0, []
-    return human_request_score(text)
 
 
 def cache_dir() -> Path:
@@ -133,14 +127,16 @@ class EmbeddedModel:
         *,
         encoder: SentenceEncoder | None = None,
         classifier: IntentClassifier | None = None,
+        signals: SignalModel | None = None,
         clarify_below: float = 0.45,
-        frustration_escalate: float = 0.6,
+        frustration_escalate: float = 0.5,
     ) -> None:
         self.pack = pack
         self.encoder = encoder or shared_encoder()
         self._lock = threading.Lock()
         self._vectors: dict[str, np.ndarray] = {}
         self.classifier = classifier or load_or_train(pack, self.encoder)
+        self.signals = signals or load_signals(pack.path, self.encoder.encode, cache_dir())
         self.index = KnowledgeIndex(pack, self.encode_cached, vectors=load_passage_vectors(pack))
         self.clarify_below = clarify_below
         self.frustration_escalate = frustration_escalate
@@ -179,29 +175,30 @@ class EmbeddedModel:
         # The out-of-scope class's own probability is the score: a low top intent alone usually
         # means an in-scope request spread over similar subflows, which deserves a question, not a
         # refusal; it counts as out of scope only when the out-of-scope class shares the doubt.
+        # Out of scope is the signal model's call (trained on far more, and more languages, than
+        # the intent classifier's out-of-scope class); the classifier's doubt only decides whether
+        # an in-scope turn names a need.
+        signals = self.signals.turn(text or " ", vector)
+        out_of_scope = signals.out_of_scope >= 0.5
+        oos_score = signals.out_of_scope
         uncertain = label not in NON_INTENT and top < self.classifier.threshold and oos_prob >= UNCERTAIN_OOS
-        out_of_scope = label == OOS_LABEL or uncertain
-        smalltalk = label == SMALLTALK_LABEL
-        oos_score = oos_prob
+        smalltalk = label == SMALLTALK_LABEL and not out_of_scope
 
         previous_agent = next((t.text for t in reversed(context.history) if t.speaker != "customer"), None)
         facts = extract_facts(text, context.message_seq, "customer", asked=previous_agent, sent_at=context.sent_at)
         known = merge_facts(list(context.known_facts), facts)
         fact_only = bool(facts) and len(text.split()) <= 2 * len(facts) + 2
-        human, _ = _human_request(text)
+        human, _ = human_request_score(text, signals.human_request)
         # "I have a question about my account": in scope, but which need is not said yet; its
         # scattered intent scores are no evidence (and must not look like an unsure critical intent).
-        unrecognised = label == VAGUE_LABEL
+        # So is an in-scope turn the classifier cannot place ("ma commande AB44102").
+        unrecognised = label == VAGUE_LABEL or (not out_of_scope and (label == OOS_LABEL or uncertain))
         if fact_only or human >= 0.5:
             # A bare answer ("99948", "Joseph Banter") or a request for a person is not an
             # out-of-scope question, whatever the classifier makes of its words.
             out_of_scope, oos_score = False, 0.0
         elif other_company_request(text):
             out_of_scope, oos_score = True, max(oos_score, OTHER_COMPANY_OOS)
-        elif out_of_scope and about_the_store(text):
-            # The store's own words: ask what the customer needs rather than refuse. The turn
-            # still carries no intent evidence: the classifier did not recognise one.
-            out_of_scope, oos_score, unrecognised = False, min(oos_score, STORE_WORDS_OOS), True
 
         alternatives: list[IntentScore] = []
         if not (out_of_scope or smalltalk or fact_only or unrecognised):
@@ -216,21 +213,9 @@ class EmbeddedModel:
 
         flow, subflow, confidence = self._conversation_intent(context, alternatives, bool(facts))
 
-        earlier = [t.text for t in context.history if t.speaker == "customer"]
-        earlier_vectors = self.encode_cached(earlier[-4:]) if earlier else None
-        earlier_intents = [
-            f"{a.alternatives[0].flow}/{a.alternatives[0].subflow}" for a in context.analyses if a.alternatives
-        ]
-        previous = context.analyses[-1].frustration if context.analyses else 0.0
-        frustration, cues = frustration_score(
-            text,
-            earlier,
-            vector=vector,
-            earlier_vectors=earlier_vectors,
-            earlier_intents=earlier_intents,
-            intent=f"{alternatives[0].flow}/{alternatives[0].subflow}" if alternatives else None,
-            previous_score=previous,
-        )
+        earlier = [t.text for t in context.history if t.speaker == "customer"][-FRUSTRATION_LOOKBACK:]
+        earlier_vectors = self.encode_cached(earlier) if earlier else None
+        frustration, cues = frustration_score(self.signals, signals, text, vector, earlier, earlier_vectors)
         citations = []
         if not out_of_scope and not smalltalk and human < 0.5:  # asking for a person needs no article
             citations = self.index.search(text, k=3, vector=vector, intent=(flow, subflow) if flow else None)

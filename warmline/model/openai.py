@@ -2,8 +2,9 @@
 
 The caller injects the ``httpx.Client`` (base URL, auth, timeouts, or ``httpx.MockTransport`` in
 tests). The LLM is asked for a JSON object with the intent, out-of-scope flag, sentiment and a
-reply grounded in the passages we retrieve and send; facts, frustration cues and the escalation
-recommendation stay deterministic (the embedded components), so the analysis keeps its shape.
+reply grounded in the passages we retrieve and send; facts, the escalation signals (a request for a
+person, frustration over the conversation: ``warmline.model.signals``) and the recommendation stay
+the embedded components', so the analysis keeps its shape.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import httpx
 from warmline.model.analysis import EscalationRecommendation, IntentScore, TurnAnalysis, TurnContext
 from warmline.model.facts import extract_facts
 from warmline.model.frustration import frustration_score
+from warmline.model.human_request import human_request_score
+from warmline.model.signals import SignalModel, load_signals
 from warmline.packs import Pack
 
 CODE_VERSION = "openai/1"
@@ -30,9 +33,20 @@ class OpenAIModel:
     name = "openai"
 
     def __init__(
-        self, pack: Pack, *, http_client: httpx.Client, model: str = "gpt-4o-mini", retriever: Any = None
+        self,
+        pack: Pack,
+        *,
+        http_client: httpx.Client,
+        model: str = "gpt-4o-mini",
+        retriever: Any = None,
+        signals: SignalModel | None = None,
     ) -> None:
+        from warmline.model.embedded import cache_dir
+        from warmline.model.encoder import shared_encoder
+
         self.pack = pack
+        self._encode = shared_encoder().encode
+        self.signals = signals or load_signals(pack.path, self._encode, cache_dir())
         self.client = http_client
         self.model = model
         self.retriever = retriever  # optional KnowledgeIndex; citations are empty without one
@@ -76,11 +90,19 @@ class OpenAIModel:
             flow, subflow = label.split("/", 1)
         confidence = _clamp(data.get("confidence", 0.0), 0.0, 1.0) if flow else 0.0
         out_of_scope = bool(data.get("out_of_scope", False))
-        earlier = [t.text for t in context.history if t.speaker == "customer"]
-        previous = context.analyses[-1].frustration if context.analyses else 0.0
-        frustration, cues = frustration_score(context.text, earlier, previous_score=previous)
+        earlier = [t.text for t in context.history if t.speaker == "customer"][-4:]
+        vectors = self._encode([*earlier, context.text or " "])
+        signals = self.signals.turn(context.text or " ", vectors[-1])
+        human, _ = human_request_score(context.text, signals.human_request)
+        frustration, cues = frustration_score(
+            self.signals, signals, context.text, vectors[-1], earlier, vectors[:-1] if earlier else None
+        )
         recommendation = EscalationRecommendation(escalate=False)
-        if frustration >= 0.6:
+        if human >= 0.5:
+            recommendation = EscalationRecommendation(
+                escalate=True, trigger="human_request", reason="the customer asks for a person"
+            )
+        elif frustration >= 0.5:
             recommendation = EscalationRecommendation(escalate=True, trigger="frustration", reason=", ".join(cues))
         reply = str(data.get("reply") or "Could you tell me a little more about what you need?")
         return TurnAnalysis(
@@ -92,7 +114,7 @@ class OpenAIModel:
             alternatives=[IntentScore(flow=flow, subflow=subflow, confidence=confidence)] if flow and subflow else [],
             out_of_scope=out_of_scope,
             oos_score=1.0 if out_of_scope else 0.0,
-            human_request=0.0,
+            human_request=human,
             sentiment=_clamp(data.get("sentiment", 0.0), -1.0, 1.0),
             frustration=frustration,
             frustration_cues=cues,

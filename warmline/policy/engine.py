@@ -157,8 +157,6 @@ def _out_of_scope(rule: OutOfScopeRule, inputs: PolicyInputs) -> str | None:
         return None
     if rule.ignore_during_need and a.flow is not None:
         return None
-    if a.human_request > 0:  # "is this a bot?": about the channel, not an off-topic request
-        return None
     if inputs.consecutive_oos_turns >= rule.consecutive_turns:
         return (
             f"out of scope {inputs.consecutive_oos_turns} turn(s) in a row "

@@ -1,0 +1,151 @@
+"""The learned escalation signals: shipped artifact, calibration, multilingual cases, the
+conversation stage, the backstop rule and the training code's determinism."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from warmline.cli import app
+from warmline.model.encoder import shared_encoder
+from warmline.model.frustration import frustration_score
+from warmline.model.human_request import human_request_score, rule_backstop
+from warmline.model.signals import ARTIFACT, SignalModel, sparse_features, style_features
+from warmline.model.signals_training import Features, data_digest, fit_head, fit_platt, signal_rows
+from warmline.packs import load_pack
+
+GOLDEN = yaml.safe_load((Path(__file__).parents[1] / "policy" / "golden" / "human_request.yaml").read_text())
+
+
+@pytest.fixture(scope="module")
+def signals() -> SignalModel:
+    return SignalModel.load(load_pack("demo").path / ARTIFACT)
+
+
+@pytest.fixture(scope="module")
+def encode():
+    return shared_encoder().encode
+
+
+def turn(signals: SignalModel, encode, text: str):  # type: ignore[no-untyped-def]
+    return signals.turn(text, encode([text])[0])
+
+
+def test_the_shipped_artifact_matches_the_pack_data(signals) -> None:
+    pack = load_pack("demo")
+    assert signals.meta["data"] == data_digest(pack.path)
+    assert signals.meta["examples"] > 10000
+
+
+def test_save_and_load_round_trip(signals, tmp_path, encode) -> None:
+    path = tmp_path / "signals.npz"
+    signals.save(path)
+    again = SignalModel.load(path)
+    text = "I want to speak to a human"
+    vector = encode([text])[0]
+    assert again.turn(text, vector).human_request == pytest.approx(signals.turn(text, vector).human_request, abs=1e-3)
+
+
+def test_a_foreign_file_is_refused(tmp_path) -> None:
+    path = tmp_path / "other.npz"
+    np.savez(path, header=np.array(json.dumps({"schema": "something-else"})))
+    with pytest.raises(ValueError):
+        SignalModel.load(path)
+
+
+@pytest.mark.parametrize("text", GOLDEN["positive"])
+def test_requests_for_a_person(signals, encode, text: str) -> None:
+    score, cues = human_request_score(text, turn(signals, encode, text).human_request)
+    assert score >= 0.5, cues
+
+
+@pytest.mark.parametrize("text", GOLDEN["negative"])
+def test_look_alikes_are_not_requests(signals, encode, text: str) -> None:
+    score, cues = human_request_score(text, turn(signals, encode, text).human_request)
+    assert score < 0.5, cues
+
+
+@pytest.mark.parametrize(
+    ("text", "out_of_scope"),
+    [
+        ("Can you help me book a flight to Denver?", True),
+        ("¿Cuál es la receta de la paella?", True),
+        ("Wie wird das Wetter morgen in Berlin?", True),
+        ("Où est ma commande AB44102 ?", False),
+        ("Quiero devolver unas botas", False),
+        ("Wann kommt mein Paket?", False),
+        ("can I get a gift receipt for this order?", False),
+        ("am I talking to a bot?", False),
+    ],
+)
+def test_out_of_scope_across_languages(signals, encode, text: str, out_of_scope: bool) -> None:
+    assert (turn(signals, encode, text).out_of_scope >= 0.5) is out_of_scope
+
+
+def test_frustration_is_read_over_the_conversation(signals, encode) -> None:
+    def score(turns: list[str]) -> tuple[float, list[str]]:
+        *earlier, last = turns
+        vectors = encode(turns)
+        signal = signals.turn(last, vectors[-1])
+        return frustration_score(signals, signal, last, vectors[-1], earlier, vectors[:-1] if earlier else None)
+
+    calm, _ = score(["Where is my order?"])
+    assert calm < 0.3
+    told, cues = score(["where is my order", "I ALREADY GAVE YOU MY ORDER NUMBER. How many times??"])
+    assert told >= 0.5 and "message" in cues
+    repeated, cues = score(["where is my refund for the jacket", "where is my refund for the jacket"])
+    assert "repetition" in cues
+
+
+def test_calibration_is_monotone_and_bounded(signals, encode) -> None:
+    for text in ["hi", "AGENT NOW", "I want a recipe for lasagna"]:
+        result = turn(signals, encode, text)
+        assert 0.0 <= result.human_request <= 1.0 and 0.0 <= result.out_of_scope <= 1.0
+
+
+def test_the_backstop_only_lifts_plain_requests() -> None:
+    assert rule_backstop("agent!!") and rule_backstop("Mitarbeiter bitte")
+    assert rule_backstop("I want to talk to a human")
+    assert rule_backstop("I don't want to talk to a human") is None
+    assert rule_backstop("the delivery agent was late") is None
+    assert human_request_score("agent!!", 0.2)[0] >= 0.5
+    assert human_request_score("where is my order", 0.8)[0] == 0.8  # never lowers the model's score
+
+
+def test_features_handle_case_and_spacing() -> None:
+    assert sparse_features("Où est") == sparse_features("ou est")
+    assert style_features("W H E R E  I S  I T")[4] == 1.0
+    assert style_features("THIS IS RIDICULOUS")[0] == 1.0
+
+
+def test_training_is_deterministic_and_calibrated() -> None:
+    rng = np.random.default_rng(0)
+    texts = [f"please connect me to an agent {i}" for i in range(40)] + [f"where is my order {i}" for i in range(40)]
+    vectors = rng.normal(size=(80, 384)).astype(np.float32) * 0.01
+    features = Features(texts, vectors)
+    y = np.array([1.0] * 40 + [0.0] * 40)
+    first, second = fit_head(features, y, 1e-4, steps=60), fit_head(features, y, 1e-4, steps=60)
+    assert np.array_equal(first.sparse, second.sparse) and first.bias == second.bias
+    z = features.logits(first.sparse.astype(np.float64), first.dense.astype(np.float64), first.bias)
+    assert (z[:40] > 0).all() and (z[40:] < 0).all()
+    a, b = fit_platt(z, y)
+    assert a > 0
+
+
+def test_training_rows_cover_the_languages_and_kinds() -> None:
+    rows = signal_rows(load_pack("demo").path)
+    assert {r.lang for r in rows} >= {"en", "es", "fr", "de", "pt", "it", "nl", "pl"}
+    kinds = {r.kind for r in rows}
+    assert kinds == {"human_request", "not_human_request", "frustrated", "not_frustrated", "out_of_scope", "in_scope"}
+    assert len({r.text for r in rows}) > 10000
+
+
+def test_cli_refuses_an_unknown_source() -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["eval", "signals", "--leave-out", "no-such-source", "--json"])
+    assert result.exit_code == 2 and "invalid_data" in result.output

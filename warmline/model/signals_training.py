@@ -1,0 +1,318 @@
+"""Training the escalation signals (``warmline.model.signals``) from the pack's signal data.
+
+Data, all in ``<pack>/signals/`` (see its README): the templates of eight languages expanded by
+``generate.py``, the public examples of ``public.jsonl`` (Bitext, NLU++, CLINC150, ABCD) and the
+hand-written ``handwritten.jsonl``; the pack's own intent utterances count as in scope. Each
+example has a *kind*; ``LABELS`` says what each kind is for each signal (``None``: not used).
+
+Every step is seeded, so a build is reproducible. A fifth of the examples (chosen by a hash of
+the text) is held out of each head's fit to calibrate it (Platt scaling) and to train the
+conversation stage on turns the heads have not seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from warmline.model.signals import (
+    DENSE_SIZE,
+    HASH_SIZE,
+    SIGNALS,
+    LogisticHead,
+    SignalModel,
+    conversation_features,
+    sparse_features,
+    style_features,
+)
+
+log = logging.getLogger(__name__)
+Embed = Callable[[Sequence[str]], np.ndarray]
+
+# kind -> (human_request, frustration, out_of_scope) label; None leaves the example out of that head.
+LABELS: dict[str, tuple[int | None, int | None, int | None]] = {
+    "human_request": (1, None, 0),
+    "not_human_request": (0, 0, 0),
+    "frustrated": (0, 1, 0),
+    "not_frustrated": (0, 0, 0),
+    "out_of_scope": (0, 0, 1),
+    "in_scope": (0, 0, 0),
+}
+L2 = {"human_request": 3e-5, "frustration": 3e-5, "out_of_scope": 3e-5}
+STEPS = 400
+LEARNING_RATE = 0.05
+
+
+@dataclass(frozen=True)
+class Row:
+    text: str
+    kind: str
+    lang: str
+    source: str
+
+    @property
+    def group(self) -> str:
+        """The data source, for leave-one-source-out: ``bitext``, ``generated/de``, ``handwritten``..."""
+        head = self.source.split(":", 1)[0]
+        return head if head.startswith("generated/") else head.split("/", 1)[0]
+
+    @property
+    def held_out(self) -> bool:
+        return zlib.crc32(self.text.lower().encode("utf-8")) % 5 == 0
+
+
+def signal_rows(pack_path: Path) -> list[Row]:
+    from warmline.packs.demo.signals.generate import generate
+
+    rows = [Row(e.text, e.kind, e.lang, e.source) for e in generate()]
+    for name in ("public.jsonl", "handwritten.jsonl"):
+        path = pack_path / "signals" / name
+        if path.is_file():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    item = json.loads(line)
+                    rows.append(Row(item["text"], item["kind"], item.get("lang", "en"), item.get("source", name)))
+    rows.extend(pack_intent_rows(pack_path))
+    unknown = {r.kind for r in rows} - set(LABELS)
+    if unknown:
+        raise ValueError(f"unknown example kinds {sorted(unknown)}")
+    return rows
+
+
+def pack_intent_rows(pack_path: Path) -> list[Row]:
+    """The intent classifier's training utterances (``intents.yaml``, ``generated.jsonl``): in
+    scope, in every language they are written in, except the ones labelled out of scope."""
+    rows = []
+    intents = yaml.safe_load((pack_path / "intents.yaml").read_text(encoding="utf-8")) or {}
+    for flow, subflows in intents.items():
+        for subflow, spec in (subflows or {}).items():
+            for text in spec.get("examples", []):
+                rows.append(Row(text, "in_scope", "en", f"pack/intents:{flow}/{subflow}"))
+    generated = pack_path / "generated.jsonl"
+    if generated.is_file():
+        for line in generated.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                item = json.loads(line)
+                kind = "out_of_scope" if item["intent"] == "oos" else "in_scope"
+                lang = str(item.get("source", "")).rsplit(":", 1)[-1] or "en"
+                rows.append(
+                    Row(item["text"], kind, lang if len(lang) == 2 else "en", f"pack/generated:{item['intent']}")
+                )
+    return rows
+
+
+def data_digest(pack_path: Path) -> str:
+    """Content hash of the signal data (``<pack>/signals/``): the artifact's stamp. The pack's
+    intent utterances are an input too but are not stamped, so that editing an intent does not
+    make every start retrain the signals; ``warmline model build`` refreshes both."""
+    digest = hashlib.sha256()
+    folder = pack_path / "signals"
+    for path in sorted([*folder.rglob("*.yaml"), *folder.glob("*.jsonl"), *folder.glob("*.py")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class Features:
+    """Sparse (CSR) and dense features of a list of texts."""
+
+    def __init__(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        indptr = [0]
+        indices: list[int] = []
+        data: list[float] = []
+        for text in texts:
+            sparse = sparse_features(text)
+            indices.extend(sparse.keys())
+            data.extend(sparse.values())
+            indptr.append(len(indices))
+        self.indptr = np.array(indptr, dtype=np.int64)
+        self.indices = np.array(indices, dtype=np.int64)
+        self.data = np.array(data, dtype=np.float64)
+        self.rows = np.repeat(np.arange(len(texts)), np.diff(self.indptr))
+        style = np.stack([style_features(t) for t in texts]) if texts else np.zeros((0, 7))
+        self.dense = np.concatenate([style, vectors], axis=1).astype(np.float64)
+        self.n = len(texts)
+
+    def subset(self, mask: np.ndarray) -> Features:
+        chosen = np.flatnonzero(mask)
+        new = object.__new__(Features)
+        lengths = np.diff(self.indptr)[chosen]
+        new.indptr = np.concatenate([[0], np.cumsum(lengths)])
+        pieces = [np.arange(self.indptr[i], self.indptr[i + 1]) for i in chosen]
+        take = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
+        new.indices, new.data = self.indices[take], self.data[take]
+        new.rows = np.repeat(np.arange(len(chosen)), lengths)
+        new.dense, new.n = self.dense[chosen], len(chosen)
+        return new
+
+    def logits(self, sparse_w: np.ndarray, dense_w: np.ndarray, bias: float) -> np.ndarray:
+        sparse = np.bincount(self.rows, weights=self.data * sparse_w[self.indices], minlength=self.n)
+        return sparse + self.dense @ dense_w + bias
+
+
+def fit_head(features: Features, y: np.ndarray, l2: float, steps: int = STEPS) -> LogisticHead:
+    """Class-balanced logistic regression, full-batch Adam (deterministic)."""
+    positives = max(1, int(y.sum()))
+    negatives = max(1, len(y) - positives)
+    weights = np.where(y == 1, 0.5 / positives, 0.5 / negatives)
+    params = [np.zeros(HASH_SIZE), np.zeros(DENSE_SIZE), np.zeros(1)]
+    moments = [np.zeros_like(p) for p in params]
+    squares = [np.zeros_like(p) for p in params]
+    beta1, beta2 = 0.9, 0.999
+    for step in range(1, steps + 1):
+        z = features.logits(params[0], params[1], float(params[2][0]))
+        residual = weights * (1.0 / (1.0 + np.exp(-np.clip(z, -30, 30))) - y)
+        grads = [
+            np.bincount(features.indices, weights=features.data * residual[features.rows], minlength=HASH_SIZE)
+            + l2 * params[0],
+            features.dense.T @ residual + l2 * params[1],
+            np.array([residual.sum()]),
+        ]
+        for p, g, m, v in zip(params, grads, moments, squares, strict=True):
+            m *= beta1
+            m += (1 - beta1) * g
+            v *= beta2
+            v += (1 - beta2) * g * g
+            p -= LEARNING_RATE * (m / (1 - beta1**step)) / (np.sqrt(v / (1 - beta2**step)) + 1e-8)
+    return LogisticHead(
+        sparse=params[0].astype(np.float32), dense=params[1].astype(np.float32), bias=float(params[2][0])
+    )
+
+
+def fit_platt(logits: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Platt scaling (a·z + b) by Newton's method on the held-out logits, with Platt's smoothed targets."""
+    positives, negatives = y.sum(), len(y) - y.sum()
+    target = np.where(y == 1, (positives + 1) / (positives + 2), 1 / (negatives + 2))
+    a, b = 1.0, 0.0
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-np.clip(a * logits + b, -30, 30)))
+        w = np.maximum(p * (1 - p), 1e-9)
+        g = np.array([np.sum((p - target) * logits), np.sum(p - target)])
+        h = np.array([[np.sum(w * logits * logits) + 1e-6, np.sum(w * logits)], [np.sum(w * logits), np.sum(w) + 1e-6]])
+        step = np.linalg.solve(h, g)
+        a, b = a - step[0], b - step[1]
+        if np.abs(step).max() < 1e-7:
+            break
+    return float(a), float(b)
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2) -> np.ndarray:
+    """Small dense logistic regression by Newton's method: returns [bias, weights...]."""
+    design = np.concatenate([np.ones((len(x), 1)), x], axis=1)
+    w = np.zeros(design.shape[1])
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-np.clip(design @ w, -30, 30)))
+        g = design.T @ (p - y) / len(y) + l2 * np.r_[0.0, w[1:]]
+        h = (design * (p * (1 - p))[:, None]).T @ design / len(y) + l2 * np.diag(np.r_[1e-6, np.ones(len(w) - 1)])
+        step = np.linalg.solve(h, g)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w
+
+
+def head_labels(rows: Sequence[Row], signal: str) -> np.ndarray:
+    """+1/0 per row for ``signal``, -1 for rows the head does not use."""
+    column = SIGNALS.index(signal)
+    return np.array([-1 if (label := LABELS[r.kind][column]) is None else label for r in rows])
+
+
+def train_heads(rows: Sequence[Row], features: Features, fit_mask: np.ndarray) -> dict[str, LogisticHead]:
+    """One head per signal on the ``fit_mask`` rows, Platt-calibrated on the others."""
+    heads = {}
+    for signal in SIGNALS:
+        labels = head_labels(rows, signal)
+        fit = fit_mask & (labels >= 0)
+        head = fit_head(features.subset(fit), labels[fit].astype(np.float64), L2[signal])
+        calibrate = ~fit_mask & (labels >= 0)
+        held = features.subset(calibrate)
+        head.platt_a, head.platt_b = fit_platt(
+            held.logits(head.sparse.astype(np.float64), head.dense.astype(np.float64), head.bias),
+            labels[calibrate].astype(np.float64),
+        )
+        heads[signal] = head
+    return heads
+
+
+def train_conversation_stage(
+    rows: Sequence[Row], heads: dict[str, LogisticHead], embed: Embed, seed: int = 13
+) -> np.ndarray:
+    """The conversation stage, trained on conversations composed of held-out turns only."""
+    from warmline.packs.demo.signals.generate import Example, conversations
+
+    held = [Example(r.text, r.kind, r.lang, r.source) for r in rows if r.held_out and r.group.startswith("generated/")]
+    dialogues = list(conversations(held, seed=seed, count=3000))
+    singles = [r for r in rows if r.held_out and LABELS[r.kind][1] is not None]
+    texts = sorted({t for d in dialogues for t in d.turns} | {r.text for r in singles})
+    vectors = dict(zip(texts, embed(texts), strict=True))
+    frustration = heads["frustration"]
+
+    def logit(text: str) -> float:
+        return frustration.logit(sparse_features(text), np.concatenate([style_features(text), vectors[text]]))
+
+    logits = {t: logit(t) for t in texts}
+    x, y = [], []
+    for dialogue in dialogues:
+        *earlier, last = dialogue.turns
+        earlier_vectors = np.stack([vectors[t] for t in earlier[-4:]])
+        earlier_scores = [1.0 / (1.0 + np.exp(-logits[t])) for t in earlier]
+        x.append(
+            conversation_features(logits[last], last, vectors[last], earlier[-4:], earlier_vectors, earlier_scores)
+        )
+        y.append(1.0 if dialogue.frustrated else 0.0)
+    for row in singles:
+        x.append(conversation_features(logits[row.text], row.text, vectors[row.text], [], None, []))
+        y.append(float(LABELS[row.kind][1] or 0))
+    return fit_logistic(np.array(x), np.array(y))
+
+
+def train(pack_path: Path, embed: Embed, *, exclude_group: str | None = None) -> tuple[SignalModel, dict[str, Any]]:
+    """Train the signal model from the pack's data; ``exclude_group`` leaves one source out."""
+    started = time.perf_counter()
+    rows = [r for r in signal_rows(pack_path) if r.group != exclude_group]
+    features = Features([r.text for r in rows], embed([r.text for r in rows]))
+    fit_mask = np.array([not r.held_out for r in rows])
+    heads = train_heads(rows, features, fit_mask)
+    conversation = train_conversation_stage(rows, heads, embed)
+    report = {
+        "examples": len(rows),
+        "by_kind": {k: sum(r.kind == k for r in rows) for k in LABELS},
+        "languages": sorted({r.lang for r in rows}),
+        "train_seconds": round(time.perf_counter() - started, 1),
+        "held_out": held_out_report(rows, features, heads, ~fit_mask),
+    }
+    meta = {"data": data_digest(pack_path), "examples": len(rows)}
+    return SignalModel(heads, conversation, meta), report
+
+
+def held_out_report(
+    rows: Sequence[Row], features: Features, heads: dict[str, LogisticHead], mask: np.ndarray
+) -> dict[str, Any]:
+    """Per signal on the calibration share: recall, precision and expected calibration error at 0.5."""
+    from warmline.model.evaluation import expected_calibration_error
+
+    result = {}
+    for signal, head in heads.items():
+        labels = head_labels(rows, signal)
+        chosen = mask & (labels >= 0)
+        part = features.subset(chosen)
+        z = head.platt_a * part.logits(head.sparse.astype(np.float64), head.dense.astype(np.float64), head.bias)
+        p = 1.0 / (1.0 + np.exp(-(z + head.platt_b)))
+        y = labels[chosen]
+        flagged = p >= 0.5
+        result[signal] = {
+            "n": int(chosen.sum()),
+            "recall": round(float(flagged[y == 1].mean()), 4) if (y == 1).any() else None,
+            "precision": round(float((y[flagged] == 1).mean()), 4) if flagged.any() else None,
+            "ece": round(expected_calibration_error(p, y.astype(float)), 4),
+        }
+    return result
