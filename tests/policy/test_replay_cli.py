@@ -47,7 +47,7 @@ def seed(services) -> list[str]:
     for i, turns in enumerate(
         [
             [("where is my order", {}), ("agent please", {"human_request": 0.95})],
-            [("where is my order", {}), ("this is useless", {"frustration": 0.58})],
+            [("where is my order", {}), ("this is useless", {"frustration": 0.7})],
         ]
     ):
         cid = f"c_policy_{i}"
@@ -64,7 +64,7 @@ def test_replay_reports_differences_and_changes_nothing(services, tmp_path: Path
     stricter = tmp_path / "policy.yaml"
     stricter.write_text(
         DEMO.read_text().replace(
-            "threshold: 0.5 # analysis.frustration: calibrated probability, read over the conversation",
+            "threshold: 0.6 # analysis.frustration: calibrated probability, read over the conversation",
             "threshold: 0.9",
         )
     )

@@ -57,7 +57,7 @@ def eval_conversations(
 @eval_app.command("frustration")
 def eval_frustration(
     data: Path = typer.Option(DEFAULT_FRUSTRATION_SET, "--data", help="JSONL of {id, turns, frustrated}."),
-    threshold: float = typer.Option(0.5, "--threshold", help="Frustration score that counts as frustrated."),
+    threshold: float = typer.Option(0.6, "--threshold", help="Frustration score that counts as frustrated."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Precision and recall of the conversation-level frustration score on a labelled conversation set."""
