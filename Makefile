@@ -1,12 +1,13 @@
 # Two commands do all the set-up on a fresh machine:
 #   make run    create .venv, install Warmline, migrate a SQLite file and serve on 127.0.0.1:8000
 #   make test   install what the tests need (Python packages and Debian's chromium) and run them
+#   make eval   the quality gate: the evaluations against the floors in eval/floors.json
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test browser lwc lint bench clean
+.PHONY: run test eval install install-test browser lwc lint bench clean
 
 run: install
 	$(BIN)/warmline serve
@@ -47,6 +48,12 @@ test: install-test browser lwc
 	$(BIN)/ruff check warmline tests
 	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The quality gate: every evaluation of eval/floors.json on the shared measurement sets; fails when
+# a figure drops past its floor, skips (saying so) when ../shared/data is absent.
+SHARED ?= ../shared/data
+eval: install
+	$(BIN)/warmline eval gate --floors eval/floors.json --shared $(SHARED)
 
 lint: install-test
 	$(BIN)/ruff check warmline tests

@@ -73,3 +73,16 @@ def test_decision_round_trips_and_replays_identically(policy) -> None:
     assert Decision.model_validate(stored) == decision
     again = decide(policy, PolicyInputs.model_validate(stored["inputs"]), datetime.fromisoformat(stored["decided_at"]))
     assert again == decision
+
+
+def test_the_no_agent_notice_tells_the_truth_about_an_open_team(policy) -> None:
+    # Tuesday 10:00 in New York: the general team is open, but nobody is online.
+    open_now = datetime(2025, 3, 4, 15, 0, tzinfo=UTC)
+    nobody = make_inputs({"human_request": 1.0}, team_load={"general": {"agents_online": 0}}, has_email=True)
+    decision = decide(policy, nobody, open_now)
+    assert decision.mode == "ticket"
+    assert "next opening" not in (decision.customer_message or "")
+    assert "open" in (decision.customer_message or "") and "email" in (decision.customer_message or "")
+    # Sunday: closed, so the notice gives the next opening.
+    closed = decide(policy, nobody, datetime(2025, 3, 9, 15, 0, tzinfo=UTC))
+    assert "next opening: Mon 08:00" in (closed.customer_message or "")

@@ -84,3 +84,47 @@ def test_eval_bot_refuses_a_malformed_case(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["eval", "bot", "--data", str(data), "--json"])
     assert result.exit_code == 2
     assert "invalid_data" in result.output
+
+
+def _gate_files(tmp_path: Path, floor: float) -> tuple[Path, Path]:
+    shared = tmp_path / "shared"
+    (shared / "bot").mkdir(parents=True)
+    case = {
+        "id": "c1",
+        "turns": ["how much is express shipping?"],
+        "expect": "answered",
+        "answer_contains": [["$14.99"]],
+        "kind": "policy",
+        "customer_id": None,
+    }
+    (shared / "bot" / "cases.jsonl").write_text(json.dumps(case) + "\n")
+    floors = tmp_path / "floors.json"
+    runs = {
+        "bot": {"eval": "bot", "data": "bot/cases.jsonl", "min": {"answer_rate": floor}, "max": {"reply_words_p90": 80}}
+    }
+    floors.write_text(json.dumps({"runs": runs}))
+    return floors, shared
+
+
+def test_the_gate_passes_at_its_floors_and_fails_below_them(tmp_path: Path) -> None:
+    floors, shared = _gate_files(tmp_path, 1.0)
+    passed = CliRunner().invoke(app, ["eval", "gate", "--floors", str(floors), "--shared", str(shared), "--json"])
+    assert passed.exit_code == 0, passed.output
+    assert json.loads(passed.stdout)["passed"] is True
+    floors.write_text(floors.read_text().replace('"reply_words_p90": 80', '"reply_words_p90": 2'))
+    failed = CliRunner().invoke(app, ["eval", "gate", "--floors", str(floors), "--shared", str(shared), "--json"])
+    assert failed.exit_code == 1
+    checks = {c["figure"]: c["passed"] for c in json.loads(failed.stdout)["checks"]}
+    assert checks == {"answer_rate": True, "reply_words_p90": False}
+
+
+def test_the_gate_skips_loudly_without_the_shared_data(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["eval", "gate", "--shared", str(tmp_path / "absent")])
+    assert result.exit_code == 0 and "skipped" in result.output
+
+
+def test_the_checked_in_floors_name_known_evaluations() -> None:
+    from warmline.evaluation.gate import read_floors
+
+    runs = read_floors(Path(__file__).parents[2] / "eval" / "floors.json")
+    assert {r["eval"] for r in runs.values()} == {"bot", "escalation", "conversations", "handoff"}

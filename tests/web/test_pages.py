@@ -17,7 +17,9 @@ def web(services):
         yield client
 
 
-@pytest.mark.parametrize("path, embeddable", [("/agent", False), ("/lead", False), ("/sidebar", True), ("/chat", True)])
+@pytest.mark.parametrize(
+    "path, embeddable", [("/", False), ("/agent", False), ("/lead", False), ("/sidebar", True), ("/chat", True)]
+)
 def test_pages_are_served_with_a_strict_content_security_policy(web, path, embeddable) -> None:
     response = web.get(path)
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
@@ -25,6 +27,14 @@ def test_pages_are_served_with_a_strict_content_security_policy(web, path, embed
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert csp.endswith("frame-ancestors *" if embeddable else "frame-ancestors 'self'")
     assert "<script>" not in response.text  # no inline script: everything comes from /web/*.js
+
+
+def test_the_start_page_leads_to_every_surface_and_says_how_to_get_a_token(web) -> None:
+    page = web.get("/").text
+    for link in ('href="/chat"', 'href="/agent"', 'href="/lead"', 'href="/lead/metrics"', 'href="/docs"'):
+        assert link in page
+    assert "warmline token create --role agent" in page and "--role lead" in page
+    assert "December 1, 2026" in page  # the demo store's "today"
 
 
 def test_static_assets_and_nothing_else(web) -> None:

@@ -3,6 +3,7 @@ quality gate's commands over the real pipeline. Their flags and JSON keys are a 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -56,6 +57,36 @@ def eval_bot(data: BotData, as_json: AsJson = False) -> None:
             what = "handed off" if error["escalated"] else f"missing {error['missing']}"
             console.print(f"[yellow]{error['id']}[/] ({error['kind']}): {what}")
     print_result(result, as_json, "eval bot")
+
+
+@eval_app.command("gate")
+def eval_gate(
+    floors: Annotated[Path, typer.Option("--floors", help="The checked-in floors file.")] = Path("eval/floors.json"),
+    shared: Annotated[Path, typer.Option("--shared", help="The shared data folder.")] = Path("../shared/data"),
+    as_json: AsJson = False,
+) -> None:
+    """Run every evaluation in the floors file; exit 1 when a figure falls past its floor."""
+    from warmline.evaluation.gate import GateError, run_gate
+
+    if not shared.is_dir():
+        console.print(f"[yellow]eval gate skipped[/]: no shared data folder at {shared} (nothing was measured)")
+        return
+    try:
+        result = run_gate(floors, shared, progress=None if as_json else lambda name: console.print(f"measured {name}"))
+    except (GateError, WarmlineError) as exc:
+        raise refuse("invalid_data", str(exc)) from exc
+    if as_json:
+        print(json.dumps(result))
+    else:
+        for check in result["checks"]:
+            mark = "ok  " if check["passed"] else "FAIL"
+            sign = ">=" if check["bound"] == "min" else "<="
+            console.print(f"{mark} {check['run']}: {check['figure']} = {check['value']} ({sign} {check['floor']})")
+        console.print(
+            "[green]all figures at or above their floors[/]" if result["passed"] else "[red]a figure dropped[/]"
+        )
+    if not result["passed"]:
+        raise typer.Exit(1)
 
 
 @eval_app.command("handoff")

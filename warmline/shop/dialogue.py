@@ -42,7 +42,9 @@ from warmline.shop.topics import ACTIONS, TurnReading, names_in, read_turn
 MAX_WORDS = 80
 # Below this the best help-center unit is no answer (checked on the pack's own questions).
 ANSWER_FLOOR = 0.38
-SHORT_FOLLOW_UP = 6  # words: "and for gold?" is read together with the question before it
+SHORT_FOLLOW_UP = 6
+# A help-center answer this good is worth giving before the customer's record can be looked up.
+GENERAL_ANSWER = 0.55  # words: "and for gold?" is read together with the question before it
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ def fold_memory(history: Sequence[EventRecord], before_seq: int, say: Phrases) -
                 memory.need = Need(reading.topic, reading.order_ids, body.text)
         elif isinstance(body, BotMessage):
             memory.bot_replies.append(body.text)
-            if body.text in identity_asks:
+            if body.text in identity_asks or body.text.endswith(say.offer_lookup):
                 memory.identity_asks += 1
         elif isinstance(body, IdentityVerified):
             memory.verified, memory.verified_by = body.customer_id, list(body.by)
@@ -212,7 +214,7 @@ class Dialogue:
             if customer is None:
                 customer, by = self._verify([*memory.customer_texts, text], account_id)
                 if customer is None:
-                    return self._ask_identity(memory, account_id, reading)
+                    return self._ask_identity(memory, reading, answer)
                 events.append(IdentityVerified(customer_id=customer.customer_id, by=by))
                 memory.verified_by = by
             step = self._lookup(need, customer, memory)
@@ -270,8 +272,18 @@ class Dialogue:
                 return customer, by
         return None, []
 
-    def _ask_identity(self, memory: DialogueMemory, account_id: str | None, reading: TurnReading) -> Step:
+    def _ask_identity(self, memory: DialogueMemory, reading: TurnReading, answer: Answer | None) -> Step:
+        """Ask once for what is missing. A question the help center answers gets that answer now,
+        with the offer to look at the customer's own record ("my parcel says delivered but...")."""
         gave = bool(reading.emails or reading.order_ids or reading.zip_codes)
+        if memory.identity_asks == 0 and not gave and answer is not None and answer.score >= GENERAL_ANSWER:
+            units: list[Unit] = []
+            for unit in answer.units:
+                if len(" ".join([*(u.text for u in units), unit.text, self.say.offer_lookup]).split()) <= MAX_WORDS:
+                    units.append(unit)
+            if units:
+                text = " ".join([*(u.text for u in units), self.say.offer_lookup])
+                return Step(text, "ask_identity", citations=[self._citation(answer, units)])
         if memory.identity_asks == 0:
             text = self.say.ask_identity
         elif gave:

@@ -24,6 +24,7 @@ class Phrases:
     source: str
     ask_identity: str
     ask_identity_again: str
+    offer_lookup: str
     identity_mismatch: str
     verified: str
     no_orders: str

@@ -24,6 +24,7 @@ from warmline.api.deps import services, staff
 from warmline.auth import Principal
 from warmline.conversation.actions import Services
 from warmline.errors import InvalidInput, NotFound
+from warmline.packs import load_pack
 from warmline.web.queries import AUDIT_TYPES, AuditFilter, audit_events, audit_summary
 
 HERE = Path(__file__).parent
@@ -56,13 +57,26 @@ def asset(name: str) -> str:
 templates.env.globals["asset"] = asset
 
 
-def page(request: Request, template: str, title: str, *, embeddable: bool = False) -> HTMLResponse:
-    response = templates.TemplateResponse(request, template, {"title": title})
+def page(
+    request: Request, template: str, title: str, *, embeddable: bool = False, context: dict[str, Any] | None = None
+) -> HTMLResponse:
+    response = templates.TemplateResponse(request, template, {"title": title, **(context or {})})
     response.headers["Content-Security-Policy"] = CSP.format(ancestors="*" if embeddable else "'self'")
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@pages.get("/", response_class=HTMLResponse)
+async def home(request: Request, svc: Services = Depends(services)) -> HTMLResponse:
+    """What this is, and the way to the customer chat, the agent workspace and the lead views."""
+    from warmline.shop.backend import demo_backend
+
+    pack = load_pack(svc.settings.pack)
+    store = demo_backend(pack.path)
+    today = f"{store.today():%B} {store.today().day}, {store.today().year}" if store else "today"
+    return page(request, "home.html", "Warmline", context={"pack": pack.name, "today": today})
 
 
 @pages.get("/agent", response_class=HTMLResponse)
