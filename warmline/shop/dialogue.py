@@ -296,16 +296,19 @@ class Dialogue:
         assert self.store is not None
         today = self.store.today()
         topic = need.topic
-        order = lookups.pick_order(customer, need.order_ids, prefer_active=topic != "order_charges", text=need.text)
+        prefer_active = topic not in ("order_charges", "order_problem")
+        order = lookups.pick_order(customer, need.order_ids, prefer_active=prefer_active, text=need.text)
         looked = StoreLookedUp(
             customer_id=customer.customer_id, topic=topic, order_id=order.order_id if order else None
         )
         if topic in ACTIONS:
             return self._propose(topic, customer, need, memory)
-        if topic in ("order_status", "order_charges") and order is None:
+        if topic in ("order_status", "order_charges", "order_problem") and order is None:
             return Step(self.say.no_orders, "lookup", [looked])
-        assert order is not None or topic not in ("order_status", "order_charges")
-        if topic == "order_status" and order is not None:
+        assert order is not None or topic not in ("order_status", "order_charges", "order_problem")
+        if topic == "order_problem" and order is not None:
+            text = lookups.order_problem_reply(customer, order, need.text, today)
+        elif topic == "order_status" and order is not None:
             text = lookups.order_status_reply(customer, order, today)
         elif topic == "order_charges" and order is not None:
             text = lookups.order_charges_reply(customer, order)

@@ -37,6 +37,7 @@ LEVEL_PERKS = {
     "silver": "a 10% member discount, free standard shipping and free return labels",
     "gold": "a 15% member discount, free express shipping, free return labels and free gift wrap",
 }
+MEMBER_DISCOUNT = {"bronze": "5%", "silver": "10%", "gold": "15%"}
 ACTIVE = ("processing", "shipped", "out_for_delivery", "delayed")
 
 
@@ -137,7 +138,14 @@ def order_charges_reply(customer: Customer, order: Order) -> str:
     if order.payment is not None:
         card = f" ending {order.payment.last4}" if order.payment.last4 else ""
         paid = f", paid with {METHOD_WORDS.get(order.payment.type, order.payment.type)}{card}"
-    return f"Order {order.order_id}: {'; '.join(parts)}; total {money(order.total)}{paid}."
+    text = f"Order {order.order_id}: {'; '.join(parts)}; total {money(order.total)}{paid}."
+    level = customer.membership.level
+    if order.promo_code and level in MEMBER_DISCOUNT:
+        text += (
+            f" The {order.promo_code} code was used instead of your {MEMBER_DISCOUNT[level]} {level} member "
+            "discount: the two can't be combined, and we apply whichever saves you more."
+        )
+    return text
 
 
 def refund_reply(customer: Customer, order_ids: tuple[str, ...]) -> str:
@@ -197,9 +205,10 @@ def plus_reply(customer: Customer, today: date) -> str:
     if plus.status == "past_due" and plus.renews_on is not None:
         grace = plus.grace_ends_on or plus.renews_on + timedelta(days=14)
         extended = grace + timedelta(days=7)
+        until = f"today, {long_date(grace)}" if grace == today else long_date(grace)
         return (
             f"Your Acme Plus renewal of {money(plus.amount_due)} is past due since {long_date(plus.renews_on)}. "
-            f"Your benefits keep working during the grace period, until {long_date(grace)}; a one-time 7-day "
+            f"Your benefits keep working during the grace period, until {until}; a one-time 7-day "
             f"extension would take it to {long_date(extended)}. You can pay under Account > Acme Plus > Pay now."
         )
     text = "Your Acme Plus is active"
@@ -265,3 +274,45 @@ def return_offer(customer: Customer, order: Order, today: date) -> tuple[str, bo
         "to ship it. Shall I start the return?",
         True,
     )
+
+
+# Deadlines the help center sets from the delivery date (damaged-or-missing-items,
+# missing-package, wrong-item-received, boot-warranty).
+DAMAGE_DAYS = 14
+WRONG_ITEM_DAYS = 30
+WARRANTY_DAYS = 365
+
+
+def order_problem_reply(customer: Customer, order: Order, text: str, today: date) -> str:
+    """A delivered order with a problem: the deadline that applies to it, and what happens next."""
+    delivered = order.shipping.delivered_on
+    head = f"Your order {order.order_id} ({items_words(order)})"
+    if delivered is None:
+        return order_status_reply(customer, order, today)
+    plain = text.lower()
+    if re.search(r"wrong|size|colou?r|different|instead|quantity|too many|extra", plain):
+        until = delivered + timedelta(days=WRONG_ITEM_DAYS)
+        rule = (
+            f"A wrong item, colour, size or extra items can be reported until {long_date(until)} (30 days after "
+            "delivery): we ship the right one by free express and email a free return label."
+        )
+    elif re.search(r"warrant|sole|stitch|zip|broke after|fell apart|defect", plain) and any(
+        i.category == "boots" or "boot" in i.name.lower() for i in order.items
+    ):
+        until = delivered + timedelta(days=WARRANTY_DAYS)
+        rule = (
+            f"Your boots are under warranty until {long_date(until)} (1 year from delivery) against defects: "
+            "we decide within 3 business days and repair, replace or give store credit."
+        )
+    else:
+        until = delivered + timedelta(days=DAMAGE_DAYS)
+        rule = (
+            f"A damaged or missing item or package can be reported until {long_date(until)} (14 days after "
+            "delivery); for a package marked delivered, wait 48 hours first. We send a replacement by free "
+            "express or refund it in full."
+        )
+    if today > until:
+        rule = rule.replace("can be reported until", "could be reported until").replace(
+            "are under warranty until", "were under warranty until"
+        )
+    return f"{head} was delivered on {long_date(delivered)}. {rule}"

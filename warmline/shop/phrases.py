@@ -62,6 +62,7 @@ TOPICS_FILE = "store/topics.yaml"
 TOPICS = frozenset(
     {
         "order_status",
+        "order_problem",
         "order_charges",
         "refund",
         "membership",

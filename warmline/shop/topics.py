@@ -33,6 +33,12 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
         "change_address",
         r"\b(?:change|update|fix|wrong|correct)\b.{0,30}\baddress\b|\baddress\b.{0,30}\b(?:change|wrong)",
     ),
+    (
+        "order_problem",
+        r"\b(?:damaged|broken|ripped|torn|defect|faulty|missing from|wrong (?:item|size|colou?r|one)|"
+        r"came in the wrong|not what i ordered|can'?t find (?:it|my|the)|says delivered|marked (?:as )?delivered|"
+        r"warranty|fell apart|coming apart)",
+    ),
     ("plus", r"acme ?plus|\bplus\b.{0,30}\b(?:renew|charge|fee|member|due|pay)|membership fee|annual fee|renewal"),
     ("store_credit", r"store credit|wallet|credito|credit balance|guthaben"),
     ("gift_card", r"gift ?card|e-?gift|tarjeta regalo|carte cadeau|geschenkkarte|gutschein"),
