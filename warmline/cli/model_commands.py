@@ -137,7 +137,7 @@ def bench_model(
     """Cold start, per-turn latency and install size of the embedded default."""
     import numpy as np
 
-    from warmline.model import TurnContext
+    from warmline.model import TurnContext, case_details
     from warmline.model.analysis import Turn
     from warmline.model.embedded import EmbeddedModel
     from warmline.model.evaluation import environment_size_mb
@@ -147,6 +147,7 @@ def bench_model(
     subprocess.run([sys.executable, "-c", _COLD_START], check=True, capture_output=True)
     cold = time.perf_counter() - started
     model = EmbeddedModel(load_pack("demo"))
+    case_details.wait_until_warm(30.0)  # a server loads dateparser's languages at start-up, before traffic
     history = [
         Turn(seq=1, speaker="customer", text=BENCH_TEXTS[0]),
         Turn(seq=2, speaker="agent", text="Sure, your name?"),
