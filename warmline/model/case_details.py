@@ -225,10 +225,13 @@ def find_product_details(text: str) -> Iterator[Found]:
 _warm = threading.Event()
 
 
+WARM_UP_DATES = ("3 days ago", "hace 3 días", "il y a 3 jours", "vor 3 Tagen", "há 3 dias", "ieri", "wczoraj")
+
+
 def warm_up() -> None:
     """Load dateparser and its languages (seconds on first use); the model calls it in a thread at start."""
     try:
-        for expression in ("3 days ago", "hace 3 días", "il y a 3 jours", "vor 3 Tagen", "há 3 dias", "ieri", "wczoraj"):
+        for expression in WARM_UP_DATES:
             _resolve(expression, datetime(2026, 1, 1))
     finally:
         _warm.set()
