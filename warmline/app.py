@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from warmline.api import agents, conversations, dashboard, desk_webhooks, ingest, staff, streams, tickets
-from warmline.api.deps import BodyGuard
+from warmline.api.body_guard import BodyGuard
 from warmline.api.errors import install_error_handlers
 from warmline.api.observability import install_observability
 from warmline.auth import Authenticator

@@ -25,7 +25,7 @@ class WarmlineError(Exception):
 class InvalidInput(WarmlineError):
     """The request is well-formed but a value is not acceptable."""
 
-    code = "invalid_input"
+    code = "invalid_request"
     status = 422
 
 

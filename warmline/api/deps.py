@@ -15,9 +15,7 @@ from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from warmline.api.errors import error_response
 from warmline.auth import Authenticator, Principal, Role
 from warmline.conversation.actions import Services
 from warmline.errors import InvalidInput
@@ -26,7 +24,6 @@ from warmline.storage.sql.store import IdempotencyClaim
 
 T = TypeVar("T")
 log = logging.getLogger("warmline.api")
-WRITE_METHODS = frozenset({b"POST", b"PUT", b"PATCH"})
 STAFF: tuple[Role, ...] = ("agent", "lead", "admin")
 IN_PROCESS_WAIT_S = 0.001
 # Sequence numbers and feed positions are 64-bit signed integers; larger cursors are refused.
@@ -186,35 +183,17 @@ async def idempotency(request: Request) -> IdempotencyClaim | None:
         raise InvalidInput("Idempotency-Key must be 1-200 printable ASCII characters", code="invalid_idempotency_key")
     body = await request.body()
     fingerprint = hashlib.sha256(request.method.encode() + b" " + request.url.path.encode() + b"\n" + body).hexdigest()
+    return IdempotencyClaim(scope=idempotency_scope(request), key=key, fingerprint=fingerprint)
+
+
+def idempotency_scope(request: Request) -> str:
+    """Whose keys these are: the caller's token, or for anonymous callers (starting a chat) their
+    address, so that nobody else's retry with the same key is answered with their conversation."""
     token = bearer_token(request)
-    scope = "anonymous" if not token else hashlib.sha256(token.encode()).hexdigest()[:32]
-    return IdempotencyClaim(scope=scope, key=key, fingerprint=fingerprint)
-
-
-class BodyGuard:
-    """Refuses, before any route runs, writes that are not JSON or are larger than allowed."""
-
-    def __init__(self, app: ASGIApp, max_body_bytes: int):
-        self.app = app
-        self.max_body_bytes = max_body_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"].encode() in WRITE_METHODS and scope["path"].startswith("/v1/"):
-            headers = dict(scope["headers"])
-            length = headers.get(b"content-length")
-            problem = self._problem(headers.get(b"content-type", b""), length)
-            if problem is not None:
-                await problem(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-    def _problem(self, content_type: bytes, length: bytes | None) -> Any:
-        media = content_type.split(b";", 1)[0].strip().lower()
-        if length not in (None, b"0") and media != b"application/json":
-            return error_response(415, "unsupported_media_type", "send the body as application/json")
-        if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
-            return error_response(413, "body_too_large", f"the body is larger than {self.max_body_bytes} bytes")
-        return None
+    if token:
+        return hashlib.sha256(token.encode()).hexdigest()[:32]
+    address = request.client.host if request.client else "unknown"
+    return "anonymous:" + hashlib.sha256(address.encode()).hexdigest()[:32]
 
 
 def dump(value: Any) -> str:

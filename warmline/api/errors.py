@@ -15,7 +15,7 @@ from warmline.errors import WarmlineError
 log = logging.getLogger("warmline.api")
 
 HTTP_CODES = {
-    400: "bad_request",
+    400: "malformed_json",  # FastAPI's 400s are all a body it could not parse
     401: "unauthenticated",
     403: "forbidden",
     404: "not_found",
