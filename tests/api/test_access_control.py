@@ -89,3 +89,34 @@ def test_capacity_holds_under_concurrent_claims(database_url) -> None:
             assert len(held) == 3
     finally:
         svc.close()
+
+
+def test_agents_read_only_their_teams_and_what_they_held(desk) -> None:  # type: ignore[no-untyped-def]
+    """A billing agent cannot read an orders conversation (events with notes, payload, stream) or
+    the orders queue; the orders agent, a lead and the agent who once held it can."""
+    svc = desk.app.state.services
+    billing = staff_token(svc, "agent", ["billing"])
+    orders = staff_token(svc, "agent", ["orders"])
+    lead = staff_token(svc, "lead", [])
+    chat = escalate(desk)  # waits in billing
+    base = f"/v1/conversations/{chat.id}"
+    assert post(desk, f"{base}/claim", billing).status_code == 200
+    assert post(desk, f"{base}/notes", billing, {"text": "internal: refund approved"}).status_code == 201
+    moved = post(desk, f"{base}/transfer", billing, {"team": "orders", "reason": "it is about a parcel"})
+    assert moved.status_code == 200
+    outsider = staff_token(svc, "agent", ["fraud"])
+    for path in ("", "/events", "/payload", "/stream"):
+        assert code(desk.get(f"{base}{path}", headers=outsider)) == (403, "not_your_team"), path
+    assert code(desk.get("/v1/queues/orders", headers=outsider)) == (403, "not_your_team")
+    assert code(desk.get("/v1/conversations", params={"team": "orders"}, headers=outsider)) == (403, "not_your_team")
+    listed = desk.get("/v1/conversations", headers=outsider).json()["conversations"]
+    assert chat.id not in [c["id"] for c in listed]
+    for auth in (orders, lead, billing):  # its team now, a lead, and the agent who held it
+        events = desk.get(f"{base}/events", headers=auth)
+        assert events.status_code == 200
+        assert "refund approved" in str(events.json())
+        assert desk.get(f"{base}/payload", headers=auth).status_code == 200
+    assert desk.get("/v1/queues/orders", headers=orders).status_code == 200
+    assert chat.id in [c["id"] for c in desk.get("/v1/conversations", headers=orders).json()["conversations"]]
+    # The overview of every queue (counts only) stays visible to all staff.
+    assert desk.get("/v1/queues", headers=outsider).status_code == 200

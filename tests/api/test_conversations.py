@@ -147,7 +147,10 @@ def test_credentials(client) -> None:
     assert_error(client.get("/v1/conversations", headers=alice.auth), 403, "wrong_role")
     agent = staff_token(client.app.state.services)
     assert_error(client.post(path, json={"text": "hi"}, headers=agent), 403, "wrong_role")
-    assert client.get(f"/v1/conversations/{alice.id}", headers=agent).status_code == 200
+    # A conversation the bot still owns is in no team's queue: agents do not read it, leads do.
+    assert_error(client.get(f"/v1/conversations/{alice.id}", headers=agent), 403, "not_your_team")
+    lead = staff_token(client.app.state.services, "lead", [])
+    assert client.get(f"/v1/conversations/{alice.id}", headers=lead).status_code == 200
     assert [e["type"] for e in events_of(alice)] == ["conversation_started"]
 
 
@@ -230,7 +233,8 @@ def test_customers_never_see_internal_events(client) -> None:
     with svc.store.write(chat.id) as writer:
         writer.append("agent:ag_1", NoteAdded(author="ag_1", text="internal: VIP, be nice"))
     assert "internal" not in str(events_of(chat))
-    agent_view = client.get(f"/v1/conversations/{chat.id}/events", headers=staff_token(svc)).json()["events"]
+    staff_view = client.get(f"/v1/conversations/{chat.id}/events", headers=staff_token(svc, "lead", []))
+    agent_view = staff_view.json()["events"]
     assert agent_view[-1]["body"]["text"] == "internal: VIP, be nice"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.api.test_agents import EscalatingBot
-from tests.conftest import start_chat
+from tests.conftest import staff_token, start_chat
 
 
 def test_metrics_expose_latency_queues_escalations_and_errors(client) -> None:
@@ -11,7 +11,11 @@ def test_metrics_expose_latency_queues_escalations_and_errors(client) -> None:
     chat = start_chat(client)
     chat.say("a person please")
     chat.say("")  # a 422
-    body = client.get("/metrics")
+    assert client.get("/metrics").json()["error"]["code"] == "missing_token"
+    assert client.get("/metrics", headers=chat.auth).json()["error"]["code"] == "wrong_role"
+    agent = staff_token(client.app.state.services, "agent", ["billing"])
+    assert client.get("/metrics", headers=agent).status_code == 403
+    body = client.get("/metrics", headers=staff_token(client.app.state.services, "admin", []))
     assert body.status_code == 200 and body.headers["content-type"].startswith("text/plain")
     text = body.text
     route = 'route="/v1/conversations/{conversation_id}/messages"'

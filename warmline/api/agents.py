@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from warmline.access import check_may_read_queue, readable_state
 from warmline.api.conversations import changed
 from warmline.api.deps import Write, run_action, services, staff, staff_writing
 from warmline.api.schemas import (
@@ -63,11 +64,14 @@ async def read_queue(
 ) -> dict[str, Any]:
     """Conversations waiting in one team's queue, most urgent first."""
     actions.check_team(svc, team)
+    check_may_read_queue(caller, team)
     states = await run_in_threadpool(svc.store.queue, team, limit)
     return {"team": team, "conversations": [present_state(s, caller) for s in states]}
 
 
-@router.post("/queues/{team}/next", response_model=ConversationChange)
+@router.post(
+    "/queues/{team}/next", response_model=ConversationChange, responses={204: {"description": "the queue is empty"}}
+)
 async def claim_next(team: str, caller: Principal = Depends(staff), svc: Services = Depends(services)) -> Response:
     """Claim the most urgent waiting conversation of the team (204 when the queue is empty)."""
     actions.check_team(svc, team)
@@ -138,7 +142,7 @@ async def read_payload(
     conversation_id: str, caller: Principal = Depends(staff), svc: Services = Depends(services)
 ) -> dict[str, Any]:
     """The newest handoff payload of the conversation."""
-    await run_in_threadpool(svc.store.load_state, conversation_id)  # 404 when unknown
+    await run_in_threadpool(readable_state, svc.store, caller, conversation_id)  # 404 when unknown
     payload = await run_in_threadpool(svc.store.latest_event, conversation_id, "payload_built")
     if payload is None:
         raise NotFound("this conversation has not been handed off", code="no_payload")

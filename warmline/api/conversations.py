@@ -7,6 +7,7 @@ pool.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,6 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic_core import to_json
 from starlette.concurrency import run_in_threadpool
 
+from warmline.access import check_may_read_queue, readable_state, visible_to
 from warmline.api import ingest
 from warmline.api.deps import (
     MAX_CURSOR,
@@ -141,8 +143,7 @@ async def answer_survey(conversation_id: str, body: AnswerSurvey, call: Write = 
 async def read_conversation(
     conversation_id: str, caller: Principal = Depends(principal), svc: Services = Depends(services)
 ) -> dict[str, Any]:
-    caller.may_read(conversation_id)
-    state = await run_in_threadpool(svc.store.load_state, conversation_id)
+    state = await run_in_threadpool(readable_state, svc.store, caller, conversation_id)
     return {"state": present_state(state, caller)}
 
 
@@ -155,8 +156,7 @@ async def read_events(
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """Events after ``after`` (a seq), oldest first; customers see only their chat."""
-    caller.may_read(conversation_id)
-    state = await run_in_threadpool(svc.store.load_state, conversation_id)  # 404 when unknown
+    state = await run_in_threadpool(readable_state, svc.store, caller, conversation_id)  # 404 when unknown
     records = await run_in_threadpool(svc.store.load_events, conversation_id, after, limit)
     return {
         "events": present_events(records, caller),
@@ -173,6 +173,11 @@ async def list_conversations(
     caller: Principal = Depends(staff),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
-    """Staff: conversations by lifecycle state and team, most recently active first."""
-    states = await run_in_threadpool(svc.store.list_states, status, team, limit)
+    """Staff: conversations by lifecycle state and team, most recently active first (agents: of
+    their teams and those they hold)."""
+    if team is not None:
+        check_may_read_queue(caller, team)
+    states = await run_in_threadpool(
+        functools.partial(svc.store.list_states, status, team, limit, visible_to=visible_to(caller))
+    )
     return {"conversations": [present_state(s, caller) for s in states]}

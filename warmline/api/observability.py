@@ -7,11 +7,14 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from warmline.api.deps import principal
+from warmline.auth import Principal
 from warmline.conversation.actions import Outcome, Services
 
 
@@ -96,7 +99,11 @@ def install_observability(app: FastAPI, services: Services) -> None:
     app.state.observability = observability
 
     @app.get("/metrics", include_in_schema=False)
-    def metrics(_request: Request) -> Response:
-        return Response(generate_latest(observability.registry), media_type=CONTENT_TYPE_LATEST)
+    async def metrics(caller: Principal = Depends(principal)) -> Response:
+        """Leads and admins only (queue depth, agents online and escalations per team are not
+        public): Prometheus scrapes with ``authorization: {credentials: <admin token>}``."""
+        caller.require("lead", "admin")
+        body = await run_in_threadpool(generate_latest, observability.registry)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     app.add_middleware(RequestMetrics, observability=observability)

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from warmline.access import readable_state
 from warmline.api.deps import MAX_CURSOR, dump, services
 from warmline.api.schemas import present_event
 from warmline.api.tickets import stream_caller
@@ -64,9 +65,8 @@ async def conversation_stream(
     svc: Services = Depends(services),
 ) -> StreamingResponse:
     """Every event of one conversation the caller may see; the SSE id is the event's seq."""
-    caller.may_read(conversation_id)
     cursor = last_event_id(request)
-    await run_in_threadpool(svc.store.load_state, conversation_id)  # 404 before streaming
+    await run_in_threadpool(readable_state, svc.store, caller, conversation_id)  # 404/403 before streaming
 
     async def read(after: int) -> list[tuple[int, str, dict[str, Any] | None]]:
         records = await run_in_threadpool(svc.store.load_events, conversation_id, after, BATCH)

@@ -395,6 +395,12 @@ class SqlStore:
             event=parse_body(row.type, row.version, json.loads(row.body)),
         )
 
+    def ever_held(self, conversation_id: str, agent_id: str) -> bool:
+        """Whether ``agent_id`` ever claimed the conversation (read from its log)."""
+        query = select(events.c.body).where(events.c.conversation_id == conversation_id, events.c.type == "claimed")
+        with self.engine.connect() as connection:
+            return any(json.loads(row[0]).get("agent_id") == agent_id for row in connection.execute(query))
+
     def exists(self, conversation_id: str) -> bool:
         with self.engine.connect() as connection:
             query = select(conversations.c.id).where(conversations.c.id == conversation_id)
@@ -406,12 +412,18 @@ class SqlStore:
         team: str | None = None,
         limit: int = 50,
         updated_before: datetime | None = None,
+        visible_to: tuple[Sequence[str], str] | None = None,
     ) -> list[ConversationState]:
+        """Most recently active first. ``visible_to`` (teams, agent id) keeps only what an agent
+        may read: conversations of those teams or held by that agent."""
         query = select(conversations.c.state).order_by(conversations.c.updated_at.desc(), conversations.c.id)
         if status is not None:
             query = query.where(conversations.c.status == status.value)
         if team is not None:
             query = query.where(conversations.c.team == team)
+        if visible_to is not None:
+            teams, agent_id = visible_to
+            query = query.where(or_(conversations.c.team.in_(list(teams)), conversations.c.agent_id == agent_id))
         if updated_before is not None:
             query = query.where(conversations.c.updated_at < updated_before)
         with self.engine.connect() as connection:

@@ -1,0 +1,44 @@
+"""Who may read what. The rule, in one place (documented in the README's access-control section):
+
+- a customer: their own conversation, and only its chat turns (see ``api.schemas.present_event``);
+- an agent: the queues of their teams, and conversations that are in one of their teams or that
+  they hold or once held (a conversation transferred away stays readable to who worked on it);
+- leads and admins: everything;
+- an outside bot: its conversations, through the ingestion API only.
+"""
+
+from __future__ import annotations
+
+from warmline.auth import Principal
+from warmline.conversation.state import ConversationState
+from warmline.errors import Forbidden
+from warmline.storage.sql.store import SqlStore
+
+
+def check_may_read(store: SqlStore, caller: Principal, state: ConversationState) -> None:
+    """Raises 403 unless ``caller`` may read the conversation. May read its log (``ever_held``):
+    call it off the event loop."""
+    caller.may_read(state.id)  # customers and bots
+    if caller.role != "agent":
+        return
+    if state.team in caller.teams or state.agent_id == caller.id or store.ever_held(state.id, caller.id):
+        return
+    raise Forbidden("this conversation is not in your teams' queues and you have not held it", code="not_your_team")
+
+
+def check_may_read_queue(caller: Principal, team: str) -> None:
+    if caller.role == "agent" and team not in caller.teams:
+        raise Forbidden(f"you do not work in the {team} queue", code="not_your_team")
+
+
+def visible_to(caller: Principal) -> tuple[tuple[str, ...], str] | None:
+    """The store's ``visible_to`` filter for listing conversations; None: everything."""
+    return (caller.teams, caller.id) if caller.role == "agent" else None
+
+
+def readable_state(store: SqlStore, caller: Principal, conversation_id: str) -> ConversationState:
+    """The conversation's state if ``caller`` may read it (404 when unknown, 403 when not theirs)."""
+    caller.may_read(conversation_id)  # a customer learns nothing about other conversations
+    state = store.load_state(conversation_id)
+    check_may_read(store, caller, state)
+    return state
