@@ -20,8 +20,9 @@ PAGE = Path(__file__).parent.parent / "metrics" / "templates" / "dashboard.html"
 
 @router.get("/lead/metrics", response_class=HTMLResponse, include_in_schema=False)
 async def dashboard() -> HTMLResponse:
-    """The page holds no data; it asks for a lead token and reads the series below."""
-    return HTMLResponse(PAGE.read_text())
+    """The page holds no data; it asks for a lead token and reads the series below. Its script
+    and styles are files, so the default page CSP (no inline script) applies."""
+    return HTMLResponse(PAGE.read_text(), headers={"Cache-Control": "no-store"})
 
 
 @router.get("/v1/metrics/series")

@@ -35,7 +35,8 @@ MEDIA_TYPES = {"js": "text/javascript; charset=utf-8", "css": "text/css; charset
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 # Pages load scripts and styles from this origin only, so text a customer typed can never run.
-# The sidebar and the chat are meant to be embedded in other sites' frames; the workspaces not.
+# The chat is meant to be embedded in any site's frames, the sidebar in the desks' (configured
+# origins); the workspaces not.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; base-uri 'none'; form-action 'self'; object-src 'none'; frame-ancestors {ancestors}"
@@ -58,10 +59,11 @@ templates.env.globals["asset"] = asset
 
 
 def page(
-    request: Request, template: str, title: str, *, embeddable: bool = False, context: dict[str, Any] | None = None
+    request: Request, template: str, title: str, *, ancestors: str = "'self'", context: dict[str, Any] | None = None
 ) -> HTMLResponse:
+    """A page whose frames may only be embedded by ``ancestors`` (a CSP source list)."""
     response = templates.TemplateResponse(request, template, {"title": title, **(context or {})})
-    response.headers["Content-Security-Policy"] = CSP.format(ancestors="*" if embeddable else "'self'")
+    response.headers["Content-Security-Policy"] = CSP.format(ancestors=ancestors)
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
@@ -95,13 +97,15 @@ async def chatwoot_dashboard_app(request: Request) -> HTMLResponse:
 @pages.get("/sidebar", response_class=HTMLResponse)
 async def sidebar(request: Request) -> HTMLResponse:
     """The payload panel alone, 360 px wide, for desks that embed a side panel."""
-    return page(request, "sidebar.html", "Warmline · Handoff", embeddable=True)
+    # Staff payloads: only the desks' origins may frame it (WARMLINE_DESK_ORIGINS).
+    desks = request.app.state.services.settings.desk_origins
+    return page(request, "sidebar.html", "Warmline · Handoff", ancestors=" ".join(["'self'", *desks.split()]))
 
 
 @pages.get("/chat", response_class=HTMLResponse)
 async def customer_chat(request: Request) -> HTMLResponse:
     """The customer's chat window (also what the launcher snippet opens in a frame)."""
-    return page(request, "chat.html", "Chat with support", embeddable=True)
+    return page(request, "chat.html", "Chat with support", ancestors="*")  # on the customer's own site
 
 
 @pages.get("/lead", response_class=HTMLResponse)
