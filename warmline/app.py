@@ -10,7 +10,10 @@ from fastapi import FastAPI
 from warmline.api import agents, conversations, dashboard, desk_webhooks, ingest, staff, streams, tickets
 from warmline.api.body_guard import BodyGuard
 from warmline.api.errors import install_error_handlers
+from warmline.api.headers import SecurityHeaders, install_docs
 from warmline.api.observability import install_observability
+from warmline.api.openapi import install_openapi
+from warmline.api.rate_limits import RateLimits
 from warmline.auth import Authenticator
 from warmline.bot import Bot
 from warmline.bots.wiring import install_bots
@@ -57,6 +60,8 @@ def create_app(
         version="0.1.0",
         summary="Warm handoffs between a support bot and human agents.",
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs, under its own CSP
+        redoc_url=None,
     )
     app.state.services = svc
     app.state.integrations = desks
@@ -76,6 +81,11 @@ def create_app(
     ):
         app.include_router(router)
     ingest.document_start_bodies(app)
+    install_openapi(app)
+    install_docs(app)
     install_observability(app, svc)
     app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
+    if settings.rate_limit_enabled:  # before the rest: a refused request costs nothing else
+        app.add_middleware(RateLimits, settings=settings)
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, a 429 too
     return app

@@ -32,6 +32,17 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = Field(24, ge=1)
     # Seconds between SSE keep-alive comments.
     stream_keepalive_s: float = Field(15.0, gt=0)
+    # Origins allowed to frame the sidebar (staff payloads), space-separated, e.g.
+    # "https://acme.zendesk.com https://*.zdusercontent.com https://acme.lightning.force.com".
+    desk_origins: str = Field("", pattern=r"^[A-Za-z0-9:/.*\- ]*$")
+    # Rate limits (``limits`` expressions, e.g. "20/second;600/minute"), see warmline.api.rate_limits.
+    rate_limit_enabled: bool = True
+    rate_limit_ip: str = "200/second;6000/minute"  # every /v1/ request from one client address
+    rate_limit_token: str = "50/second;1500/minute"  # every /v1/ request with one token
+    rate_limit_start: str = "20/second;1200/minute"  # conversations started from one address
+    rate_limit_auth_failures: str = "20/minute"  # 401 answers to one address
+    # Where the counters live: "memory://" (this process) or redis://; by default the bus's Redis.
+    rate_limit_url: str | None = None
     # How long a stream ticket (``POST /v1/stream-tickets``) may be used to open its stream.
     stream_ticket_ttl_s: int = Field(60, ge=5, le=3600)
     load_demo_data: bool = True
@@ -46,6 +57,17 @@ class Settings(BaseSettings):
     store_url: str | None = None
     store_token: SecretStr | None = None
     store_timeout_s: float = Field(5.0, gt=0, le=60)
+
+    @field_validator("rate_limit_ip", "rate_limit_token", "rate_limit_start", "rate_limit_auth_failures")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError as error:
+            raise ValueError(f"not a rate limit such as '20/second;600/minute': {value!r}") from error
+        return value
 
     @field_validator("database_url")
     @classmethod
