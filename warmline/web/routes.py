@@ -91,7 +91,8 @@ async def agent_workspace(request: Request) -> HTMLResponse:
 async def chatwoot_dashboard_app(request: Request) -> HTMLResponse:
     """Chatwoot's Dashboard App (an iframe in its conversation view): asks Chatwoot for the
     conversation on view and opens the sidebar for the Warmline conversation it names."""
-    return page(request, "chatwoot_app.html", "Warmline · Chatwoot", embeddable=True)
+    # It holds no payload itself (the sidebar it opens is framed only by the desk origins).
+    return page(request, "chatwoot_app.html", "Warmline · Chatwoot", ancestors="*")
 
 
 @pages.get("/sidebar", response_class=HTMLResponse)
