@@ -104,4 +104,5 @@ def test_the_dashboard_series_after_a_simulation(live_server, monkeypatch) -> No
     agent = staff_token(svc, "agent")
     assert httpx.get(f"{live_server.url}/v1/metrics/series", headers=agent).status_code == 403
     page = httpx.get(f"{live_server.url}/lead/metrics")
-    assert page.status_code == 200 and "Repeat-context rate" in page.text
+    assert page.status_code == 200 and "/web/metrics-dashboard.js" in page.text
+    assert "Repeat-context rate" in httpx.get(f"{live_server.url}/web/metrics-dashboard.js").text
