@@ -62,7 +62,7 @@ def desk_of_actor(actor: str) -> str:
 
 def desk_body(writer: Writer, record_type: str, public_url: str, actor: str = "", text: str = "") -> dict[str, Any]:
     """What every desk is told about the conversation at this point."""
-    history = [*writer.history(), *writer.pending]
+    history = writer.history()  # committed and pending events, each once
     built, routed = views.latest_payload(history), views.latest_routing(history)
     payload: dict[str, Any] = built.model_dump(mode="json") if built else {}
     routing: dict[str, Any] = routed.model_dump(mode="json") if routed else {}
