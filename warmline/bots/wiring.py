@@ -84,7 +84,6 @@ def install_bots(svc: Services, integrations: Integrations, rasa: RasaConfig | N
     rasa = rasa if rasa is not None else RasaConfig()
     integrations.dispatcher.desks.update(bot_desks(sources, rasa))
     svc.before_commit.append(queue_bot_events)
-    svc.on_commit.append(lambda _outcome: integrations.thread.wake.set() if integrations.thread else None)
     assessor = OutsideBotAssessor(svc.bot) if isinstance(svc.bot, ModelBot) else None
     bots = BotIngestion(sources, assessor)
     if rasa.enabled:

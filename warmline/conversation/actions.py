@@ -73,6 +73,7 @@ class Outcome:
     events: list[EventRecord]
     state: ConversationState
     replayed: bool = False
+    deliveries: int = 0  # outbox items queued in the same transaction (desks, bot webhooks)
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,7 @@ def apply_change(
         change(writer)
         for hook in svc.before_commit:
             hook(writer)
-        outcome = Outcome(list(writer.pending), writer.state)
+        outcome = Outcome(list(writer.pending), writer.state, deliveries=len(writer.outbox))
     svc.store.after_commit(lambda: _committed(svc, outcome))
     return outcome
 

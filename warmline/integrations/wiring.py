@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from warmline.conversation.actions import Services
+from warmline.conversation.actions import Outcome, Services
 from warmline.integrations.base import Desk
 from warmline.integrations.outbound import Dispatcher, DispatcherThread, outbound_hook
 from warmline.integrations.registry import configured_desks
@@ -27,6 +27,12 @@ class Integrations:
             self.thread = DispatcherThread(self.dispatcher)
             self.thread.start()
 
+    def wake_on_delivery(self, outcome: Outcome) -> None:
+        """After-commit hook: start delivering at once when the write queued something; a write
+        that queued nothing (most of them) leaves the dispatcher asleep."""
+        if outcome.deliveries and self.thread is not None:
+            self.thread.wake.set()
+
     def stop(self) -> None:
         if self.thread is not None:
             self.thread.stop()
@@ -45,7 +51,7 @@ def install_integrations(
     outbox = OutboxStore(svc.store.engine, svc.store.clock)
     dispatcher = Dispatcher(outbox, desks, client or httpx.Client(timeout=httpx.Timeout(10.0)))
     integrations = Integrations(desks, outbox, dispatcher)
-    svc.before_commit.append(outbound_hook(desks, public_url))
-    if any(d.config.enabled for d in desks.values()):
-        svc.on_commit.append(lambda _outcome: integrations.thread.wake.set() if integrations.thread else None)
+    if any(d.config.enabled for d in desks.values()):  # a desk body reads the whole history
+        svc.before_commit.append(outbound_hook(desks, public_url))
+    svc.on_commit.append(integrations.wake_on_delivery)  # bot webhooks queue deliveries too
     return integrations
