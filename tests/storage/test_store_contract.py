@@ -26,9 +26,10 @@ from warmline.conversation.events import (
 )
 from warmline.conversation.state import Status, fold
 from warmline.errors import ConversationNotFound, IdempotencyKeyReused, IllegalTransition
+from warmline.storage.protocols import Directory, EventLog, QueueView, Store
 from warmline.storage.sql.driver import DriverStatement
 from warmline.storage.sql.schema import events, metadata
-from warmline.storage.sql.store import IdempotencyClaim
+from warmline.storage.sql.store import IdempotencyClaim, SqlStore
 
 
 @pytest.fixture
@@ -36,6 +37,12 @@ def svc(database_url):
     services = make_services(database_url)
     yield services
     services.close()
+
+
+def test_the_sql_store_is_the_event_log_directory_and_queue_view(svc) -> None:
+    store: Store = svc.store  # checked by mypy against the protocols' signatures
+    assert isinstance(store, SqlStore)
+    assert all(isinstance(store, part) for part in (EventLog, Directory, QueueView))
 
 
 def test_migrations_match_the_table_definitions(svc) -> None:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from warmline import staffing
 from warmline.access import check_may_read_queue, readable_state
 from warmline.api.conversations import changed
 from warmline.api.deps import Write, run_action, services, staff, staff_writing
@@ -24,6 +25,7 @@ from warmline.api.schemas import (
     present_state,
 )
 from warmline.auth import Principal
+from warmline.conversation import actions as conversation_actions
 from warmline.conversation.actions import Services
 from warmline.conversation.events import PayloadBuilt
 from warmline.errors import NotFound
@@ -63,7 +65,7 @@ async def read_queue(
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """Conversations waiting in one team's queue, most urgent first."""
-    actions.check_team(svc, team)
+    conversation_actions.check_team(svc, team)
     check_may_read_queue(caller, team)
     states = await run_in_threadpool(svc.store.queue, team, limit)
     return {"team": team, "conversations": [present_state(s, caller) for s in states]}
@@ -74,7 +76,7 @@ async def read_queue(
 )
 async def claim_next(team: str, caller: Principal = Depends(staff), svc: Services = Depends(services)) -> Response:
     """Claim the most urgent waiting conversation of the team (204 when the queue is empty)."""
-    actions.check_team(svc, team)
+    conversation_actions.check_team(svc, team)
     outcome = await run_action(svc, actions.do_claim_next, team, caller)
     if outcome is None:
         return Response(status_code=204)
@@ -110,14 +112,14 @@ async def agent_message(
 ) -> JSONResponse:
     """Reply to the customer. Pass the payload draft's ``draft_id`` when sending (an edit of) it."""
     outcome = await call.run(
-        actions.do_agent_message, conversation_id, call.caller, body.text, body.draft_id, call.claim
+        conversation_actions.do_agent_message, conversation_id, call.caller, body.text, body.draft_id, call.claim
     )
     return changed(outcome, call.caller, 201)
 
 
 @router.post("/conversations/{conversation_id}/notes", status_code=201, response_model=ConversationChange)
 async def add_note(conversation_id: str, body: AddNote, call: Write = Depends(staff_writing)) -> JSONResponse:
-    outcome = await call.run(actions.do_add_note, conversation_id, call.caller, body.text, call.claim)
+    outcome = await call.run(conversation_actions.do_add_note, conversation_id, call.caller, body.text, call.claim)
     return changed(outcome, call.caller, 201)
 
 
@@ -162,4 +164,4 @@ async def handoff_payload_schema() -> dict[str, Any]:
 async def set_presence(
     body: SetPresence, caller: Principal = Depends(staff), svc: Services = Depends(services)
 ) -> dict[str, Any]:
-    return await run_in_threadpool(actions.do_set_presence, svc, caller, body.presence)
+    return await run_in_threadpool(staffing.do_set_presence, svc.store, caller, body.presence)

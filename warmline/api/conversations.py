@@ -47,7 +47,6 @@ from warmline.auth import Principal
 from warmline.conversation import actions
 from warmline.conversation.actions import Services
 from warmline.conversation.state import Status
-from warmline.queue import actions as agent_actions
 from warmline.storage.sql.store import IdempotencyClaim
 
 router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
@@ -126,7 +125,7 @@ async def close_conversation(
         call.caller.may_read(conversation_id)
         outcome = await call.run(actions.do_close, conversation_id, call.caller.actor, body.reason, call.claim)
     else:
-        outcome = await call.run(agent_actions.do_staff_close, conversation_id, call.caller, body.reason, call.claim)
+        outcome = await call.run(actions.do_staff_close, conversation_id, call.caller, body.reason, call.claim)
     return changed(outcome, call.caller)
 
 

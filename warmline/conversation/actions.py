@@ -1,6 +1,10 @@
-"""The only code that changes a conversation. Each ``do_*`` validates (``check_*``), appends
-events through the store's locked writer, commits, then wakes the live streams. Routes, the
-CLI, channels and integrations call these; none of them writes to storage directly."""
+"""The only code that changes a conversation: the writing core (``apply_change``) and the
+conversation's own actions (start, customer and agent turns, notes, closing, the survey).
+
+Each ``do_*`` validates (``check_*``), appends events through the store's locked writer,
+commits, then wakes the live streams. Routes, the CLI, channels and integrations call these;
+none of them writes to storage directly. The handoff and the queue (claim, transfer, resolve,
+hand back) are ``warmline.queue.actions``; staff and presence are ``warmline.staffing``."""
 
 from __future__ import annotations
 
@@ -13,16 +17,22 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from warmline.auth import customer_token
+from rapidfuzz.distance import Levenshtein
+
+from warmline.access import check_agent, check_holder, check_may_work
+from warmline.auth import Principal, customer_token
 from warmline.bot import Bot, BotTurn, PreparedTurn
 from warmline.bus.base import FEED_CHANNEL, Bus, conversation_channel
 from warmline.config import Settings
+from warmline.conversation import views
 from warmline.conversation.events import (
     CUSTOMER,
+    AgentMessage,
     Closed,
     ConversationStarted,
     CustomerMessage,
     EventRecord,
+    NoteAdded,
     SurveyAnswered,
 )
 from warmline.conversation.state import HUMAN, ConversationState
@@ -33,6 +43,7 @@ log = logging.getLogger("warmline.actions")
 
 # Line breaks and tabs are text; every other control character (Unicode category Cc: U+0000-U+001F
 # and U+007F-U+009F) is refused.
+TEAM_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
@@ -118,6 +129,20 @@ def check_name(value: str | None, field: str, limit: int = 120) -> str | None:
     return value.strip()
 
 
+def check_team(svc: Services, team: str) -> str:
+    known = svc.teams()
+    if not TEAM_NAME.match(team) or (known and team not in known):
+        raise InvalidInput(f"unknown team {team!r}", code="unknown_team", details={"teams": sorted(known)})
+    return team
+
+
+def check_note(note: str, svc: Services, field: str = "note") -> str:
+    note = check_text(note, svc.settings, field=field)
+    if len(note) > 2000:
+        raise InvalidInput(f"{field} must be at most 2000 characters", code="note_too_long")
+    return note
+
+
 def do_start_conversation(
     svc: Services,
     *,
@@ -189,6 +214,61 @@ def do_close(
     svc: Services, conversation_id: str, actor: str, reason: str, idempotency: IdempotencyClaim | None = None
 ) -> Outcome:
     return apply_change(svc, conversation_id, idempotency, lambda w: w.append(actor, Closed(reason=reason)))
+
+
+def do_agent_message(
+    svc: Services,
+    conversation_id: str,
+    caller: Principal,
+    text: str,
+    draft_id: str | None = None,
+    idem: IdempotencyClaim | None = None,
+) -> Outcome:
+    """The agent writes to the customer; sending (an edit of) the payload's draft records draft
+    usage with the normalised edit distance between the draft and what was sent."""
+    text = check_text(text, svc.settings)
+
+    def send(writer: Writer) -> None:
+        check_holder(writer, caller)
+        distance = None
+        if draft_id is not None:
+            draft = views.find_draft(writer.history(), draft_id)
+            if draft is None:
+                raise InvalidInput(f"no draft {draft_id!r} was shown for this conversation", code="unknown_draft")
+            distance = round(Levenshtein.normalized_distance(draft, text), 4)
+        agent_id = writer.state.agent_id or caller.id
+        writer.append(
+            caller.actor, AgentMessage(agent_id=agent_id, text=text, draft_id=draft_id, draft_distance=distance)
+        )
+
+    return apply_change(svc, conversation_id, idem, send)
+
+
+def do_add_note(
+    svc: Services, conversation_id: str, caller: Principal, text: str, idem: IdempotencyClaim | None = None
+) -> Outcome:
+    """An internal note: agents and the bot see it, the customer never does."""
+    check_agent(caller)
+    text = check_note(text, svc)
+
+    def note(writer: Writer) -> None:
+        check_may_work(writer, caller)
+        writer.append(caller.actor, NoteAdded(author=caller.id, text=text))
+
+    return apply_change(svc, conversation_id, idem, note)
+
+
+def do_staff_close(
+    svc: Services, conversation_id: str, caller: Principal, reason: str, idem: IdempotencyClaim | None = None
+) -> Outcome:
+    """Staff end a conversation without the customer: the holder, the waiting team's agents, or a
+    lead or admin (a customer closes their own chat with ``do_close``)."""
+
+    def close(writer: Writer) -> None:
+        check_may_work(writer, caller)
+        writer.append(caller.actor, Closed(reason=reason, agent_id=writer.state.agent_id))
+
+    return apply_change(svc, conversation_id, idem, close)
 
 
 def do_answer_survey(

@@ -17,12 +17,19 @@ from datetime import datetime
 from typing import Any
 
 from warmline.auth import Principal
-from warmline.conversation.actions import Outcome, Services, do_post_customer_message, do_start_conversation
+from warmline.conversation.actions import (
+    Outcome,
+    Services,
+    do_agent_message,
+    do_post_customer_message,
+    do_start_conversation,
+)
 from warmline.conversation.state import Status
 from warmline.errors import InvalidInput
 from warmline.integrations.base import Desk, DeskRequest, Ignored, InboundEvent, UnsupportedEvent, Webhook
 from warmline.integrations.outbound import DESK_AGENT_PREFIX
 from warmline.queue import actions
+from warmline.staffing import do_register_desk_agent
 from warmline.storage.sql.outbox import OutboxStore
 from warmline.storage.sql.store import IdempotencyClaim
 
@@ -39,9 +46,9 @@ def desk_agent(svc: Services, desk: Desk, event: InboundEvent, conversation_id: 
     staff_id = f"{DESK_AGENT_PREFIX}{desk.name}_{digest}"
     teams = tuple(sorted(svc.teams())) or ("triage",)
     if svc.store.get_staff(staff_id) is None:
-        name = event.agent_name or f"{desk.name} agent {event.agent_ref}"
-        unusable = hashlib.sha256(f"desk-agent-no-login:{staff_id}".encode()).hexdigest()
-        svc.store.add_staff(staff_id, name[:120], "agent", list(teams), 50, unusable)
+        do_register_desk_agent(
+            svc.store, staff_id, event.agent_name or f"{desk.name} agent {event.agent_ref}", list(teams)
+        )
     row = svc.store.get_staff(staff_id) or {}
     # The desk decides who works on what: its agent may take the conversation in its queue.
     queue = svc.store.load_state(conversation_id).team
@@ -173,7 +180,7 @@ def apply_event(svc: Services, cid: str, event: InboundEvent, agent: Principal, 
     if event.kind == "agent_replied":
         if svc.store.load_state(cid).status == Status.WAITING_FOR_AGENT:
             actions.do_claim(svc, cid, agent)  # replying in the desk is taking the conversation
-        return actions.do_agent_message(svc, cid, agent, event.text, idem=claim)
+        return do_agent_message(svc, cid, agent, event.text, idem=claim)
     if event.kind == "closed":
         return actions.do_resolve(svc, cid, agent, "resolved in desk", claim)
     return actions.do_hand_back(svc, cid, agent, event.text or "Handed back from the support desk.", claim)

@@ -1,6 +1,7 @@
-"""Agent-side actions: claim, release, transfer, reply, note, resolve, hand back, presence.
+"""The handoff and the queue: hand off now, claim, claim the next, release, transfer, resolve,
+hand back.
 
-Like the customer-side actions they change a conversation only through
+Like the conversation's own actions they change a conversation only through
 ``warmline.conversation.actions.apply_change`` (validate, append under the conversation's lock,
 commit, wake the streams). Claiming is atomic: of many agents claiming at once, the first to
 take the lock wins and every other one finds the conversation WITH_AGENT and gets 409.
@@ -8,75 +9,21 @@ take the lock wins and every other one finds the conversation WITH_AGENT and get
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
-from rapidfuzz.distance import Levenshtein
-
+from warmline.access import check_agent, check_holder
 from warmline.auth import Principal
-from warmline.conversation import views
-from warmline.conversation.actions import Outcome, Services, apply_change, check_text
+from warmline.conversation.actions import Outcome, Services, apply_change, check_note, check_team
 from warmline.conversation.events import (
     BOT,
-    AgentMessage,
     BotMessage,
     Claimed,
     Closed,
     HandedBack,
-    NoteAdded,
     Released,
     Transferred,
 )
 from warmline.conversation.state import Status
 from warmline.errors import Conflict, Forbidden, IllegalTransition, InvalidInput
 from warmline.storage.sql.store import IdempotencyClaim, Writer
-
-TEAM_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
-PRESENCES = ("online", "away", "offline")
-
-
-def check_agent(caller: Principal) -> None:
-    caller.require("agent", "lead")
-
-
-def check_holder(writer: Writer, caller: Principal) -> None:
-    """Only the agent holding a conversation works on it (a lead may step in)."""
-    if writer.state.status != Status.WITH_AGENT:
-        raise IllegalTransition(
-            f"the conversation is {writer.state.status.value}, not with an agent",
-            details={"status": writer.state.status.value},
-        )
-    if caller.role != "lead" and writer.state.agent_id != caller.id:
-        raise Forbidden("another agent holds this conversation", code="not_assigned")
-
-
-def check_may_work(writer: Writer, caller: Principal) -> None:
-    """Notes and closing by staff: the agent holding the conversation, an agent of the team whose
-    queue it waits in, or a lead or admin."""
-    if caller.role in ("lead", "admin"):
-        return
-    state = writer.state
-    if state.status == Status.WITH_AGENT and state.agent_id == caller.id:
-        return
-    if state.status == Status.WAITING_FOR_AGENT and state.team in caller.teams:
-        return
-    if state.status == Status.WITH_AGENT:
-        raise Forbidden("another agent holds this conversation", code="not_assigned")
-    raise Forbidden("this conversation is not in your team's queue", code="not_your_team")
-
-
-def check_team(svc: Services, team: str) -> str:
-    known = svc.teams()
-    if not TEAM_NAME.match(team) or (known and team not in known):
-        raise InvalidInput(f"unknown team {team!r}", code="unknown_team", details={"teams": sorted(known)})
-    return team
-
-
-def check_note(note: str, svc: Services, field: str = "note") -> str:
-    note = check_text(note, svc.settings, field=field)
-    if len(note) > 2000:
-        raise InvalidInput(f"{field} must be at most 2000 characters", code="note_too_long")
-    return note
 
 
 def do_claim(svc: Services, conversation_id: str, caller: Principal, idem: IdempotencyClaim | None = None) -> Outcome:
@@ -174,61 +121,6 @@ def do_transfer(
     return apply_change(svc, conversation_id, idem, transfer)
 
 
-def do_agent_message(
-    svc: Services,
-    conversation_id: str,
-    caller: Principal,
-    text: str,
-    draft_id: str | None = None,
-    idem: IdempotencyClaim | None = None,
-) -> Outcome:
-    """The agent writes to the customer; sending (an edit of) the payload's draft records draft
-    usage with the normalised edit distance between the draft and what was sent."""
-    text = check_text(text, svc.settings)
-
-    def send(writer: Writer) -> None:
-        check_holder(writer, caller)
-        distance = None
-        if draft_id is not None:
-            draft = views.find_draft(writer.history(), draft_id)
-            if draft is None:
-                raise InvalidInput(f"no draft {draft_id!r} was shown for this conversation", code="unknown_draft")
-            distance = round(Levenshtein.normalized_distance(draft, text), 4)
-        agent_id = writer.state.agent_id or caller.id
-        writer.append(
-            caller.actor, AgentMessage(agent_id=agent_id, text=text, draft_id=draft_id, draft_distance=distance)
-        )
-
-    return apply_change(svc, conversation_id, idem, send)
-
-
-def do_add_note(
-    svc: Services, conversation_id: str, caller: Principal, text: str, idem: IdempotencyClaim | None = None
-) -> Outcome:
-    """An internal note: agents and the bot see it, the customer never does."""
-    check_agent(caller)
-    text = check_note(text, svc)
-
-    def note(writer: Writer) -> None:
-        check_may_work(writer, caller)
-        writer.append(caller.actor, NoteAdded(author=caller.id, text=text))
-
-    return apply_change(svc, conversation_id, idem, note)
-
-
-def do_staff_close(
-    svc: Services, conversation_id: str, caller: Principal, reason: str, idem: IdempotencyClaim | None = None
-) -> Outcome:
-    """Staff end a conversation without the customer: the holder, the waiting team's agents, or a
-    lead or admin (a customer closes their own chat with ``do_close``)."""
-
-    def close(writer: Writer) -> None:
-        check_may_work(writer, caller)
-        writer.append(caller.actor, Closed(reason=reason, agent_id=writer.state.agent_id))
-
-    return apply_change(svc, conversation_id, idem, close)
-
-
 def do_resolve(
     svc: Services,
     conversation_id: str,
@@ -258,11 +150,3 @@ def do_hand_back(
         writer.append(BOT, BotMessage(text=svc.bot.resume_text(writer), kind="resume"))
 
     return apply_change(svc, conversation_id, idem, hand_back)
-
-
-def do_set_presence(svc: Services, caller: Principal, presence: str) -> dict[str, Any]:
-    check_agent(caller)
-    if presence not in PRESENCES:
-        raise InvalidInput(f"presence must be one of {', '.join(PRESENCES)}", code="invalid_presence")
-    svc.store.set_presence(caller.id, presence)
-    return {"id": caller.id, "presence": presence}

@@ -25,18 +25,17 @@ from sqlalchemy.exc import IntegrityError
 from warmline.conversation.events import EventBody, EventRecord, parse_body
 from warmline.conversation.state import HUMAN, ConversationState, Status, apply, check, start
 from warmline.errors import ConversationNotFound, IdempotencyKeyReused
-from warmline.storage.sql.driver import DriverStatement, savepoint
-from warmline.storage.sql.engine import write_transaction
+from warmline.storage.sql.base import utc
+from warmline.storage.sql.directory import SqlDirectory
+from warmline.storage.sql.driver import DriverStatement
 from warmline.storage.sql.groups import WriteGroups
+from warmline.storage.sql.queues import SqlQueueView
 from warmline.storage.sql.schema import (
-    accounts,
-    api_tokens,
     bot_conversations,
     conversations,
     events,
     feed,
     idempotency_keys,
-    instance,
     outbox,
     staff,
 )
@@ -70,11 +69,6 @@ STATE_COLUMNS = (
 INSERT_FEED = insert(feed)
 INSERT_IDEMPOTENCY = insert(idempotency_keys)
 INSERT_OUTBOX = insert(outbox)
-
-
-def utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything Warmline stores is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -155,7 +149,10 @@ class Writer:
         return self._history + self.pending
 
 
-class SqlStore:
+class SqlStore(SqlDirectory, SqlQueueView):
+    """The event log (conversations, events, the inbox feed, idempotency records) with the
+    directory and the queue view on the same database (see ``warmline.storage.protocols``)."""
+
     def __init__(self, engine: Engine, clock: Callable[[], datetime] | None = None):
         self.engine = engine
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -193,16 +190,6 @@ class SqlStore:
             self.groups.after_commit(guarded)
         else:
             guarded()
-
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[Connection]:
-        group = self.groups.open() if self.groups is not None else None
-        if group is not None:
-            with savepoint(group.connection):
-                yield group.connection
-            return
-        with write_transaction(self.engine) as connection:
-            yield connection
 
     def create(
         self,
@@ -456,135 +443,6 @@ class SqlStore:
     def count_events(self) -> int:
         with self.engine.connect() as connection:
             return int(connection.execute(select(func.count()).select_from(events)).scalar_one())
-
-    # -- instance, staff and accounts ----------------------------------------------------------
-
-    @property
-    def token_secret_cached(self) -> bool:
-        return self._secret is not None
-
-    def token_secret(self) -> str:
-        if self._secret is None:
-            with self.engine.connect() as connection:
-                row = connection.execute(select(instance.c.value).where(instance.c.key == "token_secret")).first()
-            if row is None:
-                raise RuntimeError("the database is not migrated: run `warmline db upgrade`")
-            self._secret = str(row[0])
-        return self._secret
-
-    def add_staff(self, staff_id: str, name: str, role: str, teams: list[str], capacity: int, token_hash: str) -> None:
-        now = self.clock()
-        with self._transaction() as connection:
-            connection.execute(
-                insert(staff).values(
-                    id=staff_id,
-                    name=name,
-                    role=role,
-                    teams=json.dumps(teams),
-                    capacity=capacity,
-                    presence="offline",
-                    created_at=now,
-                )
-            )
-            connection.execute(insert(api_tokens).values(token_hash=token_hash, staff_id=staff_id, created_at=now))
-
-    def staff_by_token(self, token_hash: str) -> dict[str, Any] | None:
-        query = (
-            select(staff)
-            .join(api_tokens, api_tokens.c.staff_id == staff.c.id)
-            .where(api_tokens.c.token_hash == token_hash, api_tokens.c.revoked_at.is_(None))
-        )
-        with self.engine.connect() as connection:
-            row = connection.execute(query).first()
-        if row is None:
-            return None
-        return {**row._asdict(), "teams": json.loads(row.teams)}
-
-    def get_staff(self, staff_id: str) -> dict[str, Any] | None:
-        with self.engine.connect() as connection:
-            row = connection.execute(select(staff).where(staff.c.id == staff_id)).first()
-        return None if row is None else {**row._asdict(), "teams": json.loads(row.teams)}
-
-    def set_presence(self, staff_id: str, presence: str) -> None:
-        with self._transaction() as connection:
-            connection.execute(update(staff).where(staff.c.id == staff_id).values(presence=presence))
-
-    def queue(self, team: str | None, limit: int = 100) -> list[ConversationState]:
-        """Conversations waiting for an agent: most urgent first, then the earliest SLA, then
-        the longest wait."""
-        query = (
-            select(conversations.c.state)
-            .where(conversations.c.status == Status.WAITING_FOR_AGENT.value)
-            .order_by(
-                conversations.c.priority,
-                conversations.c.sla_due_at,
-                conversations.c.waiting_since,
-                conversations.c.id,
-            )
-            .limit(limit)
-        )
-        if team is not None:
-            query = query.where(conversations.c.team == team)
-        with self.engine.connect() as connection:
-            rows = connection.execute(query).all()
-        return [ConversationState.from_dict(json.loads(r[0])) for r in rows]
-
-    def team_load(self) -> dict[str, dict[str, Any]]:
-        """Per team: conversations waiting, oldest wait start, agents online and their free
-        capacity. Feeds the policy's availability snapshot and the queue views."""
-        load: dict[str, dict[str, Any]] = {}
-
-        def team(name: str) -> dict[str, Any]:
-            return load.setdefault(
-                name, {"waiting": 0, "oldest_waiting_since": None, "agents_online": 0, "free_capacity": 0}
-            )
-
-        with self.engine.connect() as connection:
-            waiting = connection.execute(
-                select(conversations.c.team, func.count(), func.min(conversations.c.waiting_since))
-                .where(conversations.c.status == Status.WAITING_FOR_AGENT.value)
-                .group_by(conversations.c.team)
-            ).all()
-            held: dict[str, int] = dict(
-                connection.execute(
-                    select(conversations.c.agent_id, func.count())
-                    .where(conversations.c.status == Status.WITH_AGENT.value)
-                    .group_by(conversations.c.agent_id)
-                ).all()
-            )
-            agents = connection.execute(
-                select(staff.c.id, staff.c.teams, staff.c.capacity).where(
-                    staff.c.role == "agent", staff.c.presence == "online"
-                )
-            ).all()
-        for name, count, oldest in waiting:
-            entry = team(name or "triage")
-            entry["waiting"] = int(count)
-            entry["oldest_waiting_since"] = utc(oldest) if oldest else None
-        for agent_id, teams, capacity in agents:
-            for name in json.loads(teams):
-                entry = team(name)
-                entry["agents_online"] += 1
-                entry["free_capacity"] += max(0, capacity - int(held.get(agent_id, 0)))
-        return load
-
-    def upsert_accounts(self, records: Sequence[dict[str, Any]]) -> int:
-        """Load account records (``id``, ``name`` and anything else) for conversations to show."""
-        now = self.clock()
-        with self._transaction() as connection:
-            known = {r[0] for r in connection.execute(select(accounts.c.id))}
-            for record in records:
-                values = {"name": str(record.get("name", "")), "data": json.dumps(record), "updated_at": now}
-                if record["id"] in known:
-                    connection.execute(update(accounts).where(accounts.c.id == record["id"]).values(**values))
-                else:
-                    connection.execute(insert(accounts).values(id=record["id"], **values))
-        return len(records)
-
-    def get_account(self, account_id: str) -> dict[str, Any] | None:
-        with self.engine.connect() as connection:
-            row = connection.execute(select(accounts.c.data).where(accounts.c.id == account_id)).first()
-        return None if row is None else json.loads(row[0])
 
 
 SELECT_EVENTS = (
