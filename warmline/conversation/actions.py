@@ -37,6 +37,7 @@ from warmline.conversation.events import (
 )
 from warmline.conversation.state import HUMAN, ConversationState
 from warmline.errors import InvalidInput, MessageTooLarge, WarmlineError
+from warmline.privacy.redaction import redact
 from warmline.storage.sql.store import QUEUE_EVENTS, IdempotencyClaim, SqlStore, Writer
 
 log = logging.getLogger("warmline.actions")
@@ -101,7 +102,8 @@ def new_conversation_id() -> str:
 
 
 def check_text(text: str, settings: Settings, field: str = "text") -> str:
-    """A message as it will be stored: exactly what was sent, once it is known to be acceptable."""
+    """A message as it will be analysed and stored: what was sent, once it is known to be
+    acceptable, with card numbers and one-time codes masked (``warmline.privacy.redaction``)."""
     if not text.strip():
         raise InvalidInput(f"{field} must not be empty", code="empty_message", details={"field": field})
     size = len(text.encode("utf-8"))
@@ -118,7 +120,7 @@ def check_text(text: str, settings: Settings, field: str = "text") -> str:
             code="control_character",
             details={"field": field},
         )
-    return text
+    return redact(text)
 
 
 def check_name(value: str | None, field: str, limit: int = 120) -> str | None:

@@ -17,6 +17,7 @@ from warmline.errors import InvalidInput
 from warmline.handoff.schema import Payload
 from warmline.model.analysis import TurnAnalysis
 from warmline.policy.engine import RecordedDecision
+from warmline.privacy.redaction import RedactedText
 from warmline.routing import Routing
 
 CUSTOMER = "customer"
@@ -57,7 +58,7 @@ class ConversationStarted(EventBody):
 
 class CustomerMessage(EventBody):
     type = "customer_message"
-    text: str
+    text: RedactedText
     # Turns posted by an outside bot: its id for the turn (turns are stored once per id) and
     # when the bot says it was sent.
     external_id: str | None = None
@@ -66,7 +67,7 @@ class CustomerMessage(EventBody):
 
 class BotMessage(EventBody):
     type = "bot_message"
-    text: str
+    text: RedactedText
     # answer | clarify | refuse | handoff_notice | resume | placeholder
     kind: str = "answer"
     in_reply_to: int | None = None
@@ -77,7 +78,7 @@ class BotMessage(EventBody):
 class AgentMessage(EventBody):
     type = "agent_message"
     agent_id: str
-    text: str
+    text: RedactedText
     # Draft usage: the payload draft shown to the agent, and how far what they sent is from it
     # (normalised Levenshtein distance, 0 = sent as is).
     draft_id: str | None = None
@@ -89,7 +90,7 @@ class NoteAdded(EventBody):
 
     type = "note_added"
     author: str
-    text: str
+    text: RedactedText
 
 
 class TurnAnalysed(EventBody):
@@ -137,33 +138,33 @@ class Claimed(EventBody):
 class Released(EventBody):
     type = "released"
     agent_id: str
-    reason: str = ""
+    reason: RedactedText = ""
 
 
 class Transferred(EventBody):
     type = "transferred"
     from_team: str
     to_team: str
-    reason: str
+    reason: RedactedText
     agent_id: str | None = None
 
 
 class HandedBack(EventBody):
     type = "handed_back"
     agent_id: str
-    note: str
+    note: RedactedText
 
 
 class Closed(EventBody):
     type = "closed"
-    reason: str = "resolved"
+    reason: RedactedText = "resolved"
     agent_id: str | None = None
 
 
 class SurveyAnswered(EventBody):
     type = "survey_answered"
     score: int = Field(ge=1, le=5)
-    comment: str = ""
+    comment: RedactedText = ""
 
 
 class IdentityVerified(EventBody):

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from warmline.handoff.next_action import NextAction
 from warmline.model.analysis import Citation
+from warmline.privacy.redaction import RedactedText
 from warmline.routing import Routing
 
 SCHEMA_VERSION = 1
@@ -31,7 +32,7 @@ class Intent(_Strict):
 
 class KeyFact(_Strict):
     kind: str
-    value: str
+    value: RedactedText
     source_seq: int  # the turn (event seq) where it was typed
     speaker: Literal["customer", "bot", "agent", "note"] = "customer"
     resolved: str | None = None  # normal form: the ISO date of "3 days ago" at the message time, E.164 phone
@@ -39,14 +40,14 @@ class KeyFact(_Strict):
 
 class Draft(_Strict):
     id: str  # "dr_<conversation_id>_<seq>"
-    text: str
+    text: RedactedText
 
 
 class TranscriptTurn(_Strict):
     seq: int
     speaker: Literal["customer", "bot", "agent", "note", "handback"]
     author: str  # the event's actor: "customer", "bot", "agent:<id>"
-    text: str
+    text: RedactedText
     at: datetime
     kind: str | None = None  # bot message kind (answer, clarify, refuse, handoff_notice, ...)
 
@@ -62,7 +63,7 @@ class Escalation(_Strict):
 class Handback(_Strict):
     seq: int
     agent_id: str
-    note: str
+    note: RedactedText
     at: datetime
 
 
@@ -74,7 +75,7 @@ class Payload(_Strict):
     conversation_id: str
     built_at: datetime
     customer_name: str | None = None
-    summary: str = ""
+    summary: RedactedText = ""
     intent: Intent | None = None
     key_facts: list[KeyFact] = []
     draft: Draft | None = None

@@ -12,7 +12,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from pydantic import ValidationError
+
 from warmline.errors import InvalidInput
+from warmline.handoff.schema import Payload
 from warmline.integrations.base import Desk, DeskRequest, Lookup, NotYet, Outbound
 
 STEPS = (("handoff", "handoff"), ("transfer", "transfer"), ("handback", "handback"), ("close", "closed"))
@@ -26,9 +29,17 @@ SECRET_HEADERS = ("authorization",)
 
 def body_from_payload(document: dict[str, Any], public_url: str, desk_conversation: dict[str, str]) -> dict[str, Any]:
     """The outbound body the dispatcher would build, from a payload document."""
-    payload = document.get("payload", document)
-    if not isinstance(payload, dict) or "conversation_id" not in payload:
+    found = document.get("payload", document)
+    if not isinstance(found, dict) or "conversation_id" not in found:
         raise InvalidInput("the file is not a Warmline handoff payload", code="malformed_payload")
+    try:  # read as the dispatcher reads a stored one: typed text masked (cards, one-time codes)
+        payload = Payload.model_validate(found).model_dump(mode="json")
+    except ValidationError as exc:
+        raise InvalidInput(
+            f"the file is not a valid handoff payload: {exc.errors()[0]['msg']}",
+            code="malformed_payload",
+            details={"at": ".".join(str(p) for p in exc.errors()[0]["loc"])},
+        ) from exc
     routing = payload.get("routing") or {}
     intent = payload.get("intent") or {}
     escalation = payload.get("escalation") or {}

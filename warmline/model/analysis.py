@@ -11,6 +11,8 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from warmline.privacy.redaction import RedactedText
+
 Speaker = Literal["customer", "bot", "agent", "note"]
 
 FactKind = Literal[
@@ -62,7 +64,7 @@ class Fact(_Frozen):
     """An entity the customer (or an agent) stated, with the turn it came from."""
 
     kind: FactKind
-    value: str  # the words as typed, so every fact is found in its source turn
+    value: RedactedText  # the words as typed (masked like the turn), so every fact is found in it
     source_seq: int
     speaker: Speaker = "customer"
     resolved: str | None = None  # a normal form: the ISO date of "3 days ago", E.164 of a phone
