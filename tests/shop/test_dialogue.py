@@ -111,3 +111,25 @@ def test_the_same_reply_is_never_sent_twice_in_a_row(client: TestClient) -> None
         chat.say("where is my order?")
     sent = replies(chat)
     assert all(a != b for a, b in zip(sent, sent[1:], strict=False))
+
+
+def test_the_details_asked_for_are_not_read_as_a_request_for_a_person(client: TestClient, svc: Services) -> None:
+    """A name and an email in reply to the bot's question carry no request for an agent, whatever
+    a name sounds like to the signal heads: the bot goes on and answers the need."""
+    chat = start_chat(client)
+    chat.say("where is my order?")
+    chat.say("Priya Raman, priya.raman@example.com")
+    ask, answer = replies(chat)
+    assert "full name" in ask
+    assert "AB42015" in answer and "December 2, 2026" in answer
+    state = client.get(f"/v1/conversations/{chat.id}", headers=chat.auth).json()
+    assert state["state"]["status"] == "BOT"
+
+
+def test_a_question_about_the_rules_is_answered_without_asking_who_the_customer_is(client: TestClient) -> None:
+    chat = start_chat(client)
+    chat.say("if I cancel acme plus after a week and haven't used it, can I get my money back?")
+    chat.say("¿Cuántos días tengo para devolver un pedido?")
+    refund, days = replies(chat)
+    assert "14 days" in refund and "$49" in refund and "full name" not in refund
+    assert "30 days" in days and "full name" not in days

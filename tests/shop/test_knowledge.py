@@ -56,6 +56,13 @@ def test_an_article_without_front_matter_is_refused() -> None:
         ("do you charge a restocking fee", "fees-explained", "never charge restocking fees"),
         ("when does the spring collection come out", "collection-and-sale-dates", "March 4, 2027"),
         ("how do I wash raw denim", "care-clothing", "cold water"),
+        # the sentence with the kind of fact asked for: a price, a number of days
+        ("how much is acme plus a year", "acme-plus", "$49 a year"),
+        ("how long does a password reset link work", "login-help", "60 minutes"),
+        # other languages, searched with their support words glossed into English
+        ("¿Cuánto cuesta el envío exprés?", "shipping-options", "$14.99"),
+        ("Combien de temps ai-je pour retourner un article ?", "returns-window", "30 days"),
+        ("Wat kost een retourlabel voor brons leden?", "return-label-costs", "$5.99"),
     ],
 )
 def test_an_answer_is_the_sentences_with_the_fact(

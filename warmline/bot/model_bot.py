@@ -14,6 +14,7 @@ Per customer turn, inside the conversation's transaction:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from warmline.bot.context import (
@@ -34,6 +35,7 @@ from warmline.conversation.events import (
     Closed,
     ConversationStarted,
     EventBody,
+    EventRecord,
     HandedBack,
     PolicyDecided,
     Routed,
@@ -42,6 +44,7 @@ from warmline.conversation.events import (
 from warmline.conversation.state import Status
 from warmline.model import Model, TurnAnalysis
 from warmline.model.factory import shared_model
+from warmline.model.human_request import rule_backstop
 from warmline.model.scope import other_company_request
 from warmline.packs import Pack, load_pack
 from warmline.policy.engine import PolicyInputs, RecordedDecision, decide
@@ -49,13 +52,19 @@ from warmline.policy.rules import Policy, load_policy, pack_policy_path
 from warmline.routing import RoutingRules, load_routing
 from warmline.shop import shared_dialogue
 from warmline.shop.dialogue import Dialogue, fold_memory
-from warmline.shop.topics import read_turn
+from warmline.shop.topics import details_only, read_turn
 from warmline.storage.sql.store import SqlStore, Writer
 
 # Dialogue steps that are answers for the policy's counters (the rest ask something back).
 ANSWER_STEPS = frozenset({"answer", "lookup", "action", "closing"})
 # A help-center answer at least this good makes a turn in scope (see ModelBot._grounded).
 IN_SCOPE_ANSWER = 0.62
+# ... or one nearly as good that uses most of the customer's words ("how fast is overnight and
+# what does it cost": overnight, cost; "what's the capital of France" meets "France" only).
+LIKELY_IN_SCOPE, IN_SCOPE_COVERAGE = 0.5, 0.6
+# What is left of the person-request and frustration scores of a turn that only gives the details
+# the bot asked for (below the policy's thresholds).
+DETAILS_CAP = 0.3
 
 
 class ModelBot(BotDefaults):
@@ -114,6 +123,7 @@ class ModelBot(BotDefaults):
             context = model_context(writer.state.id, turn.history(), turn.message.seq, text, turn.account)
             analysis = self.model.analyse(context)
         analysis = self._grounded(text, analysis)
+        analysis = self._answering_ask(text, analysis, turn.history())
         turn.append(BOT, TurnAnalysed(message_seq=turn.message.seq, analysis=analysis))
         if turn.state.status == Status.WAITING_FOR_AGENT and analysis.facts:
             self._refresh_waiting_payload(writer, analysis, turn.account)
@@ -142,7 +152,10 @@ class ModelBot(BotDefaults):
             return analysis
         if read_turn(text).topic is None:  # not about the customer's own order, refund, level...
             answer = self.dialogue.help_center.answer(text)
-            if answer is None or answer.score < IN_SCOPE_ANSWER:
+            if answer is None or answer.score < LIKELY_IN_SCOPE:
+                return analysis
+            covered = self.dialogue.help_center.coverage(text, answer.article_id)
+            if answer.score < IN_SCOPE_ANSWER and covered < IN_SCOPE_COVERAGE:
                 return analysis
         recommendation = analysis.recommendation
         if recommendation.trigger == "out_of_scope":
@@ -153,6 +166,31 @@ class ModelBot(BotDefaults):
             update={
                 "out_of_scope": False,
                 "oos_score": min(analysis.oos_score, 1.0 - IN_SCOPE_ANSWER),
+                "recommendation": recommendation,
+            }
+        )
+
+    def _answering_ask(self, text: str, analysis: TurnAnalysis, history: Sequence[EventRecord]) -> TurnAnalysis:
+        """A turn that only hands over the details the bot just asked for ("Priya Raman,
+        priya@example.com") is neither a request for a person nor frustration, whatever the
+        signal heads make of a name: the bot goes on with the lookup. Words asking for a person
+        ("Grace Liu, get me an agent") still count."""
+        if self.dialogue is None or rule_backstop(text) is not None:
+            return analysis
+        last_bot = next((r.event.text for r in reversed(history) if isinstance(r.event, BotMessage)), None)
+        if last_bot is None or not self.dialogue.asked_for_details(last_bot) or not details_only(text):
+            return analysis
+        recommendation = analysis.recommendation
+        if recommendation.trigger in ("human_request", "frustration", "out_of_scope"):
+            recommendation = recommendation.model_copy(
+                update={"escalate": False, "trigger": None, "reason": "the customer gave the details asked for"}
+            )
+        return analysis.model_copy(
+            update={
+                "human_request": min(analysis.human_request, DETAILS_CAP),
+                "frustration": min(analysis.frustration, DETAILS_CAP),
+                "out_of_scope": False,
+                "oos_score": min(analysis.oos_score, DETAILS_CAP),
                 "recommendation": recommendation,
             }
         )

@@ -13,8 +13,8 @@ from warmline.config import Settings
 from warmline.shop.backend import StoreBackend, demo_backend
 from warmline.shop.dialogue import Dialogue
 from warmline.shop.help_center import load_help_center
-from warmline.shop.knowledge import Encode, HelpCenterIndex, load_vectors, save_vectors
-from warmline.shop.phrases import load_article_topics, load_phrases
+from warmline.shop.knowledge import Encode, Glossary, HelpCenterIndex, load_vectors, save_vectors
+from warmline.shop.phrases import load_article_topics, load_glossary, load_phrases
 
 if TYPE_CHECKING:
     from warmline.model import Model
@@ -59,7 +59,7 @@ def help_center_index(pack_path: Path, encode: Encode) -> HelpCenterIndex | None
                 vectors = save_vectors(cached, articles, encode)
             except OSError as error:
                 log.warning("could not cache the help-center vectors: %s", error)
-    return HelpCenterIndex(articles, encode, vectors)
+    return HelpCenterIndex(articles, encode, vectors, Glossary(load_glossary(pack_path)))
 
 
 _indexes: dict[tuple[str, str], HelpCenterIndex | None] = {}

@@ -17,6 +17,7 @@ never labels or intent descriptions.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -37,14 +38,16 @@ from warmline.shop.help_center import Unit
 from warmline.shop.knowledge import Answer, HelpCenterIndex
 from warmline.shop.phrases import Phrases
 from warmline.shop.records import Customer
-from warmline.shop.topics import ACTIONS, TurnReading, names_in, read_turn
+from warmline.shop.topics import ACTIONS, TurnReading, folded, names_in, read_turn
 
 MAX_WORDS = 80
 # Below this the best help-center unit is no answer (checked on the pack's own questions).
 ANSWER_FLOOR = 0.38
-SHORT_FOLLOW_UP = 6
+SHORT_FOLLOW_UP = 6  # words: "and for gold?" is read together with the question before it
 # A help-center answer this good is worth giving before the customer's record can be looked up.
-GENERAL_ANSWER = 0.55  # words: "and for gold?" is read together with the question before it
+GENERAL_ANSWER = 0.55
+# A short turn that goes on from the question before it ("and for gold?", "what about overnight?").
+CONTINUES = re.compile(r"^\s*(?:and|or|what about|how about|also|same for|y|o|et|und|oder|e|en|ou)\b")
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,13 @@ class Dialogue:
         self.say = phrases
         self.article_topics = article_topics or {}
 
+    def asked_for_details(self, reply: str) -> bool:
+        """Whether this bot reply asked the customer who they are."""
+        say = self.say
+        return reply in (say.ask_identity, say.ask_identity_again, say.identity_mismatch) or reply.endswith(
+            say.offer_lookup
+        )
+
     def reply(
         self,
         text: str,
@@ -163,13 +173,12 @@ class Dialogue:
         """The help center's answer; a short follow-up ("and for gold?") is read with the
         question before it when that answers better."""
         answer = self.help_center.answer(text)
-        if (
-            (answer is None or answer.score < ANSWER_FLOOR)
-            and memory.customer_texts
-            and len(text.split()) <= SHORT_FOLLOW_UP
-        ):
+        if not memory.customer_texts or len(text.split()) > SHORT_FOLLOW_UP:
+            return answer
+        continues = CONTINUES.match(folded(text)) is not None
+        if continues or answer is None or answer.score < ANSWER_FLOOR:
             follow_up = self.help_center.answer(f"{memory.customer_texts[-1]} {text}")
-            if follow_up is not None and (answer is None or follow_up.score > answer.score):
+            if follow_up is not None and (continues or answer is None or follow_up.score > answer.score):
                 answer = follow_up
         return answer
 

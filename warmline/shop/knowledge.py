@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,46 @@ MAX_UNITS = 3
 LEAD_PRIOR = 0.1
 PROBE = "Where is my order?"
 ANSWER_WORDS = 70  # the reply's budget before the citation (the whole reply stays <= 80)
+
+
+# What kind of fact a question asks for, and how a sentence that states one looks: "how much is
+# Acme Plus?" wants the sentence with the price, "how long do I have?" the one with the days.
+# (question cue, fact pattern), the cues in the languages the store serves most.
+FACT_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
+    (re.compile(question, re.I), re.compile(fact, re.I))
+    for question, fact in (
+        (
+            r"how much|\bcosts?\b|\bprices?\b|\bfees?\b|\bcharge|expensive|cheap|cuanto cuesta|\bcuesta|precio|"
+            r"combien|co[uû]te|\bprix\b|\bkost|preis|quanto (?:custa|costa)|\bcusta|pre[cç]o|prezzo|tarif",
+            r"\$\s?\d|\d[.,]\d\d\b|\bfree\b|\d+ ?%",
+        ),
+        (
+            r"how long|how many (?:days|hours|weeks|months|years|business days)|how soon|how quickly|how fast|"
+            r"deadline|\bwindow\b|until when|by when|valid|expire|last\b|cu[aá]nto tiempo|cu[aá]ntos d[ií]as|"
+            r"combien de (?:temps|jours)|wie lange|wie viele tage|quanto tempo|quantos dias|quanti giorni|hoe lang",
+            r"\b\d+(?:[-\u2013]\d+)? (?:business |calendar )?(?:days?|hours?|minutes?|weeks?|months?|years?)\b|"
+            r"next business day|same day|\d+-(?:day|hour|minute|month|year)\b|straight away|instantly",
+        ),
+        (
+            r"\bwhen\b|what date|which day|what day|cu[aá]ndo|\bquand\b|\bwann\b|\bquando\b|wanneer",
+            r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\b|"
+            r"\b\d+(?:[-\u2013]\d+)? (?:business )?(?:days?|hours?|weeks?|months?)\b",
+        ),
+        (
+            r"what time|opening|\bopen\b|\bhours\b|\bclose[sd]?\b|horario|heures|[öo]ffnungszeit|orari",
+            r"\b\d{1,2}(?::\d\d)? ?[ap]\.?m\b|\bclosed\b|24/7",
+        ),
+        (r"how many|maximum|\bmax\b|\blimit|minimum|at least|at most|cu[aá]nt[oa]s|combien de|wie viele", r"\b\d+\b"),
+        (r"phone|call you|\bnumber to call|telephone|tel[eé]fono|t[eé]l[eé]phone|telefon", r"\d-\d{3}-\d{3}-\d{4}"),
+    )
+)
+# What a sentence stating the kind of fact asked for adds to its score.
+FACT_BOOST = 0.08
+
+
+def fact_patterns(query: str) -> list[re.Pattern[str]]:
+    """The patterns of the facts ``query`` asks for (empty when it asks for none in particular)."""
+    return [fact for question, fact in FACT_KINDS if question.search(query)]
 
 
 def stem(word: str) -> str:
@@ -103,6 +144,31 @@ class Answer:
         return " ".join(u.text for u in self.units)
 
 
+def accent_folded(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+class Glossary:
+    """Support words of other languages -> English, for searching an English help center."""
+
+    def __init__(self, entries: dict[str, str]) -> None:
+        # Longest phrases first, so "carte cadeau" is read before "carte".
+        keys = sorted((accent_folded(k) for k in entries), key=len, reverse=True)
+        folded_entries = {accent_folded(k): v for k, v in entries.items()}
+        self._entries = folded_entries
+        self._pattern = (
+            re.compile(r"(?<![\w])(?:" + "|".join(re.escape(k) for k in keys) + r")(?![\w])") if keys else None
+        )
+
+    def english(self, query: str) -> str:
+        """``query`` with the English of the words it has in the glossary appended ("" when none)."""
+        if self._pattern is None:
+            return ""
+        found = dict.fromkeys(self._entries[m.group()] for m in self._pattern.finditer(accent_folded(query)))
+        return " ".join(found)
+
+
 class HelpCenterIndex:
     """Thread-safe after construction: searching reads only."""
 
@@ -111,7 +177,9 @@ class HelpCenterIndex:
         articles: Sequence[HelpArticle],
         encode: Encode,
         vectors: tuple[np.ndarray, np.ndarray] | None = None,
+        glossary: Glossary | None = None,
     ) -> None:
+        self.glossary = glossary or Glossary({})
         self.articles = {a.id: a for a in articles}
         self.units = [u for a in articles for u in a.units]
         self._encode = encode
@@ -122,6 +190,7 @@ class HelpCenterIndex:
         order = list(self.articles)
         self._article_index = {aid: i for i, aid in enumerate(order)}
         self._article_lex = Bm25([terms(f"{a.title} {a.title} {a.body}") for a in articles])
+        self._article_terms = {a.id: set(terms(f"{a.title} {a.body}")) for a in articles}
         self._unit_article = np.array([self._article_index[u.article_id] for u in self.units], dtype=np.int64)
         # Help articles put the answer to their title first: a small prior for the lead units.
         self._prior = np.array(
@@ -166,9 +235,18 @@ class HelpCenterIndex:
         """The units that answer ``query`` (None when the help center has nothing). ``exclude``
         holds unit indexes already said in this conversation; ``prefer`` adds to a unit's score
         (the customer's own level or order, say)."""
-        scores = self.unit_scores(query, vector)
-        if not len(scores):
+        english = self.glossary.english(query)
+        if english:  # the encoder reads English: search the question with its glossed words
+            query, vector = f"{query} {english}", None
+        base = self.unit_scores(query, vector)
+        if not len(base):
             return None
+        # Ranking prefers the sentences that state the kind of fact asked for; how well the help
+        # center answers at all (the score) is the base score's.
+        scores = base.copy()
+        wanted = fact_patterns(query)
+        if wanted:
+            scores += FACT_BOOST * np.array([any(p.search(u.text) for p in wanted) for u in self.units])
         if prefer is not None:
             scores = scores + np.array([prefer(u) for u in self.units], dtype=np.float32)
         ranked = [int(i) for i in np.argsort(-scores)]
@@ -191,8 +269,17 @@ class HelpCenterIndex:
             article_id=article.id,
             title=article.title,
             units=tuple(self.units[i] for i in chosen),
-            score=round(float(min(1.0, scores[best])), 4),
+            score=round(float(min(1.0, base[best])), 4),
         )
+
+    def coverage(self, query: str, article_id: str) -> float:
+        """The share of the query's words (stemmed, without stopwords) that the article uses: an
+        off-topic question shares few ("what's the capital of France" meets "France" only)."""
+        english = self.glossary.english(query)
+        query_terms = set(terms(english or query))
+        if not query_terms or article_id not in self._article_terms:
+            return 0.0
+        return len(query_terms & self._article_terms[article_id]) / len(query_terms)
 
     def index_of(self, unit: Unit) -> int:
         return self.units.index(unit)

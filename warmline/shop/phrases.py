@@ -90,3 +90,20 @@ def load_article_topics(pack_path: Path) -> dict[str, str]:
     if unknown:
         raise PackError(f"{path}: unknown topics {', '.join(unknown)}")
     return {str(k): str(v) for k, v in data.items()}
+
+
+GLOSSARY_FILE = "store/glossary.yaml"
+
+
+def load_glossary(pack_path: Path) -> dict[str, str]:
+    """Other languages' support words -> English (empty when the pack has none)."""
+    path = pack_path / GLOSSARY_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise PackError(f"{path}: unreadable ({error})") from None
+    if not isinstance(data, dict) or not all(isinstance(v, str) and v.strip() for v in data.values()):
+        raise PackError(f"{path}: a glossary maps words to their English")
+    return {str(k): str(v) for k, v in data.items()}

@@ -68,6 +68,21 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
         r"when will .{0,30}(?:arrive|come|ship|get here)|pedido|commande|bestellung|encomenda|ordine|bestelling",
     ),
 )
+# A question about the store's rules ("how long do I have to return something?", "can I cancel an
+# order that has shipped?") is the help center's to answer, even in the first person, unless it
+# names the customer's own records ("my order", "do I have", an order number).
+RULE_QUESTION = re.compile(
+    r"\b(?:how (?:long|much|many|soon|quickly|fast|often)|do i (?:get|need|have to)|can i|could i|if i|"
+    r"what happens if|is it possible|do you|is there|are there|cuanto|cuantos|cuantas|se puede|puedo|combien|"
+    r"est-ce que je peux|wie (?:lange|viel|viele)|kann ich|quanto|quantos|posso|hoe (?:lang|veel)|hoeveel|kan ik)\b"
+)
+OWN_RECORD = re.compile(
+    r"\b(?:my|mine|mi|mis|mon|ma|mes|mein|meine|meinen|minha|meu|mio|mia|mijn)\s+(?:\w+\s+)?"
+    r"(?:order|package|parcel|refund|return|account|level|tier|gift ?card|store credit|credit|balance|plus|"
+    r"membership|subscription|renewal|card|charge|payment|delivery|shipment|jacket|jeans|boots?|shirt|socks|coat|"
+    r"stuff|items?|pedido|commande|bestellung|encomenda|ordine|bestelling|reembolso|remboursement)|"
+    r"\b(?:do i have|have i|am i|did i|was i|i owe|is mine)\b"
+)
 ACTIONS = frozenset({"cancel_order", "change_address", "start_return", "two_factor"})
 
 YES = re.compile(
@@ -122,6 +137,9 @@ def read_turn(text: str) -> TurnReading:
     topic = None
     if personal:
         topic = next((name for name, cue in TOPIC_CUES if re.search(cue, plain)), None)
+    asks_rule = RULE_QUESTION.search(plain) is not None and OWN_RECORD.search(plain) is None
+    if topic is not None and asks_rule and not (order_ids or emails or zip_codes):
+        topic = None
     words = re.findall(r"[a-z']+", folded(ZIP.sub(" ", rest)))
     filler = set(FILLER.split())
     return TurnReading(
@@ -137,6 +155,26 @@ def read_turn(text: str) -> TurnReading:
         question_words=len([w for w in words if w not in filler]),
         personal=personal,
     )
+
+
+# Words around identity details that ask nothing ("hi, this is Kim Lee, my email is ...").
+DETAIL_WORDS = frozenset(
+    "hi hello hey yes sure ok okay this is it's its i'm im i am my name name's email e-mail mail order number "
+    "zip code postcode postal and the here it's me of on account sorry soy je suis ich bin mi mein ma mon".split()
+)
+
+
+def details_only(text: str) -> bool:
+    """The turn hands over identity details (an email, order id or ZIP code and a name, or a bare
+    name) and asks nothing else."""
+    reading = read_turn(text)
+    rest = ZIP.sub(" ", ORDER_ID.sub(" ", EMAIL.sub(" ", text)))
+    words = [w for w in re.findall(r"[a-z']+", folded(rest)) if w not in DETAIL_WORDS]
+    if "?" in rest:
+        return False
+    if reading.emails or reading.order_ids or reading.zip_codes:
+        return len(words) <= 4
+    return 1 <= len(words) <= 3
 
 
 def names_in(text: str, name: str) -> bool:
