@@ -14,12 +14,15 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from warmline.errors import AuthError, Forbidden, InvalidInput
 
+if TYPE_CHECKING:
+    from warmline.storage.protocols import Directory
+
 Role = Literal["customer", "agent", "lead", "admin", "bot"]
-STAFF_ROLES = ("agent", "lead", "admin")
+STAFF_ROLES: tuple[Role, ...] = ("agent", "lead", "admin")
 BOT_ROLE = "bot"  # an outside bot: posts its conversations' turns, never works a queue
 CUSTOMER_PREFIX = "wlc_"
 STAFF_PREFIX = "wls_"
@@ -66,16 +69,17 @@ def hash_token(token: str) -> str:
 
 
 def check_role(role: str) -> Role:
-    if role not in STAFF_ROLES:
-        raise InvalidInput(f"role must be one of {', '.join(STAFF_ROLES)}", code="invalid_role")
-    return role  # type: ignore[return-value]
+    for known in STAFF_ROLES:
+        if role == known:
+            return known
+    raise InvalidInput(f"role must be one of {', '.join(STAFF_ROLES)}", code="invalid_role")
 
 
 class Authenticator:
     """Resolves a bearer token to a principal. Staff look-ups are cached briefly (revocation takes
     effect within ``ttl`` seconds) so that the hot path does not hit the database per request."""
 
-    def __init__(self, store, ttl: float = 30.0):  # type: ignore[no-untyped-def]
+    def __init__(self, store: Directory, ttl: float = 30.0):
         self.store = store
         self.ttl = ttl
         self._cache: dict[str, tuple[float, Principal | None]] = {}

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from warmline.api.deps import principal
 from warmline.auth import Principal
 from warmline.conversation.actions import Outcome, Services
+from warmline.conversation.events import Escalated
 
 
 class QueueCollector:
@@ -60,8 +61,8 @@ class Observability:
     def count_events(self, outcome: Outcome) -> None:
         for record in outcome.events:
             self.events.labels(record.type).inc()
-            if record.type == "escalated":
-                self.escalations.labels(record.event.trigger, record.event.team).inc()  # type: ignore[attr-defined]
+            if isinstance(record.event, Escalated):
+                self.escalations.labels(record.event.trigger, record.event.team).inc()
 
 
 class RequestMetrics:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,8 +12,11 @@ from warmline.cli.output import print_result
 from warmline.cli.service_commands import console, fail, settings_or_exit
 from warmline.errors import WarmlineError
 
+if TYPE_CHECKING:
+    from warmline.storage.sql.store import SqlStore
 
-def _store():  # type: ignore[no-untyped-def]
+
+def _store() -> SqlStore:
     from warmline.storage.sql.engine import make_engine, migrate
     from warmline.storage.sql.store import SqlStore
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import httpx
 import typer
@@ -13,11 +13,14 @@ from rich.table import Table
 from warmline.cli import integrations_app
 from warmline.cli.service_commands import settings_or_exit
 
+if TYPE_CHECKING:
+    from warmline.storage.sql.outbox import OutboxStore
+
 console = Console()
 err = Console(stderr=True)
 
 
-def _outbox():  # type: ignore[no-untyped-def]
+def _outbox() -> OutboxStore:
     from warmline.storage.sql.engine import make_engine, migrate
     from warmline.storage.sql.outbox import OutboxStore
 

@@ -14,7 +14,7 @@ from typing import Any
 from warmline.bus.memory import MemoryBus
 from warmline.config import Settings
 from warmline.conversation import actions
-from warmline.conversation.events import EventRecord
+from warmline.conversation.events import Escalated, EventRecord
 from warmline.conversation.state import Status
 from warmline.queue import actions as queue_actions
 
@@ -69,6 +69,6 @@ class Harness:
 def first_escalation(records: list[EventRecord]) -> str | None:
     """The trigger of the first handoff in a conversation, or None."""
     for record in records:
-        if record.type == "escalated":
-            return str(record.event.trigger)  # type: ignore[attr-defined]
+        if isinstance(record.event, Escalated):
+            return record.event.trigger
     return None

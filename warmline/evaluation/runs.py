@@ -17,6 +17,7 @@ from warmline.handoff.evaluation import (
     load_conversations,
     score_conversation,
 )
+from warmline.packs import load_pack
 from warmline.policy.evaluation import evaluate_cases, read_cases
 
 
@@ -49,7 +50,7 @@ def evaluate_handoff(directory: Path, progress: Callable[[], None] | None = None
     records = load_conversations(directory)
     scores = []
     with Harness(**settings) as harness:
-        pack = harness.services.bot.pack  # type: ignore[attr-defined]
+        pack = load_pack(harness.settings.pack)  # the bot's own pack (loaded once, cached)
         for record in records:
             account_id = harness.add_account(account_from_record(record))
             turns = [t["text"] for t in customer_turns_until_handoff(record)]

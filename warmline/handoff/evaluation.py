@@ -159,8 +159,7 @@ def score_conversation(
     record: dict[str, Any], events: list[EventRecord], payload: dict[str, Any], pack: Pack
 ) -> dict[str, Any]:
     """Score one handoff payload against its source conversation (see the module docstring)."""
-    customer_events = [e for e in events if isinstance(e.event, CustomerMessage)]
-    customer_text = {e.seq: e.event.text for e in customer_events}  # type: ignore[attr-defined]
+    customer_text = {e.seq: e.event.text for e in events if isinstance(e.event, CustomerMessage)}
     until = customer_turns_until_handoff(record)
     typed_texts = [t["text"] for t in until]
 
@@ -175,7 +174,8 @@ def score_conversation(
         for fact in facts:
             if allowed is not None and fact.get("kind") not in allowed:
                 continue
-            text = customer_text.get(fact.get("source_seq"))  # type: ignore[arg-type]
+            source = fact.get("source_seq")
+            text = customer_text.get(source) if isinstance(source, int) else None
             if text is None or not holds(field, value, str(fact.get("value", ""))):
                 continue
             if typed_in(field, value, text):

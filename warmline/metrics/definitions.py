@@ -34,7 +34,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from warmline.conversation.events import EventRecord, TurnAnalysed
+from warmline.conversation.events import (
+    AgentMessage,
+    BotMessage,
+    Claimed,
+    Closed,
+    CustomerMessage,
+    Escalated,
+    EventRecord,
+    HandedBack,
+    PayloadBuilt,
+    SurveyAnswered,
+    Transferred,
+    TurnAnalysed,
+)
 
 DRAFT_USED_DISTANCE = 0.2
 
@@ -131,56 +144,54 @@ def read_conversation(history: list[EventRecord]) -> ConversationFacts:
     oos_turns: set[int] = set()
     refusals: list[Refusal] = []
     for record in history:
-        body = record.event
-        kind = record.type
-        if kind == "customer_message":
-            conversation.customer_turns += 1
-        elif kind == "turn_analysed":
-            facts = _customer_facts(record)
-            if body.analysis.out_of_scope:  # type: ignore[attr-defined]
-                oos_turns.add(body.message_seq)  # type: ignore[attr-defined]
-            if current is not None and current.claimed_at is not None:
-                if any((k, v) in known for k, v, _ in facts):
+        match record.event:
+            case CustomerMessage():
+                conversation.customer_turns += 1
+            case TurnAnalysed(analysis=analysis, message_seq=message_seq):
+                facts = _customer_facts(record)
+                if analysis.out_of_scope:
+                    oos_turns.add(message_seq)
+                if current is not None and current.claimed_at is not None:
+                    if any((k, v) in known for k, v, _ in facts):
+                        current.repeat_context = True
+                else:
+                    known.update((k, v) for k, v, _ in facts)
+            case BotMessage(kind="refuse", in_reply_to=in_reply_to):
+                refusals.append(Refusal(conversation.customer_turns, in_reply_to in oos_turns))
+            case PayloadBuilt(payload=payload):
+                if payload.draft is not None and payload.draft.id:
+                    shown_drafts.add(payload.draft.id)
+            case Escalated() as escalated:
+                current = Handoff(
+                    conversation_id=conversation.id,
+                    escalated_at=record.at,
+                    team=escalated.team,
+                    trigger=escalated.trigger,
+                    cohort=escalated.cohort,
+                    draft_shown=bool(shown_drafts),
+                )
+                conversation.handoffs.append(current)
+                for refusal in refusals:
+                    if conversation.customer_turns - refusal.customer_turns <= 2:
+                        refusal.followed_by_escalation = True
+            case Claimed() if current is not None and current.claimed_at is None:
+                current.claimed_at = record.at
+            case Transferred() if current is not None:
+                current.transferred = True
+            case AgentMessage() as message if current is not None:
+                if asks_for(message.text, {k for k, _ in known}):
                     current.repeat_context = True
-            else:
-                known.update((k, v) for k, v, _ in facts)
-        elif kind == "bot_message" and body.kind == "refuse":  # type: ignore[attr-defined]
-            refusals.append(Refusal(conversation.customer_turns, body.in_reply_to in oos_turns))  # type: ignore[attr-defined]
-        elif kind == "payload_built":
-            draft = body.payload.draft  # type: ignore[attr-defined]
-            if draft is not None and draft.id:
-                shown_drafts.add(draft.id)
-        elif kind == "escalated":
-            current = Handoff(
-                conversation_id=conversation.id,
-                escalated_at=record.at,
-                team=body.team,  # type: ignore[attr-defined]
-                trigger=body.trigger,  # type: ignore[attr-defined]
-                cohort=body.cohort,  # type: ignore[attr-defined]
-                draft_shown=bool(shown_drafts),
-            )
-            conversation.handoffs.append(current)
-            for refusal in refusals:
-                if conversation.customer_turns - refusal.customer_turns <= 2:
-                    refusal.followed_by_escalation = True
-        elif current is not None and kind == "claimed" and current.claimed_at is None:
-            current.claimed_at = record.at
-        elif current is not None and kind == "transferred":
-            current.transferred = True
-        elif current is not None and kind == "agent_message":
-            if asks_for(body.text, {k for k, _ in known}):  # type: ignore[attr-defined]
-                current.repeat_context = True
-            distance = body.draft_distance  # type: ignore[attr-defined]
-            if body.draft_id in shown_drafts and distance is not None and distance <= DRAFT_USED_DISTANCE:  # type: ignore[attr-defined]
-                current.draft_used = True
-        elif current is not None and kind in ("handed_back", "closed"):
-            current.ended_at, current.end = record.at, kind
-            current = None
-            shown_drafts = set()
-        if kind == "closed":
+                distance = message.draft_distance
+                if message.draft_id in shown_drafts and distance is not None and distance <= DRAFT_USED_DISTANCE:
+                    current.draft_used = True
+            case HandedBack() | Closed() if current is not None:
+                current.ended_at, current.end = record.at, record.type
+                current = None
+                shown_drafts = set()
+            case SurveyAnswered(score=score):
+                conversation.survey_score = score
+        if isinstance(record.event, Closed):
             conversation.closed = True
-        elif kind == "survey_answered":
-            conversation.survey_score = body.score  # type: ignore[attr-defined]
     conversation.refusals = len(refusals)
     conversation.accurate_refusals = sum(r.out_of_scope and not r.followed_by_escalation for r in refusals)
     return conversation

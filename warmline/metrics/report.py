@@ -40,10 +40,16 @@ def cohort_metrics(handoffs: list[Handoff], surveys: list[int]) -> dict[str, Any
     result: dict[str, Any] = {"handoffs": len(handoffs), "picked_up": len(picked)}
     result.update(_rate("repeat_context_rate", sum(h.repeat_context for h in picked), len(picked)))
     result.update(_rate("draft_usage_rate", sum(h.draft_used for h in with_draft), len(with_draft)))
-    result.update(_mean("handle_time_s", [(h.ended_at - h.claimed_at).total_seconds() for h in ended]))  # type: ignore[operator]
+    result.update(
+        _mean(
+            "handle_time_s", [(h.ended_at - h.claimed_at).total_seconds() for h in ended if h.ended_at and h.claimed_at]
+        )
+    )
     result.update(_rate("routing_accuracy", sum(not h.transferred for h in ended), len(ended)))
     result.update(_rate("csat", sum(s >= SATISFIED for s in surveys), len(surveys)))
-    result.update(_mean("time_to_pickup_s", [(h.claimed_at - h.escalated_at).total_seconds() for h in picked]))  # type: ignore[operator]
+    result.update(
+        _mean("time_to_pickup_s", [(h.claimed_at - h.escalated_at).total_seconds() for h in picked if h.claimed_at])
+    )
     return result
 
 

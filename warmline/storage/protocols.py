@@ -79,6 +79,11 @@ class EventLog(Protocol):
 class Directory(Protocol):
     def token_secret(self) -> str: ...
 
+    @property
+    def token_secret_cached(self) -> bool:
+        """Whether ``token_secret`` answers without the database (the hot path checks first)."""
+        ...
+
     def add_staff(
         self, staff_id: str, name: str, role: str, teams: list[str], capacity: int, token_hash: str
     ) -> None: ...
