@@ -10,6 +10,7 @@ from collections.abc import Callable
 import httpx
 
 from warmline.packs import load_pack
+from warmline.simulation.pacing import RetryAfterTransport
 from warmline.simulation.people import Agent, Customer, Ledger, load_scenarios
 
 
@@ -80,7 +81,8 @@ async def simulate(
             teams or ["account", "billing", "fraud", "general", "orders", "retention", "technical", "triage"],
         )
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+    transport = RetryAfterTransport(httpx.AsyncHTTPTransport(limits=limits))
+    async with httpx.AsyncClient(base_url=url, timeout=60, transport=transport) as client:
         stop = asyncio.Event()
         workers = [
             asyncio.create_task(Agent(client, t, random.Random(rng.random()), ledger, time_scale).work(stop))
