@@ -206,7 +206,9 @@ class ModelBot(BotDefaults):
         for body in step.events:
             turn.append(BOT, body)
         kind = "answer" if step.kind in ANSWER_STEPS else "refuse" if step.kind == "refuse" else "clarify"
-        turn.append(BOT, BotMessage(text=step.text, kind=kind, in_reply_to=turn.message.seq))
+        turn.append(
+            BOT, BotMessage(text=step.text, kind=kind, in_reply_to=turn.message.seq, citations=step.citations)
+        )
         if step.close:
             turn.append(BOT, Closed(reason="customer_done"))
 

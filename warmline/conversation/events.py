@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from warmline.errors import InvalidInput
 from warmline.handoff.schema import Payload
-from warmline.model.analysis import TurnAnalysis
+from warmline.model.analysis import Citation, TurnAnalysis
 from warmline.policy.engine import RecordedDecision
 from warmline.privacy.redaction import RedactedText
 from warmline.routing import Routing
@@ -71,6 +71,7 @@ class BotMessage(EventBody):
     # answer | clarify | refuse | handoff_notice | resume | placeholder
     kind: str = "answer"
     in_reply_to: int | None = None
+    citations: list[Citation] = []  # the help-center passages this reply quoted, if any
     external_id: str | None = None
     sent_at: datetime | None = None
 

@@ -90,7 +90,7 @@ def build_payload(
         for r in history
         if isinstance(r.event, HandedBack)
     ]
-    citations = _citations(analyses)
+    citations = _citations(history, analyses)
     customer_seqs = [r.seq for r in history if isinstance(r.event, CustomerMessage)]
     last_customer = customer_seqs[-1] if customer_seqs else None
     next_action = recommend(
@@ -102,7 +102,7 @@ def build_payload(
         bot_texts=[t.text for t in transcript if t.speaker == "bot"],
         agent_texts=[t.text for t in transcript if t.speaker in ("agent", "note", "handback")],
         intent_known_before=any(a.flow for a in analyses if last_customer is None or a.message_seq < last_customer),
-        bot_answered_from_kb=any(a.reply_kind == "answer" and a.citations for a in analyses),
+        bot_answered_from_kb=bool(citations),
         has_account=account is not None,
     )
     description = None
@@ -115,7 +115,7 @@ def build_payload(
             who=_who(name, account),
             need=_need(description, flow, subflow, latest),
             facts=pairs,
-            bot_tried=_bot_tried(transcript, analyses),
+            bot_tried=_bot_tried(transcript, analyses, citations),
             escalation=_why(escalation, routing),
             handback_note=handbacks[-1].note if handbacks else None,
         )
@@ -264,13 +264,15 @@ def _analyses(history: list[EventRecord], latest: TurnAnalysis | None) -> list[T
     return [found[k] for k in sorted(found)]
 
 
-def _citations(analyses: list[TurnAnalysis]) -> list[Citation]:
-    """The passages the bot's answers were grounded in, best score per article, most recent first."""
+def _citations(history: list[EventRecord], analyses: list[TurnAnalysis]) -> list[Citation]:
+    """The passages the bot's answers were grounded in, best score per article, most recent first:
+    what the bot's replies quoted (the store's help center) when they quoted anything, else the
+    passages the model grounded its own replies in (a pack without a store)."""
+    quoted = [r.event.citations for r in reversed(history) if isinstance(r.event, BotMessage) and r.event.citations]
+    grounded = [a.citations for a in reversed(analyses) if a.reply_kind == "answer"]
     best: dict[str, Citation] = {}
-    for analysis in reversed(analyses):
-        if analysis.reply_kind != "answer":
-            continue
-        for citation in analysis.citations:
+    for citations in quoted or grounded:
+        for citation in citations:
             if citation.article_id not in best or citation.score > best[citation.article_id].score:
                 best[citation.article_id] = citation
     return list(best.values())[:5]
@@ -313,7 +315,9 @@ def _need(description: str | None, flow: str | None, subflow: str | None, latest
         return None
     label = f"{flow}/{subflow}" if subflow else flow
     text = description.strip().rstrip(".") if description else ""
-    if text.lower().startswith("the customer "):
+    if text.lower().startswith("the customer's "):
+        text = "reports that their " + text[len("the customer's ") :]  # "Dana Reyes reports that their promo code ..."
+    elif text.lower().startswith("the customer "):
         text = text[len("the customer ") :]  # "Dana Reyes wants to return ..."
     elif text:
         text = "— " + text[:1].lower() + text[1:]
@@ -323,15 +327,14 @@ def _need(description: str | None, flow: str | None, subflow: str | None, latest
     return text
 
 
-def _bot_tried(transcript: list[TranscriptTurn], analyses: list[TurnAnalysis]) -> str:
+def _bot_tried(transcript: list[TranscriptTurn], analyses: list[TurnAnalysis], citations: list[Citation]) -> str:
     replies = [t for t in transcript if t.speaker == "bot" and t.kind not in ("handoff_notice", "placeholder")]
     if not replies:
         return "The bot had not replied yet."
-    answered = [c.title for a in analyses if a.reply_kind == "answer" for c in a.citations[:1]]
     kinds = [a.reply_kind for a in analyses]
     parts = [f"The bot replied {len(replies)} time{'s' if len(replies) != 1 else ''}"]
-    if answered:
-        parts.append(f"citing '{answered[-1]}'")
+    if citations:
+        parts.append(f"citing '{citations[0].title}'")
     if "clarify" in kinds:
         parts.append(f"asked to clarify {kinds.count('clarify')}x")
     if "refuse" in kinds:

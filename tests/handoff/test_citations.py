@@ -1,0 +1,37 @@
+"""The payload cites what the bot showed the customer: the help-center passage its reply quoted,
+not the agents' guidelines the model read, so the agent sees the answer the customer already has."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import staff_token, start_chat
+from tests.pipeline.test_pipeline import model_services
+from warmline.app import create_app
+from warmline.conversation.actions import Services
+
+
+@pytest.fixture
+def svc(sqlite_url: str) -> Iterator[Services]:
+    services = model_services(sqlite_url)
+    yield services
+    services.close()
+
+
+def test_the_payload_cites_the_help_center_passage_the_bot_quoted(svc: Services) -> None:
+    with TestClient(create_app(svc.settings, services=svc)) as client:
+        chat = start_chat(client)
+        chat.say("how long is the return window?")
+        events = client.get(f"/v1/conversations/{chat.id}/events", headers=chat.auth).json()["events"]
+        answer = next(e["body"] for e in events if e["type"] == "bot_message")
+        assert "30 days" in answer["text"]
+        chat.say("I'd like to talk to a person please")
+        headers = staff_token(svc, "lead", ["orders"])
+        payload = client.get(f"/v1/conversations/{chat.id}/payload", headers=headers).json()["payload"]
+    titles = [c["title"] for c in payload["citations"]]
+    assert titles and titles[0] in answer["text"]  # the reply says "(Source: <title>)"
+    assert f"citing '{titles[0]}'" in payload["summary"]
+    assert all(c["passage"] for c in payload["citations"])
