@@ -1,4 +1,4 @@
-"""``warmline bench api`` and ``warmline bench store`` (stable JSON keys)."""
+"""``warmline bench api``, ``bench contention`` and ``bench store`` (stable JSON keys)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,29 @@ def bench_api(
     if model not in ("placeholder", "embedded"):
         raise refuse("invalid_model", "--model must be placeholder or embedded")
     print_result(run_api_bench(clients, seconds, database_url, model), as_json, "bench api")
+
+
+@bench_app.command("contention")
+def bench_contention(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    clients: Annotated[int, typer.Option(min=2, max=64, help="Concurrent clients.")] = 8,
+    seconds: Annotated[float, typer.Option(min=1, max=600, help="Measured seconds of each layout.")] = 12.0,
+    database_url: Annotated[
+        str | None, typer.Option(help="Database for the server (default: a fresh SQLite file).")
+    ] = None,
+    model: Annotated[str, typer.Option(help="The server's bot: embedded (the product's) or placeholder.")] = "embedded",
+    per_conversation: Annotated[
+        int, typer.Option(min=2, max=100_000, help="Messages a conversation takes before the clients start a new one.")
+    ] = 20,
+) -> None:
+    """CLIENTS posting to one conversation, then each to its own, with no-op probes of the event loop."""
+    from warmline.bench.contention import run_contention_bench
+
+    if model not in ("placeholder", "embedded"):
+        raise refuse("invalid_model", "--model must be placeholder or embedded")
+    print_result(
+        run_contention_bench(clients, seconds, database_url, model, per_conversation), as_json, "bench contention"
+    )
 
 
 @bench_app.command("store")
