@@ -163,17 +163,19 @@ def test_the_cold_cohort_gets_only_the_transcript_and_the_name(sqlite_url: str) 
         svc.close()
 
 
-def test_an_analysis_prepared_before_the_lock_is_used_only_if_the_log_has_not_moved(svc: Services) -> None:
+def test_an_analysis_prepared_before_the_lock_is_placed_where_the_message_lands(svc: Services) -> None:
     from warmline.conversation import actions
 
     cid = actions.do_start_conversation(svc).conversation_id
-    stale = actions.prepare_customer_message(svc, cid, "where is my order?")
-    actions.do_post_customer_message(svc, cid, "hello there")  # the log moves on meanwhile
-    outcome = actions.do_post_customer_message(svc, cid, "where is my order?", None, stale)
+    early = actions.prepare_customer_message(svc, cid, "where is my order?")
+    assert early is not None
+    actions.do_post_customer_message(svc, cid, "hello there")  # the customer's other tab, meanwhile
+    outcome = actions.do_post_customer_message(svc, cid, "where is my order?", None, early)
     message = next(r for r in outcome.events if r.type == "customer_message")
     analysed = next(r for r in outcome.events if r.type == "turn_analysed")
     assert isinstance(analysed.event, TurnAnalysed)
-    assert analysed.event.message_seq == message.seq  # re-analysed against the current log
+    assert message.seq > early.after_seq + 1 and analysed.event.message_seq == message.seq
+    assert analysed.event.analysis.flow == early.analysis.flow  # kept, not redone (see PreparedTurn)
 
     fresh = actions.prepare_customer_message(svc, cid, "it is order 8812345678")
     outcome = actions.do_post_customer_message(svc, cid, "it is order 8812345678", None, fresh)

@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
-from warmline.conversation.events import BOT, BotMessage, EventBody, EventRecord
+from warmline.conversation.events import BOT, CUSTOMER, SYSTEM, BotMessage, EventBody, EventRecord, actor_kind
 from warmline.conversation.state import ConversationState, Status
 from warmline.model.analysis import TurnAnalysis
 
 if TYPE_CHECKING:
     from warmline.storage.sql.store import Writer
+
+# Who may have moved the log without undoing a prepared analysis: the customer and the bot itself.
+UNATTENDED = frozenset({CUSTOMER, BOT, SYSTEM})
 
 # What the customer reads when an agent hands back to a bot that has nothing more specific to say.
 RESUME_TEXT = (
@@ -30,19 +33,35 @@ RESUME_TEXT = (
 class PreparedTurn:
     """A bot's lock-free work on the next customer message, read from the committed log.
 
-    The core passes it to ``respond`` only while it still fits: the log has not moved since
-    (``after_seq`` is the last committed event) and the message is the one prepared for. The
-    committed ``history`` and the ``account`` then serve the locked write too, so a message reads
+    The core passes it to ``respond`` while it still fits: the message is the one prepared for,
+    and the log has moved since (``after_seq`` is the last event the analysis saw) by nothing a
+    person did. Turns the customer posted meanwhile (another tab, a double send, other clients of
+    a bot platform) and the bot's work on them do not undo it: the customer wrote this message
+    without seeing their answers, so the log the analysis read is the one the message answers.
+    An agent's turn, a note, a claim or a handback does (rare: the write then analyses again).
+    The committed ``history`` and the ``account`` serve the locked write too, so a message reads
     them once."""
 
-    after_seq: int  # the last event the analysis saw; the message is expected right after it
+    after_seq: int  # the last event the analysis saw
     text: str
     analysis: TurnAnalysis
     history: list[EventRecord] = field(default_factory=list, repr=False)
     account: dict[str, Any] | None = field(default=None, repr=False)
 
-    def fits(self, last_seq: int, text: str) -> bool:
-        return (self.after_seq, self.text) == (last_seq, text)
+    def fits(self, text: str, moved: list[EventRecord]) -> bool:
+        """Whether the analysis holds for ``text`` after the events ``moved`` committed since."""
+        return text == self.text and all(actor_kind(r.actor) in UNATTENDED for r in moved)
+
+    def analysis_of(self, message_seq: int) -> TurnAnalysis:
+        """The analysis, placed at the message's seq (later than expected when the log moved)."""
+        if message_seq == self.analysis.message_seq:
+            return self.analysis
+        expected = self.analysis.message_seq
+        facts = [
+            f.model_copy(update={"source_seq": message_seq}) if f.source_seq == expected else f
+            for f in self.analysis.facts
+        ]
+        return self.analysis.model_copy(update={"message_seq": message_seq, "facts": facts})
 
 
 @dataclass

@@ -118,7 +118,7 @@ class ModelBot(BotDefaults):
         writer = turn.writer
         text = turn.message.event.text  # type: ignore[attr-defined]
         if turn.prepared is not None:
-            analysis = turn.prepared.analysis
+            analysis = turn.prepared.analysis_of(turn.message.seq)
         else:
             context = model_context(writer.state.id, turn.history(), turn.message.seq, text, turn.account)
             analysis = self.model.analyse(context)

@@ -194,11 +194,13 @@ def do_post_customer_message(
     text = check_text(text, svc.settings)
 
     def post(writer: Writer) -> None:
-        # The bot's preparation counts only if the log has not moved since it read it; then what it
-        # read (the committed log, the account) is what this write would read again.
-        fresh = prepared if prepared is not None and prepared.fits(writer.state.last_seq, text) else None
-        if fresh is not None:
-            writer.adopt_history(fresh.history)
+        # The bot's preparation counts unless a person moved the log since it read it (see
+        # ``PreparedTurn``): then the model's work is not redone here, under the lock. What it read
+        # (the committed log, the account) serves this write, which reads only what came after.
+        fresh = None
+        if prepared is not None:
+            moved = writer.adopt_history(prepared.history)
+            fresh = prepared if moved is not None and prepared.fits(text, moved) else None
         message = writer.append(CUSTOMER, CustomerMessage(text=text))
         account_id = writer.state.account_id
 

@@ -135,12 +135,19 @@ class Writer:
         )
         return int(self._connection.execute(query).scalar_one())
 
-    def adopt_history(self, committed: list[EventRecord]) -> None:
-        """Take ``committed``, read before the lock, as the committed log, if it is the whole of it:
-        the log is append-only, so a read from seq 1 that ends at the locked state's last seq is."""
-        if self._history is None and not self.pending and len(committed) == self.state.last_seq:
-            if committed and committed[0].seq == 1 and committed[-1].seq == self.state.last_seq:
-                self._history = list(committed)
+    def adopt_history(self, committed: list[EventRecord]) -> list[EventRecord] | None:
+        """Take ``committed``, read before the lock, as the start of the committed log, and return
+        what was committed after it (read now; empty when the log has not moved). The log is
+        append-only, so a read from seq 1 with no gap is its start. None when ``committed`` is not
+        one, or the history was already read."""
+        if self._history is not None or self.pending or not committed:
+            return None
+        last = committed[-1].seq
+        if committed[0].seq != 1 or len(committed) != last or last > self.state.last_seq:
+            return None
+        moved = _read_events(self._connection, self.conversation_id, last, None) if last < self.state.last_seq else []
+        self._history = [*committed, *moved]
+        return moved
 
     def history(self) -> list[EventRecord]:
         """Every event of the conversation so far, committed and pending."""
