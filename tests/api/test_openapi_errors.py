@@ -26,3 +26,16 @@ def test_every_operation_documents_its_errors(client) -> None:  # type: ignore[n
     assert checked > 25
     assert "204" in document["paths"]["/v1/queues/{team}/next"]["post"]["responses"]
     assert "503" in document["paths"]["/readyz"]["get"]["responses"]
+
+
+def test_streams_are_documented_as_event_streams(client) -> None:  # type: ignore[no-untyped-def]
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/v1/conversations/{conversation_id}/stream", "/v1/inbox/stream"):
+        assert list(paths[path]["get"]["responses"]["200"]["content"]) == ["text/event-stream"], path
+
+
+def test_a_method_a_path_does_not_take_is_405_with_allow(client) -> None:  # type: ignore[no-untyped-def]
+    for method, path, allowed in (("TRACE", "/healthz", {"GET"}), ("DELETE", "/v1/noop", {"GET"})):
+        response = client.request(method, path)
+        assert (response.status_code, response.json()["error"]["code"]) == (405, "method_not_allowed")
+        assert set(response.headers["allow"].replace(" ", "").split(",")) == allowed

@@ -27,6 +27,13 @@ router = APIRouter(prefix="/v1", tags=["streams"])
 BATCH = 500
 HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
+
+class EventStream(StreamingResponse):
+    """Server-sent events: documented in the OpenAPI document as ``text/event-stream``."""
+
+    media_type = "text/event-stream"
+
+
 # Reads what came after a cursor: a list of (id, event name, data or None when hidden).
 Reader = Callable[[int], Awaitable[list[tuple[int, str, dict[str, Any] | None]]]]
 
@@ -57,13 +64,13 @@ async def sse(request: Request, svc: Services, channel: str, cursor: int, read: 
                 yield ": keep-alive\n\n"
 
 
-@router.get("/conversations/{conversation_id}/stream")
+@router.get("/conversations/{conversation_id}/stream", response_class=EventStream)
 async def conversation_stream(
     conversation_id: str,
     request: Request,
     caller: Principal = Depends(stream_caller),
     svc: Services = Depends(services),
-) -> StreamingResponse:
+) -> EventStream:
     """Every event of one conversation the caller may see; the SSE id is the event's seq."""
     cursor = last_event_id(request)
     await run_in_threadpool(readable_state, svc.store, caller, conversation_id)  # 404/403 before streaming
@@ -73,13 +80,13 @@ async def conversation_stream(
         return [(r.seq, r.type, present_event(r, caller)) for r in records]
 
     channel = conversation_channel(conversation_id)
-    return StreamingResponse(sse(request, svc, channel, cursor, read), media_type="text/event-stream", headers=HEADERS)
+    return EventStream(sse(request, svc, channel, cursor, read), headers=HEADERS)
 
 
-@router.get("/inbox/stream")
+@router.get("/inbox/stream", response_class=EventStream)
 async def inbox_stream(
     request: Request, caller: Principal = Depends(stream_caller), svc: Services = Depends(services)
-) -> StreamingResponse:
+) -> EventStream:
     """Queue changes for the caller's teams and activity on conversations they hold; leads and
     admins see every team. The SSE id is the inbox feed position."""
     caller.require("agent", "lead", "admin")
@@ -105,6 +112,4 @@ async def inbox_stream(
             for e in entries
         ]
 
-    return StreamingResponse(
-        sse(request, svc, FEED_CHANNEL, cursor, read), media_type="text/event-stream", headers=HEADERS
-    )
+    return EventStream(sse(request, svc, FEED_CHANNEL, cursor, read), headers=HEADERS)
