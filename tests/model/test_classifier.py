@@ -90,3 +90,21 @@ def test_the_model_layer_does_not_import_scikit_learn_or_scipy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert out.strip() == "[]"
+
+
+def test_variants_of_one_phrasing_are_held_out_together() -> None:
+    # Each phrasing appears three times (as a generator writes greeting and typo variants): a random
+    # split would put a copy on both sides and calibrate on texts the probe had already seen.
+    texts = [t for examples in INTENTS.values() for t in examples] * 3
+    labels = [label for label, examples in INTENTS.items() for _ in examples] * 3
+    groups = [text for text in texts]
+    classifier = IntentClassifier(oos_label="oos")
+    held = classifier._holdout_indices(np.asarray(labels), np.asarray(groups))
+    assert held is not None and len(held) > 0
+    held_groups = {groups[i] for i in held}
+    kept_groups = {groups[i] for i in set(range(len(texts))) - set(held.tolist())}
+    assert not held_groups & kept_groups
+    fitted = classifier.fit(texts, labels, fake_embeddings(texts), groups=groups)
+    assert fitted.temperature > 0
+    with pytest.raises(ValueError, match="one group per text"):
+        IntentClassifier().fit(texts, labels, fake_embeddings(texts), groups=groups[:-1])

@@ -259,12 +259,22 @@ class IntentClassifier:
     _weights: SoftmaxWeights | None = None
 
     # ---- training -------------------------------------------------------------------------
-    def fit(self, texts: Sequence[str], labels: Sequence[str], embeddings: np.ndarray) -> IntentClassifier:
+    def fit(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        embeddings: np.ndarray,
+        groups: Sequence[str] | None = None,
+    ) -> IntentClassifier:
+        """``groups``: texts that are variants of one phrasing share a group and are held out
+        together, so that calibration sees phrasings the probe was not fitted on."""
         started = time.perf_counter()
         texts, y = list(texts), np.asarray(labels)
         if len(set(y)) < 2:
             raise ValueError("training data needs at least two distinct labels")
-        held = self._holdout_indices(y)
+        if groups is not None and len(groups) != len(texts):
+            raise ValueError("groups must give one group per text")
+        held = self._holdout_indices(y, None if groups is None else np.asarray(groups))
         if held is not None:
             train = np.setdiff1d(np.arange(len(y)), held)
             probe = self._fit_once([texts[i] for i in train], y[train], embeddings[train])
@@ -283,7 +293,7 @@ class IntentClassifier:
         self.fit_seconds = time.perf_counter() - started
         return self
 
-    def _holdout_indices(self, y: np.ndarray) -> np.ndarray | None:
+    def _holdout_indices(self, y: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray | None:
         counts = Counter(y.tolist())
         if len(y) < 40 or self.holdout_share <= 0:
             return None
@@ -293,8 +303,16 @@ class IntentClassifier:
             index = np.flatnonzero(y == label)
             if len(index) < 3:
                 continue  # too rare to spare one
-            rng.shuffle(index)
-            held.extend(index[: max(1, int(round(len(index) * self.holdout_share)))].tolist())
+            if groups is None:
+                rng.shuffle(index)
+                held.extend(index[: max(1, int(round(len(index) * self.holdout_share)))].tolist())
+                continue
+            names = np.unique(groups[index])
+            if len(names) < 3:
+                continue
+            rng.shuffle(names)
+            chosen = names[: max(1, int(round(len(names) * self.holdout_share)))]
+            held.extend(index[np.isin(groups[index], chosen)].tolist())
         return np.array(sorted(held)) if held else None
 
     def _fit_once(self, texts: list[str], y: np.ndarray, embeddings: np.ndarray) -> IntentClassifier:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -78,6 +78,15 @@ class PackTexts:
         return (self.resume_greeting.format(name=name) if name else "") + self.resume
 
 
+class TrainingExample(NamedTuple):
+    """One training utterance. ``group`` names the phrasing it was generated from: its variants
+    (other greetings, typos) share it, so calibration holds them out together."""
+
+    text: str
+    label: str
+    group: str
+
+
 @dataclass(frozen=True)
 class Pack:
     name: str
@@ -113,19 +122,23 @@ class Pack:
     def account(self, account_id: str) -> dict[str, Any] | None:
         return self.accounts.get(account_id)
 
-    def training_examples(self) -> list[tuple[str, str]]:
-        """(text, label) pairs: label ``flow/subflow``, ``oos``, ``smalltalk`` or ``vague``; descriptions included."""
+    def training_examples(self) -> list[TrainingExample]:
+        """Label ``flow/subflow``, ``oos``, ``smalltalk`` or ``vague``; descriptions included."""
         rows = []
         for sub in self.subflows:
-            rows.append((sub.description, sub.label))
-            rows.extend((text, sub.label) for text in sub.examples)
+            rows.append(TrainingExample(sub.description, sub.label, f"intents:{sub.label}:description"))
+            rows.extend(
+                TrainingExample(text, sub.label, f"intents:{sub.label}:{number}")
+                for number, text in enumerate(sub.examples)
+            )
         for name in TRAINING_FILES:
             path = self.path / name
             if path.is_file():
-                for line in path.read_text(encoding="utf-8").splitlines():
+                for number, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
                     if line.strip():
                         row = json.loads(line)
-                        rows.append((row["text"], row["intent"]))
+                        group = str(row.get("group") or f"{name}:{number}")
+                        rows.append(TrainingExample(row["text"], row["intent"], group))
         return rows
 
 

@@ -154,28 +154,31 @@ def strip_accents(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("ł", "l")
 
 
-def english_rows(rng: random.Random) -> list[tuple[str, str]]:
+def english_rows(rng: random.Random) -> list[tuple[str, str, str]]:
+    """(text, label, group): the variants of one phrasing share its group."""
     rows = []
     for label, phrasings in load_phrasings("en").items():
-        for template in phrasings:
+        for number, template in enumerate(phrasings):
+            group = f"en:{label}:{number}"
             for _ in range(ENGLISH_VARIANTS):
                 text = wrap(fill(template, rng), rng)
                 if rng.random() < TYPO_SHARE:
                     text = misspell(text, rng)
                 if rng.random() < 0.3:
                     text = text.lower().rstrip(".?!")
-                rows.append((text, label))
+                rows.append((text, label, group))
     return rows
 
 
-def other_language_rows(language: str, rng: random.Random) -> list[tuple[str, str]]:
+def other_language_rows(language: str, rng: random.Random) -> list[tuple[str, str, str]]:
     rows = []
     for label, phrasings in load_phrasings(language).items():
-        for phrase in phrasings:
-            rows.append((phrase, label))
-            rows.append((rng.choice(GREETINGS[language]).format(x=phrase), label))
+        for number, phrase in enumerate(phrasings):
+            group = f"{language}:{label}:{number}"
+            rows.append((phrase, label, group))
+            rows.append((rng.choice(GREETINGS[language]).format(x=phrase), label, group))
             variant = strip_accents(phrase) if rng.random() < 0.5 else misspell(phrase, rng)
-            rows.append((variant.rstrip("?!. "), label))
+            rows.append((variant.rstrip("?!. "), label, group))
     return rows
 
 
@@ -196,12 +199,16 @@ def generate() -> list[dict[str, str]]:
     seen: set[tuple[str, str]] = set()
     for language in LANGUAGES:
         rows = english_rows(rng) if language == "en" else other_language_rows(language, rng)
-        rows += [(text, label) for text, label, lang in non_intent_rows() if lang == language]
-        for text, label in rows:
+        rows += [
+            (text, label, f"{language}:{label}:n{number}")
+            for number, (text, label, lang) in enumerate(non_intent_rows())
+            if lang == language
+        ]
+        for text, label, group in rows:
             key = (text.lower(), label)
             if key not in seen:
                 seen.add(key)
-                out.append({"text": text, "intent": label, "source": f"warmline/training:{language}"})
+                out.append({"text": text, "intent": label, "source": f"warmline/training:{language}", "group": group})
     return out
 
 
