@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -86,6 +87,18 @@ def test_out_of_scope(model) -> None:
     assert analysis.out_of_scope and analysis.reply_kind == "refuse"
 
 
+@pytest.mark.parametrize(
+    ("text", "subflow"),
+    [
+        ("I keep clicking add to cart but the cart stays at 0", "shopping_cart"),
+        ("are the boots waterproof", "boots"),
+    ],
+)
+def test_a_clearly_named_need_stays_in_scope(model, text: str, subflow: str) -> None:
+    analysis = model.analyse(TurnContext(conversation_id="c", message_seq=1, text=text))
+    assert not analysis.out_of_scope and analysis.subflow == subflow
+
+
 def test_conversation_intent_survives_fact_turns_and_reply_does_not_reask(model) -> None:
     first = model.analyse(
         TurnContext(conversation_id="c", message_seq=1, text="I want to return the jeans, wrong color")
@@ -166,6 +179,15 @@ def test_openai_backend_errors_are_typed(pack) -> None:
 
 
 def test_training_examples_are_in_the_repo(pack) -> None:
-    labels = {label for _, label in pack.training_examples()}
+    rows = pack.training_examples()
+    labels = {row.label for row in rows}
     assert {"oos", "smalltalk", "account_access/reset_2fa"} <= labels
+    # the generated variants of one phrasing share its group; every subflow has many phrasings
+    by_group: dict[str, set[str]] = {}
+    for row in rows:
+        by_group.setdefault(row.group, set()).add(row.label)
+    assert all(len(group_labels) == 1 for group_labels in by_group.values())
+    assert len(by_group) < len(rows)
+    phrasings = Counter(label for group, (label,) in by_group.items() if group.startswith("en:"))
+    assert min(phrasings[sub.label] for sub in pack.subflows) >= 30
     assert (Path(pack.path) / "ATTRIBUTION.md").is_file()

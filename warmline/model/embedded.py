@@ -48,6 +48,12 @@ ARTIFACT = "model/classifier.npz"
 PASSAGES = "model/passages.npz"
 TOP_K = 5
 NON_INTENT = {OOS_LABEL, SMALLTALK_LABEL, VAGUE_LABEL}
+# A turn the classifier places in one subflow with at least CLEAR_NEED stays in scope unless the
+# out-of-scope head is at least SURE_OUT_OF_SCOPE.
+CLEAR_NEED = 0.9
+SURE_OUT_OF_SCOPE = 0.8
+# Facts that describe what the request is about rather than identify the customer or the order.
+DESCRIBING_FACTS = {"product", "size", "colour", "date", "tried", "received_via"}
 # An unsure in-scope prediction is out of scope when the out-of-scope class has at least this.
 UNCERTAIN_OOS = 0.2
 # Earlier customer turns the conversation-level frustration looks back at.
@@ -62,9 +68,9 @@ def cache_dir() -> Path:
 
 def train_pack_classifier(pack: Pack, encoder: SentenceEncoder) -> IntentClassifier:
     rows = pack.training_examples()
-    texts = [t for t, _ in rows]
+    texts = [row.text for row in rows]
     return IntentClassifier(oos_label=OOS_LABEL, max_char_features=20000).fit(
-        texts, [label for _, label in rows], encoder.encode(texts)
+        texts, [row.label for row in rows], encoder.encode(texts), groups=[row.group for row in rows]
     )
 
 
@@ -181,13 +187,20 @@ class EmbeddedModel:
         signals = self.signals.turn(text or " ", vector)
         out_of_scope = signals.out_of_scope >= 0.5
         oos_score = signals.out_of_scope
+        if out_of_scope and label not in NON_INTENT and top >= CLEAR_NEED and oos_score < SURE_OUT_OF_SCOPE:
+            # "I keep clicking add to cart but the cart stays at 0": the classifier, trained on the
+            # pack's own subflows, names the need clearly; a hesitant out-of-scope head does not outvote it.
+            out_of_scope = False
         uncertain = label not in NON_INTENT and top < self.classifier.threshold and oos_prob >= UNCERTAIN_OOS
         smalltalk = label == SMALLTALK_LABEL and not out_of_scope
 
         previous_agent = next((t.text for t in reversed(context.history) if t.speaker != "customer"), None)
         facts = extract_facts(text, context.message_seq, "customer", asked=previous_agent, sent_at=context.sent_at)
         known = merge_facts(list(context.known_facts), facts)
-        fact_only = bool(facts) and len(text.split()) <= 2 * len(facts) + 2
+        # A short turn of identifiers answers a question ("Joseph Banter", "order 4417790312"); words that
+        # describe the item ("are the boots waterproof") are part of a request, not an answer.
+        identifying = [f for f in facts if f.kind not in DESCRIBING_FACTS]
+        fact_only = bool(identifying) and len(text.split()) <= 2 * len(identifying) + 2
         human, _ = human_request_score(text, signals.human_request)
         # "I have a question about my account": in scope, but which need is not said yet; its
         # scattered intent scores are no evidence (and must not look like an unsure critical intent).
