@@ -12,6 +12,7 @@ expression that dateparser resolves; what was tried needs a first-person "alread
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from collections.abc import Iterator
@@ -126,13 +127,16 @@ COLOURS = (
     "black|white|red|blue|navy|green|yellow|grey|gray|pink|purple|brown|beige|orange|tan|khaki|olive|maroon|"
     "burgundy|cream|ivory|teal|light blue|dark blue|denim"
 )
+ITEM_SIZES = r"(?:extra[- ])?(?:small|medium|large)|XXL|XL|XS"
 COLOUR = re.compile(
-    rf"\b(?:in|colou?r(?: is)?|the)\s+({COLOURS})\b|\b({COLOURS})\s+(?=(?:{BRANDS}\s+)?(?:{ITEMS})\b)", re.I
+    rf"\b(?:in|colou?r(?: is)?|the)\s+({COLOURS})\b|"
+    rf"\b({COLOURS})\s+(?=(?:(?:{ITEM_SIZES})\s+)?(?:{BRANDS}\s+)?(?:{ITEMS})\b)",
+    re.I,
 )
 SIZE_WORDS = r"(?:extra[- ])?(?:small|medium|large)|xxs|xs|xxl|xl|\d{1,2}(?:\.5)?(?:\s?(?:wide|w|l))?|[sml]"
 SIZE = re.compile(
     rf"\bsize\s+({SIZE_WORDS})\b|\bin (?:a |an )?({SIZE_WORDS})\b(?=\s*(?:size|instead|and|but|or|please|$|[.,!?]))|"
-    rf"\b(?:a|an|the)\s+((?:extra[- ])?(?:small|medium|large)|XXL|XL|XS)\s+(?=(?:{ITEMS})\b)",
+    rf"\b(?:a|an|the)\s+(?:(?:{COLOURS})\s+)?({ITEM_SIZES})\s+(?=(?:(?:{COLOURS})\s+)?(?:{BRANDS}\s+)?(?:{ITEMS})\b)",
     re.I,
 )
 
@@ -188,9 +192,18 @@ RECEIVED_VIA = re.compile(
 LAST_FIRST = re.compile(r"^\s*([A-Za-z][a-z'-]+),\s*([A-Za-z][a-z'-]+)\s*[.!]?\s*$")
 NAME_UNDER = re.compile(
     r"\b(?i:(?:the )?(?:account|order|name on (?:the|my) account|it)(?:'s| is)? "
-    r"(?:under|in the name of)(?: the name)?|"
+    r"(?:under|in the name of)(?: the name)?(?! (?:my|his|her|their) )|"
+    r"(?:under|in) (?:my|his|her|their|the) (?:\w+'s )?name(?: of)?[,:]?|"
     r"name(?:'s| is)|my name's|call me)\s+([A-Za-z][a-z'-]+(?:\s+[A-Za-z][a-z'-]+){0,2})"
 )
+# "first name Joseph, last name Banter", "last name is Banter and first name Joseph"
+FIRST_AND_LAST = re.compile(
+    r"(?i:first name(?: is|:)?)\s+(?P<first>[A-Za-z][a-z'-]+)[,;]?\s+(?i:and\s+)?(?i:(?:my|the)\s+)?"
+    r"(?i:last name|surname|family name)(?: is|:)?\s+(?P<last>[A-Za-z][a-z'-]+)|"
+    r"(?i:last name|surname|family name)(?: is|:)?\s+(?P<last2>[A-Za-z][a-z'-]+)[,;]?\s+(?i:and\s+)?"
+    r"(?i:(?:my|the)\s+)?(?i:first name)(?: is|:)?\s+(?P<first2>[A-Za-z][a-z'-]+)"
+)
+NAME_FILLERS = {"btw", "thanks", "thank", "please", "pls", "here", "and", "but", "so", "again", "too", "from", "by"}
 
 
 def find_codes(text: str) -> Iterator[Found]:
@@ -304,5 +317,22 @@ def find_names(text: str) -> Iterator[Found]:
     if inverted:
         typed = inverted.group(0).strip().rstrip(".!")
         yield Found("name", typed, inverted.span(), normal_name(typed))
+    for match in FIRST_AND_LAST.finditer(text):
+        first = match.group("first") or match.group("first2")
+        last = match.group("last") or match.group("last2")
+        yield Found("name", match.group(0), match.span(), f"{first} {last}".title())
     for match in NAME_UNDER.finditer(text):
-        yield Found("name", match.group(1), match.span(1), None)
+        typed = _trim_name(match.group(1))
+        if typed:
+            yield Found("name", typed, (match.start(1), match.start(1) + len(typed)), None)
+
+
+def _trim_name(words: str) -> str:
+    """The name in a run of words after "name's" or "under": a capitalised name ends at its first
+    lower-case word ("Chloe Zhang btw" -> "Chloe Zhang"); a lower-case one at a filler word."""
+    parts = words.split()
+    if parts and parts[0][0].isupper():
+        kept = list(itertools.takewhile(lambda w: w[0].isupper(), parts))
+    else:
+        kept = list(itertools.takewhile(lambda w: w.lower() not in NAME_FILLERS, parts))
+    return " ".join(kept)

@@ -32,7 +32,8 @@ ADDRESS = re.compile(
     re.I,
 )
 NAME_INTRO = re.compile(
-    r"\b(?i:my name is|my name's|this is|i am|i'm|name:|full name is)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2})"
+    r"\b(?i:my name is|my name's|this is|i am|i'm|name:|full name is)\s+(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+)?"
+    r"([A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2})"
     r"|\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)\s+here\b",
 )
 USERNAME = re.compile(r"\b(?:user\s*name|username|user id|login)\s*(?:is|:)?\s*([a-z][a-z0-9_.]{3,})", re.I)
@@ -260,7 +261,7 @@ def extract_facts(
             is_account = "account id" in asked_lower and len(match.group()) == 10 and "username" not in asked_lower
             add("account_id" if is_account else "username", match.group(), match.span())
     for typed in case_details.find_names(text):
-        if _is_name(typed.value.replace(",", " ")):
+        if _is_name((typed.resolved or typed.value).replace(",", " ")):
             add("name", typed.value, typed.span, typed.resolved)
     for match in NAME_INTRO.finditer(text):
         name = match.group(1) or match.group(2)
