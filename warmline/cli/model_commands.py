@@ -73,18 +73,27 @@ def eval_frustration(
 @model_app.command("build")
 def build_model(
     pack_name: str = typer.Option("demo", "--pack", help="Pack name (a folder under warmline/packs) or path."),
+    only: str | None = typer.Option(
+        None, "--only", help="Rebuild one part: classifier (with the passage vectors) or signals."
+    ),
 ) -> None:
     """Regenerate the pack's training utterances (when it ships training/generate.py), retrain its
     classifier and store it with the passage vectors in the pack's model/ folder, then retrain the
     escalation signals from the pack's signals/ data (model/signals.npz)."""
+    from warmline.model.build import build_signals
     from warmline.model.embedded import save_artifact, train_pack_classifier
     from warmline.model.encoder import shared_encoder
     from warmline.packs import PackError, load_pack
 
+    if only not in (None, "classifier", "signals"):
+        raise refuse("invalid_option", f"--only takes classifier or signals, not {only!r}")
     try:
         pack = load_pack(pack_name)
     except PackError as error:
         raise refuse("invalid_pack", str(error)) from error
+    if only == "signals":
+        typer.echo(build_signals(pack))
+        return
     started = time.perf_counter()
     generator = pack.path / "training" / "generate.py"
     if generator.is_file():
@@ -102,9 +111,8 @@ def build_model(
         f"{pack.name} {pack.version}: {len(classifier.classes_)} labels, threshold {classifier.threshold:.3f}, "
         f"temperature {classifier.temperature:.3f}, {time.perf_counter() - started:.1f}s -> {path}"
     )
-    from warmline.model.build import build_signals
-
-    typer.echo(build_signals(pack))
+    if only is None:
+        typer.echo(build_signals(pack))
 
 
 _COLD_START = """
