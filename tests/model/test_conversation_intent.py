@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from warmline.model.analysis import IntentScore
-from warmline.model.conversation_intent import TurnEvidence, conversation_intent
+from warmline.model.conversation_intent import TurnEvidence, asks_about_need, conversation_intent
 
 
-def turn(text: str, *scores: tuple[str, float], answers: bool = False) -> TurnEvidence:
+def turn(text: str, *scores: tuple[str, float], answers: bool = False, elaborates: bool = False) -> TurnEvidence:
     intents = [IntentScore(flow=label.split("/")[0], subflow=label.split("/")[1], confidence=c) for label, c in scores]
-    return TurnEvidence(text, intents, answers_request=answers)
+    return TurnEvidence(text, intents, answers_request=answers, elaborates=elaborates)
 
 
 PROMO = "purchase_dispute/promo_code_invalid"
@@ -64,3 +66,30 @@ def test_an_announced_new_topic_replaces_the_need() -> None:
         ]
     )
     assert held is not None and held.subflow == "manage_change_phone"
+
+
+def test_the_answer_to_what_the_problem_is_refines_an_equally_sure_opening() -> None:
+    opening = turn("my coupon code isn't working", (PROMO, 0.99))
+    detail = ("purchase_dispute/promo_code_out_of_date", 0.99)
+    refined = conversation_intent([opening, turn("it says the code expired", detail, elaborates=True)])
+    assert refined is not None and refined.subflow == "promo_code_out_of_date"
+    # the same detail said unprompted is an elaboration the opening still outweighs
+    unprompted = conversation_intent([opening, turn("it says the code expired", detail)])
+    assert unprompted is not None and unprompted.subflow == "promo_code_invalid"
+
+
+@pytest.mark.parametrize(
+    ("agent", "asks"),
+    [
+        ("What does the error message say?", True),
+        ("Okay, what seems to be the problem with them?", True),
+        ("How can I help with that?", True),
+        ("Que dit le message ?", True),
+        ("¿En qué le puedo ayudar?", True),
+        ("Can I have your full name?", False),
+        ("Is there anything else I can help you with?", False),
+        ("Thanks, I have pulled up your account.", False),
+    ],
+)
+def test_which_agent_turns_ask_about_the_need(agent: str, asks: bool) -> None:
+    assert asks_about_need(agent) is asks

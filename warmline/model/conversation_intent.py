@@ -12,6 +12,10 @@ conversations go:
 * a later turn of one or two words ("mail", "in transit"), or one that gives the details the
   agent had just asked for ("I don't have my account ID, but my username is cm730"), is an
   answer: it counts ``SHORT_ANSWER_WEIGHT``;
+* a later turn that answers the agent's question about the need itself ("What does the error
+  say?" / "it says the code expired") refines it: it counts ``ELABORATION_WEIGHT``, so that a
+  confident detail outweighs an opening that was as confident but less specific ("my coupon
+  isn't working");
 * a turn that announces a new topic ("also", "another question", "one more thing", "actually")
   with a confident, different intent replaces the need: earlier evidence keeps only
   ``EARLIER_AFTER_CHANGE`` of its weight.
@@ -33,6 +37,7 @@ from warmline.model.analysis import IntentScore
 LATER_TURN_WEIGHT = 0.8
 SHORT_ANSWER_WEIGHT = 0.3
 SHORT_ANSWER_WORDS = 2
+ELABORATION_WEIGHT = 1.2
 EARLIER_AFTER_CHANGE = 0.2
 TOPIC_CHANGE_MIN = 0.5
 TOPIC_CHANGE = re.compile(
@@ -53,6 +58,8 @@ class TurnEvidence:
     intents: Sequence[IntentScore]
     # The turn gives details the agent or bot had just asked for ("username is cm730"): an answer.
     answers_request: bool = False
+    # The agent or bot had just asked what the problem is ("What does the error say?"): a refinement.
+    elaborates: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,31 @@ def asks_for_details(text: str) -> bool:
     )
 
 
+NEED_ASKED = re.compile(
+    r"\b(?:what(?:'s| is| was)? (?:seems to be |exactly is )?the (?:problem|issue|matter|reason)|"
+    r"what(?:'s| is)? (?:wrong|going on|happening)|what happen(?:ed|s)|"
+    r"what (?:does|did) (?:it|the (?:\w+ ){0,2}\w+) say|"
+    r"how (?:can|may|could) i help|what can i (?:do|help)|tell me (?:more|what)|"
+    r"(?:can|could) you (?:tell|describe|explain)|what (?:kind|sort|type) of|what do you (?:need|mean)|"
+    r"are you having (?:an? )?(?:issue|problem|trouble)|is (?:it|that|this) (?:about|the)|do you mean|"
+    r"en qu[ée] (?:le |te |les )?puedo ayudar|qu[ée] (?:dice|pasa|ocurre|problema)|"
+    r"comment (?:puis-je|je peux) (?:vous )?aider|que dit|qu'est-ce qui|quel (?:est le )?probl[èe]me|"
+    r"wie kann ich (?:ihnen |dir )?helfen|was (?:ist|sagt|steht)|welches problem|"
+    r"como (?:posso|podemos) (?:te |lhe )?ajudar|o que (?:diz|aconteceu|houve)|qual (?:é )?o problema|"
+    r"come posso aiutar|cosa (?:dice|succede|è successo)|qual è il problema|"
+    r"waarmee kan ik|wat (?:zegt|is er|is het probleem)|"
+    r"w czym (?:mogę|możemy) pomóc|co się (?:dzieje|stało)|co pisze|jaki (?:jest )?problem)",
+    re.I,
+)
+ANYTHING_ELSE = re.compile(r"\b(?:anything else|any other|anything more|something else)\b", re.I)
+
+
+def asks_about_need(text: str) -> bool:
+    """Whether an agent or bot turn asks what the customer's problem is (not for identifiers, and
+    not "anything else?", after which a new topic may start)."""
+    return bool(NEED_ASKED.search(text)) and not ANYTHING_ELSE.search(text)
+
+
 def changes_topic(text: str) -> bool:
     return bool(TOPIC_CHANGE.search(text))
 
@@ -101,7 +133,11 @@ def conversation_intent(turns: Sequence[TurnEvidence]) -> ConversationIntent | N
                 for key in totals:
                     totals[key] *= EARLIER_AFTER_CHANGE
                 weight_sum *= EARLIER_AFTER_CHANGE
-            elif turn.answers_request or len(turn.text.split()) <= SHORT_ANSWER_WORDS:
+            elif turn.answers_request:
+                weight *= SHORT_ANSWER_WEIGHT
+            elif turn.elaborates:
+                weight *= ELABORATION_WEIGHT
+            elif len(turn.text.split()) <= SHORT_ANSWER_WORDS:
                 weight *= SHORT_ANSWER_WEIGHT
             else:
                 weight *= LATER_TURN_WEIGHT

@@ -31,7 +31,7 @@ import numpy as np
 from warmline.model import case_details
 from warmline.model.analysis import EscalationRecommendation, IntentScore, TurnAnalysis, TurnContext
 from warmline.model.classifier import IntentClassifier
-from warmline.model.conversation_intent import TurnEvidence, asks_for_details, conversation_intent
+from warmline.model.conversation_intent import TurnEvidence, asks_about_need, asks_for_details, conversation_intent
 from warmline.model.encoder import SentenceEncoder, shared_encoder
 from warmline.model.facts import extract_facts, merge_facts
 from warmline.model.frustration import frustration_score, sentiment
@@ -280,13 +280,15 @@ class EmbeddedModel:
         turns: list[TurnEvidence] = []
         by_seq = {a.message_seq: a for a in context.analyses}
         asked = False  # the last agent or bot turn asked for identifying details
+        need_asked = False  # ... or what the problem is
         for turn in context.history:
             if turn.speaker in ("agent", "bot"):
-                asked = asks_for_details(turn.text)
+                asked, need_asked = asks_for_details(turn.text), asks_about_need(turn.text)
             elif turn.speaker == "customer" and turn.seq in by_seq:
                 analysis = by_seq[turn.seq]
-                turns.append(TurnEvidence(turn.text, analysis.alternatives, asked and bool(analysis.facts)))
-        turns.append(TurnEvidence(context.text, current, asked and current_has_facts))
+                turns.append(TurnEvidence(turn.text, analysis.alternatives, asked and bool(analysis.facts), need_asked))
+                asked = need_asked = False  # a second customer message in a row answers nothing new
+        turns.append(TurnEvidence(context.text, current, asked and current_has_facts, need_asked))
         held = conversation_intent(turns)
         return (held.flow, held.subflow, held.confidence) if held else (None, None, 0.0)
 
