@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from warmline.conversation.events import EventRecord, PolicyDecided
+from warmline.conversation.events import CustomerMessage, EventRecord, PolicyDecided
 
 KEY_INPUTS = (
     "customer_turns",
@@ -22,12 +22,11 @@ KEY_ANALYSIS = ("flow", "subflow", "confidence", "out_of_scope", "oos_score", "h
 def explain_events(events: Sequence[EventRecord]) -> list[dict[str, Any]]:
     """One row per ``policy_decided`` event: the turn, what the customer said, the outcome, the
     rule that fired, why, the key inputs, what was held back and the policy version."""
-    texts = {r.seq: getattr(r.event, "text", "") for r in events if r.type == "customer_message"}
+    texts = {r.seq: r.event.text for r in events if isinstance(r.event, CustomerMessage)}
     rows: list[dict[str, Any]] = []
     for record in events:
-        if record.type != "policy_decided":
+        if not isinstance(record.event, PolicyDecided):
             continue
-        assert isinstance(record.event, PolicyDecided)
         decision: dict[str, Any] = record.event.decision.model_dump(mode="json")
         seq = record.event.message_seq
         inputs = decision.get("inputs", {})
