@@ -99,6 +99,23 @@ def test_a_clearly_named_need_stays_in_scope(model, text: str, subflow: str) -> 
     assert not analysis.out_of_scope and analysis.subflow == subflow
 
 
+def test_two_turns_that_only_together_name_the_need(model) -> None:
+    opening = "about the jacket on your homepage"
+    first = model.analyse(TurnContext(conversation_id="c", message_seq=1, text=opening))
+    assert first.alternatives == []  # the item alone is no need yet
+    history = [
+        Turn(seq=1, speaker="customer", text=opening),
+        Turn(seq=2, speaker="agent", text="What would you like to know?"),
+    ]
+    follow_up = "can I wash it at home or does it need dry cleaning"
+    alone = model.analyse(TurnContext(conversation_id="d", message_seq=1, text=follow_up))
+    second = model.analyse(
+        TurnContext(conversation_id="c", message_seq=3, text=follow_up, history=history, analyses=[first])
+    )
+    assert alone.subflow is None  # read alone, a laundry question
+    assert second.subflow == "jacket" and not second.out_of_scope
+
+
 def test_conversation_intent_survives_fact_turns_and_reply_does_not_reask(model) -> None:
     first = model.analyse(
         TurnContext(conversation_id="c", message_seq=1, text="I want to return the jeans, wrong color")

@@ -213,6 +213,11 @@ class EmbeddedModel:
         elif other_company_request(text):
             out_of_scope, oos_score = True, max(oos_score, OTHER_COMPANY_OOS)
 
+        if (out_of_scope or unrecognised) and not (fact_only or human >= 0.5 or smalltalk):
+            in_context = self._read_with_opening(context, text)
+            if in_context is not None:
+                probs, out_of_scope, unrecognised = in_context, False, False
+
         alternatives: list[IntentScore] = []
         if not (out_of_scope or smalltalk or fact_only or unrecognised):
             order = np.argsort(-probs)
@@ -271,6 +276,19 @@ class EmbeddedModel:
             recommendation=recommendation,
             latency_ms=round((time.perf_counter() - started) * 1000, 3),
         )
+
+    def _read_with_opening(self, context: TurnContext, text: str) -> np.ndarray | None:
+        """The intent distribution of this turn read together with the previous customer turn, when
+        that turn named no need either and together they name one clearly ("about the jacket on your
+        homepage" / "can I wash it at home?"); None otherwise. It costs one more encoding, only on
+        this path (the mean of the two cached turn vectors places the pair far less surely)."""
+        previous = next((t for t in reversed(context.history) if t.speaker == "customer"), None)
+        analysis = next((a for a in reversed(context.analyses) if previous and a.message_seq == previous.seq), None)
+        if previous is None or analysis is None or analysis.alternatives or analysis.out_of_scope:
+            return None
+        together = f"{previous.text} {text}"
+        probs, label, top = self.turn_distribution(together, self.encode_cached([together])[0])
+        return probs if label not in NON_INTENT and top >= CLEAR_NEED else None
 
     # ---- conversation-level ----------------------------------------------------------------
     @staticmethod
