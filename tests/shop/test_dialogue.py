@@ -133,3 +133,52 @@ def test_a_question_about_the_rules_is_answered_without_asking_who_the_customer_
     refund, days = replies(chat)
     assert "14 days" in refund and "$49" in refund and "full name" not in refund
     assert "30 days" in days and "full name" not in days
+
+
+def test_details_given_first_are_confirmed_then_the_question_is_answered(client: TestClient, svc: Services) -> None:
+    chat = start_chat(client)
+    chat.say("Hi, I'm Samuel Reyes, samuel.reyes@example.com")
+    chat.say("when does my acme plus renew?")
+    chat.say("and where is my jeans order?")
+    chat.say("what's the tracking number?")
+    confirmed, renewal, order, tracking = replies(chat)
+    assert "confirmed" in confirmed and "help you with" in confirmed
+    assert "December 10, 2026" in renewal and "$49.00" in renewal
+    assert "AB42199" in order and "December 2, 2026" in order
+    assert "1Z7V83K22103500188" in tracking
+    verified = [e for e in staff_events(chat, svc) if e["type"] == "identity_verified"]
+    assert [v["body"] for v in verified] == [{"customer_id": "cu_1020", "by": ["name", "email"]}]
+
+
+def test_a_signed_in_customer_confirms_with_one_detail_of_that_account(client: TestClient, svc: Services) -> None:
+    """The site says which account this is (ABCD's account id); the bot still asks for the name or
+    a detail of that account before it shows anything, and another account's detail shows nothing."""
+    chat = start_chat(client, account_id="cu_1010")
+    chat.say("where's my order?")
+    chat.say("maya.thompson@example.com")  # someone else's email
+    chat.say("omar.haddad@example.com")
+    ask, mismatch, answer = replies(chat)
+    assert "full name" in ask
+    assert "AB42107" not in mismatch and "couldn't match" in mismatch
+    assert "AB42107" in answer and "December 7, 2026" in answer
+    verified = [e["body"] for e in staff_events(chat, svc) if e["type"] == "identity_verified"]
+    assert verified == [{"customer_id": "cu_1010", "by": ["email", "account"]}]
+
+
+def test_the_order_meant_is_the_one_holding_the_product_named(client: TestClient) -> None:
+    chat = start_chat(client)
+    chat.say("Lucas Bennett, lucas.bennett@example.com. is my work boot still under warranty?")
+    chat.say("ok and my other order?")
+    warranty, other = replies(chat)
+    assert "AB30877" in warranty and "February 4, 2027" in warranty
+    assert "AB40480" in other and "AB30877" not in other
+
+
+def test_a_problem_question_without_details_gets_the_rule_and_the_offer(client: TestClient) -> None:
+    chat = start_chat(client)
+    chat.say("where is my order?")
+    chat.say("order AB40317")
+    chat.say("Maya Thompson")
+    ask, again, answer = replies(chat)
+    assert ask.startswith("I can look that up")
+    assert "AB40317" in answer and "delayed" in answer

@@ -78,6 +78,21 @@ def test_eval_bot_reports_the_issue_keys(tmp_path: Path) -> None:
     assert [e["id"] for e in figures["errors"]] == ["c3"]
 
 
+def test_each_case_meets_the_demo_store_as_loaded(tmp_path: Path) -> None:
+    """A cancellation in one case is not the next case's: both find order AB42288 processing."""
+    cancel = ["please cancel my order", "Grace Liu, grace.liu@example.com", "yes"]
+    case = {"expect": "answered", "kind": "account", "customer_id": "cu_1009"}
+    cases = [
+        {**case, "id": "first", "turns": cancel, "answer_contains": [["is cancelled"]]},
+        {**case, "id": "again", "turns": cancel, "answer_contains": [["is cancelled"]]},
+    ]
+    data = tmp_path / "cases.jsonl"
+    data.write_text("\n".join(json.dumps(c) for c in cases) + "\n")
+    result = CliRunner().invoke(app, ["eval", "bot", "--data", str(data), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["answer_rate"] == 1.0
+
+
 def test_eval_bot_refuses_a_malformed_case(tmp_path: Path) -> None:
     data = tmp_path / "bad.jsonl"
     data.write_text(json.dumps({"id": "x", "turns": ["hi"], "answer_contains": "30 days"}) + "\n")

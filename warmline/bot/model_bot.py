@@ -37,6 +37,7 @@ from warmline.conversation.events import (
     EventBody,
     EventRecord,
     HandedBack,
+    IdentityVerified,
     PolicyDecided,
     Routed,
     TurnAnalysed,
@@ -51,7 +52,7 @@ from warmline.policy.engine import PolicyInputs, RecordedDecision, decide
 from warmline.policy.rules import Policy, load_policy, pack_policy_path
 from warmline.routing import RoutingRules, load_routing
 from warmline.shop import shared_dialogue
-from warmline.shop.dialogue import Dialogue, fold_memory
+from warmline.shop.dialogue import FOLLOW_UP_WORDS, Dialogue, fold_memory
 from warmline.shop.topics import details_only, read_turn
 from warmline.storage.sql.store import SqlStore, Writer
 
@@ -122,8 +123,9 @@ class ModelBot(BotDefaults):
         else:
             context = model_context(writer.state.id, turn.history(), turn.message.seq, text, turn.account)
             analysis = self.model.analyse(context)
-        analysis = self._grounded(text, analysis)
-        analysis = self._answering_ask(text, analysis, turn.history())
+        history = turn.history()
+        analysis = self._grounded(text, analysis, history)
+        analysis = self._answering_ask(text, analysis, history)
         turn.append(BOT, TurnAnalysed(message_seq=turn.message.seq, analysis=analysis))
         if turn.state.status == Status.WAITING_FOR_AGENT and analysis.facts:
             self._refresh_waiting_payload(writer, analysis, turn.account)
@@ -142,7 +144,7 @@ class ModelBot(BotDefaults):
         else:
             self._reply(turn, text, analysis)
 
-    def _grounded(self, text: str, analysis: TurnAnalysis) -> TurnAnalysis:
+    def _grounded(self, text: str, analysis: TurnAnalysis, history: Sequence[EventRecord]) -> TurnAnalysis:
         """A question the store's help center answers well is in scope, whatever the intent
         classifier (trained on the agents' intents) made of its words: the bot answers it. A
         request about another company's service stays out of scope however close its words."""
@@ -150,7 +152,12 @@ class ModelBot(BotDefaults):
             return analysis
         if other_company_request(text):
             return analysis
-        if read_turn(text).topic is None:  # not about the customer's own order, refund, level...
+        reading = read_turn(text)
+        verified = any(isinstance(r.event, IdentityVerified) for r in history)
+        # A verified customer's short question about their own records ("how much do I owe?")
+        # goes on with what the bot just looked up.
+        follows_lookup = verified and reading.personal and len(text.split()) <= FOLLOW_UP_WORDS
+        if reading.topic is None and not follows_lookup:  # not about the customer's own records
             answer = self.dialogue.help_center.answer(text)
             if answer is None or answer.score < LIKELY_IN_SCOPE:
                 return analysis

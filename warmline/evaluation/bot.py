@@ -2,7 +2,8 @@
 
 Each case ``{"id", "turns", "expect": "answered", "answer_contains": [[forms of fact 1], ...],
 "kind", "customer_id"}`` starts a conversation (on the demo store's customer ``customer_id`` when
-given) in a fresh throwaway store, sends the turns in order and reads the bot's replies. It is
+given) in a fresh throwaway store, on the demo store's records as loaded (what an earlier case
+cancelled is back), sends the turns in order and reads the bot's replies. It is
 *answered* when the bot did not hand off and every group has one of its forms in the replies:
 case-insensitive, whitespace and dashes normalised, never inside a longer number or word ("Dec 1"
 does not match "Dec 15", "$5.99" does not match "$5.995").
@@ -79,6 +80,7 @@ def percentile(values: Sequence[float], share: float) -> float:
 def play(harness: Harness, case: dict[str, Any]) -> dict[str, Any]:
     """One case through the service: the replies, whether it left the bot, each turn's time."""
     services = harness.services
+    restore_demo_store(harness)
     started = actions.do_start_conversation(services, channel="eval", account_id=case.get("customer_id"))
     cid = started.conversation_id
     turn_ms: list[float] = []
@@ -96,6 +98,16 @@ def play(harness: Harness, case: dict[str, Any]) -> dict[str, Any]:
     replies = [r.event.text for r in events if r.type == "bot_message"]  # type: ignore[attr-defined]
     escalated = escalated or any(r.type == "escalated" for r in events)
     return {"replies": replies, "escalated": escalated, "turn_ms": turn_ms}
+
+
+def restore_demo_store(harness: Harness) -> None:
+    """Each case meets the demo store as loaded: a cancellation in one case is not the next one's."""
+    from warmline.bot.model_bot import ModelBot
+    from warmline.shop.backend import JsonStoreBackend
+
+    bot = harness.services.bot
+    if isinstance(bot, ModelBot) and bot.dialogue is not None and isinstance(bot.dialogue.store, JsonStoreBackend):
+        bot.dialogue.store.restore()
 
 
 def score_case(case: dict[str, Any], played: dict[str, Any]) -> dict[str, Any]:

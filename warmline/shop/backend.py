@@ -78,10 +78,18 @@ class JsonStoreBackend:
     name = "demo"
 
     def __init__(self, customers: list[Customer], today: date) -> None:
-        self._customers = {c.customer_id: c for c in customers}
+        self._loaded = {c.customer_id: c for c in customers}
+        self._customers = dict(self._loaded)
         self._today = today
         self._lock = threading.Lock()
         self._returns = 0
+
+    def restore(self) -> None:
+        """Back to the records as loaded, undoing every action since (evaluations play each case
+        on the demo store as it is on its "today", whatever an earlier case cancelled)."""
+        with self._lock:
+            self._customers = dict(self._loaded)
+            self._returns = 0
 
     @classmethod
     def from_file(cls, path: Path) -> JsonStoreBackend:

@@ -38,7 +38,17 @@ from warmline.shop.help_center import Unit
 from warmline.shop.knowledge import Answer, HelpCenterIndex
 from warmline.shop.phrases import Phrases
 from warmline.shop.records import Customer
-from warmline.shop.topics import ACTIONS, TurnReading, folded, names_in, read_turn
+from warmline.shop.topics import (
+    ACTIONS,
+    EMAIL,
+    TurnReading,
+    any_name_in,
+    details_only,
+    folded,
+    names_in,
+    phone_digits,
+    read_turn,
+)
 
 MAX_WORDS = 80
 # Below this the best help-center unit is no answer (checked on the pack's own questions).
@@ -46,6 +56,8 @@ ANSWER_FLOOR = 0.38
 SHORT_FOLLOW_UP = 6  # words: "and for gold?" is read together with the question before it
 # A help-center answer this good is worth giving before the customer's record can be looked up.
 GENERAL_ANSWER = 0.55
+FOLLOW_UP_WORDS = 10
+OTHER_ORDER = re.compile(r"\b(?:other|another|second|older|previous|earlier)\b.{0,12}\b(?:order|one|package)\b")
 # A short turn that goes on from the question before it ("and for gold?", "what about overnight?").
 CONTINUES = re.compile(r"^\s*(?:and|or|what about|how about|also|same for|y|o|et|und|oder|e|en|ou)\b")
 
@@ -55,6 +67,7 @@ class Need:
     topic: str
     order_ids: tuple[str, ...] = ()
     text: str = ""  # the customer turn that asked
+    other_than: str | None = None  # "my other order": not the one just looked up
 
 
 @dataclass
@@ -68,6 +81,8 @@ class DialogueMemory:
     identity_asks: int = 0
     handback_note: str | None = None
     order_ids: tuple[str, ...] = ()  # every order id the customer gave
+    last_topic: str | None = None  # what the bot looked up last, and in which order
+    last_order: str | None = None
 
     @property
     def last_reply(self) -> str | None:
@@ -94,6 +109,7 @@ def fold_memory(history: Sequence[EventRecord], before_seq: int, say: Phrases) -
         elif isinstance(body, IdentityVerified):
             memory.verified, memory.verified_by = body.customer_id, list(body.by)
         elif isinstance(body, StoreLookedUp):
+            memory.last_topic, memory.last_order = body.topic, body.order_id
             if memory.need is not None and memory.need.topic == body.topic:
                 memory.need = None
         elif isinstance(body, StoreAction):
@@ -167,7 +183,26 @@ class Dialogue:
         need = self._need(reading, memory, text, answer, account_id)
         if need is not None and self.store is not None:
             return self._serve(need, text, reading, memory, account_id, answer)
+        if self.store is not None and memory.verified is None and details_only(text):
+            introduced = self._introduced(text, memory, account_id)
+            if introduced is not None:
+                return introduced
         return self._answer(answer, memory, analysis)
+
+    def _introduced(self, text: str, memory: DialogueMemory, account_id: str | None) -> Step | None:
+        """The customer says who they are before saying what they need: confirm it, then ask."""
+        assert self.store is not None
+        try:
+            customer, by = self._verify([*memory.customer_texts, text], account_id)
+        except StoreUnavailable:
+            return None
+        if customer is None:
+            return None
+        return Step(
+            f"{self.say.verified} {self.say.how_can_i_help}",
+            "clarify",
+            [IdentityVerified(customer_id=customer.customer_id, by=by)],
+        )
 
     def _retrieve(self, text: str, memory: DialogueMemory) -> Answer | None:
         """The help center's answer; a short follow-up ("and for gold?") is read with the
@@ -189,19 +224,40 @@ class Dialogue:
         order_ids = reading.order_ids or memory.order_ids
         if reading.topic is not None:
             return Need(reading.topic, order_ids, text)
+        plain = folded(text)
+        # A verified customer's short question after a lookup goes on with it ("and the tracking
+        # number?", "how much do I owe?", "and my other order?").
+        if (
+            memory.verified
+            and memory.last_topic is not None
+            and memory.last_topic not in ACTIONS
+            and len(text.split()) <= FOLLOW_UP_WORDS
+            and (reading.personal or reading.named_topic or CONTINUES.match(plain) or OTHER_ORDER.search(plain))
+            and not reading.asks_rule
+        ):
+            other = OTHER_ORDER.search(plain) is not None
+            return Need(
+                "order_status" if other else reading.named_topic or memory.last_topic,
+                order_ids,
+                text,
+                other_than=memory.last_order if other else None,
+            )
         # Only details ("Grace Liu, grace@example.com", "AB12345"): they serve the need asked for.
-        details_only = reading.question_words <= 3 and bool(
-            reading.order_ids or reading.emails or reading.zip_codes or memory.identity_asks
+        gives_details = reading.question_words <= 3 and bool(
+            reading.order_ids or reading.emails or reading.zip_codes or reading.phones or memory.identity_asks
         )
-        if details_only and memory.need is not None:
+        if gives_details and memory.need is not None:
             return Need(
                 memory.need.topic, reading.order_ids or memory.need.order_ids or memory.order_ids, memory.need.text
             )
-        if details_only and reading.order_ids:
-            return Need("order_status", reading.order_ids, text)  # a bare order number: show that order
+        if gives_details and (reading.order_ids or memory.order_ids):
+            # a bare order number (now or before the name): show that order
+            return Need("order_status", reading.order_ids or memory.order_ids, text)
         # A customer who gives (or gave) their details and asks what an account article answers
         # wants their own record looked up too ("I'm Kim Lee, kim@example.com: when is my refund?").
-        identified = bool(memory.verified or reading.emails or reading.order_ids or reading.zip_codes)
+        if details_only(text):
+            return None  # who they are, not what they need: confirmed, then asked (see _introduced)
+        identified = bool(memory.verified or reading.emails or reading.order_ids or reading.zip_codes or reading.phones)
         topic = self.article_topics.get(answer.article_id) if answer and answer.score >= ANSWER_FLOOR else None
         if topic is not None and identified and (reading.personal or account_id):
             return Need(topic, order_ids, text)
@@ -223,7 +279,7 @@ class Dialogue:
             if customer is None:
                 customer, by = self._verify([*memory.customer_texts, text], account_id)
                 if customer is None:
-                    return self._ask_identity(memory, reading, answer)
+                    return self._ask_identity(memory, reading, answer, need)
                 events.append(IdentityVerified(customer_id=customer.customer_id, by=by))
                 memory.verified_by = by
             step = self._lookup(need, customer, memory)
@@ -255,6 +311,7 @@ class Dialogue:
         emails = {e for r in readings for e in r.emails}
         order_ids = {o for r in readings for o in r.order_ids}
         zips = {z for r in readings for z in r.zip_codes}
+        phones = {p for r in readings for p in r.phones}
         if account_id is not None:
             one = self.store.customer(account_id)
             candidates = [one] if one is not None else []
@@ -267,25 +324,47 @@ class Dialogue:
             for zip_code in zips:
                 candidates += self.store.find_customers(zip_code=zip_code)
         joined = "\n".join(texts)
+        said = EMAIL.sub(" ", joined)  # a name is what they wrote, not the words of their email address
         for customer in {c.customer_id: c for c in candidates}.values():
-            if not names_in(joined, customer.name):
-                continue
-            by = ["name"]
-            if customer.email.lower() in emails:
+            by: list[str] = []
+            email_matches = customer.email.lower() in emails
+            # The full name; with the account's email, the first or last name is enough ("Maya here,
+            # maya.thompson@example.com").
+            if names_in(said, customer.name) or (email_matches and any_name_in(said, customer.name)):
+                by.append("name")
+            if email_matches:
                 by.append("email")
             if any(customer.order(o) for o in order_ids):
                 by.append("order_id")
             if customer.address.zip_code in zips:
                 by.append("zip_code")
-            if len(by) > 1:
+            if customer.username and re.search(
+                rf"(?<![\w.]){re.escape(customer.username.lower())}(?![\w])", joined.lower()
+            ):
+                by.append("username")
+            if customer.phone and phone_digits(customer.phone) in phones:
+                by.append("phone")
+            # ABCD's check: the full name plus one of account id, email, order id or ZIP code. The
+            # channel's account (a signed-in customer) is the account id: the name, or any one
+            # detail of that account, completes it. Otherwise the name and one more detail.
+            if account_id is not None and by:
+                return customer, [*by, "account"]
+            if ("name" in by and len(by) > 1) or len(by) > 2:
                 return customer, by
         return None, []
 
-    def _ask_identity(self, memory: DialogueMemory, reading: TurnReading, answer: Answer | None) -> Step:
-        """Ask once for what is missing. A question the help center answers gets that answer now,
-        with the offer to look at the customer's own record ("my parcel says delivered but...")."""
-        gave = bool(reading.emails or reading.order_ids or reading.zip_codes)
-        if memory.identity_asks == 0 and not gave and answer is not None and answer.score >= GENERAL_ANSWER:
+    def _ask_identity(self, memory: DialogueMemory, reading: TurnReading, answer: Answer | None, need: Need) -> Step:
+        """Ask once for what is missing. A question the help center answers (a rule asked about,
+        or an article about customers' records) gets that answer now, with the offer to look at
+        the customer's own record ("my parcel says delivered but..."); otherwise only the question
+        for who they are (a sizing guide is no answer to "the jacket I got has a hole")."""
+        gave = bool(reading.emails or reading.order_ids or reading.zip_codes or reading.phones)
+        rule_helps = (
+            answer is not None
+            and answer.score >= GENERAL_ANSWER
+            and (reading.asks_rule or answer.article_id in self.article_topics)
+        )
+        if memory.identity_asks == 0 and not gave and answer is not None and rule_helps:
             units: list[Unit] = []
             for unit in answer.units:
                 if len(" ".join([*(u.text for u in units), unit.text, self.say.offer_lookup]).split()) <= MAX_WORDS:
@@ -306,7 +385,9 @@ class Dialogue:
         today = self.store.today()
         topic = need.topic
         prefer_active = topic not in ("order_charges", "order_problem")
-        order = lookups.pick_order(customer, need.order_ids, prefer_active=prefer_active, text=need.text)
+        order = lookups.pick_order(
+            customer, need.order_ids, prefer_active=prefer_active, text=need.text, other_than=need.other_than
+        )
         looked = StoreLookedUp(
             customer_id=customer.customer_id, topic=topic, order_id=order.order_id if order else None
         )

@@ -150,11 +150,13 @@ def _table_row(header: list[str], cells: list[str]) -> str:
     first, rest = cells[0], cells[1:]
     parts = []
     for name, value in zip(header[1:], rest, strict=False):
-        value = value.rstrip(".")
+        if not re.search(r"\b[ap]\.m\.$", value):  # "10 p.m." keeps its abbreviation's dot
+            value = value.rstrip(".")
         if value and value.lower() not in ("none", "-", "—"):
             label = name if sum(c.isupper() for c in name) > 1 else name.lower()
             parts.append(f"{label} {value}" if name else value)
-    return f"{first}: " + "; ".join(parts) + "."
+    text = f"{first}: " + "; ".join(parts)
+    return text if text.endswith(".") else text + "."
 
 
 def load_help_center(pack_path: Path) -> tuple[HelpArticle, ...]:

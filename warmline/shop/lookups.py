@@ -56,22 +56,33 @@ def business_days_between(start: date, end: date) -> int:
 
 
 def pick_order(
-    customer: Customer, order_ids: tuple[str, ...], prefer_active: bool = True, text: str = ""
+    customer: Customer,
+    order_ids: tuple[str, ...],
+    prefer_active: bool = True,
+    text: str = "",
+    other_than: str | None = None,
 ) -> Order | None:
-    """The order the customer means: the one they named, else the one holding the product they
-    mention ("the socks"), else the newest still on its way (or the newest)."""
+    """The order the customer means: the one they named, else the one holding most of the product
+    words they use ("the work boots"), else the newest still on its way (or the newest);
+    ``other_than`` is the order just discussed, when they ask about their other one."""
     for order_id in order_ids:
         order = customer.order(order_id)
-        if order is not None:
+        if order is not None and order.order_id != other_than:
             return order
     orders = sorted(customer.orders, key=lambda o: o.placed_on, reverse=True)
+    if other_than is not None and len(orders) > 1:
+        orders = [o for o in orders if o.order_id != other_than]
     words = {stem(w) for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 3}
     if words:
-        naming = [
-            o for o in orders if any(words & {stem(w) for w in re.findall(r"[a-z]+", i.name.lower())} for i in o.items)
-        ]
-        if naming:
-            orders = naming
+
+        def named(order: Order) -> int:
+            return max(
+                (len(words & {stem(w) for w in re.findall(r"[a-z]+", i.name.lower())}) for i in order.items), default=0
+            )
+
+        best = max((named(o) for o in orders), default=0)
+        if best:
+            orders = [o for o in orders if named(o) == best]
     if prefer_active:
         active = [o for o in orders if o.status in ACTIVE]
         if active:

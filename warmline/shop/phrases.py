@@ -27,6 +27,7 @@ class Phrases:
     offer_lookup: str
     identity_mismatch: str
     verified: str
+    how_can_i_help: str
     no_orders: str
     store_down: str
     propose_cancel: str

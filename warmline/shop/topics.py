@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 ORDER_ID = re.compile(r"\b([A-Z]{2}-?\d{5,})\b", re.I)
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+PHONE = re.compile(r"(?<![\w-])\+?1?[\s.-]?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?![\w-])")
 ZIP = re.compile(r"(?<![\d-])(\d{5})(?:-\d{4})?(?![\d])")
 PERSONAL = re.compile(
     r"\b(my|mine|i|i'm|im|i've|ive|me|we|our|mi|mis|mon|ma|mes|mein|meine|meinen|meiner|minha|meu|mio|mia|"
@@ -25,6 +26,11 @@ PERSONAL = re.compile(
     re.I,
 )
 
+# The things a customer's order holds, and the order itself: "my socks still haven't arrived".
+ITEM = (
+    r"\b(?:order|package|parcel|delivery|shipment|stuff|items?|jeans|boots?|shirts?|tee|jacket|coat|parka|socks|"
+    r"beanie|cap|belt|sweater|flannel|overshirt|it|they|them)"
+)
 # topic -> cue pattern (matched on the accent-folded, lower-cased text), in precedence order.
 TOPIC_CUES: tuple[tuple[str, str], ...] = (
     ("two_factor", r"2fa|two[ -]?factor|authenticat|verification code|security code|login code|sign[ -]?in code"),
@@ -37,48 +43,76 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
         "order_problem",
         r"\b(?:damaged|broken|ripped|torn|defect|faulty|missing from|wrong (?:item|size|colou?r|one)|"
         r"came in the wrong|not what i ordered|can'?t find (?:it|my|the)|says delivered|marked (?:as )?delivered|"
-        r"warranty|fell apart|coming apart)",
+        r"warranty|fell apart|coming apart|"
+        + ITEM
+        + r"\b.{0,40}\b(?:tear|torn|hole|ripped|stain(?:ed)?|seam|scratch(?:ed)?))",
     ),
     ("plus", r"acme ?plus|\bplus\b.{0,30}\b(?:renew|charge|fee|member|due|pay)|membership fee|annual fee|renewal"),
     ("store_credit", r"store credit|wallet|credito|credit balance|guthaben"),
+    # "which card did I pay with?" is about an order's payment, not a gift card
+    (
+        "order_charges",
+        r"\b(?:which|what) card\b|card (?:did i|i) (?:use|used|pay)|paid (?:it )?with|payment method (?:on|for|of)",
+    ),
     ("gift_card", r"gift ?card|e-?gift|tarjeta regalo|carte cadeau|geschenkkarte|gutschein"),
-    ("refund", r"\brefund|money back|reembolso|rembourse|erstattung|ruckerstattung|reembolso"),
+    # a late express order's shipping refunded is the order's business, not a return's refund
+    (
+        "order_status",
+        r"(?:late|delay\w*|after the promised).{0,60}\b(?:shipping|express|overnight)\b.{0,30}(?:back|refund)|"
+        r"\b(?:shipping|express|overnight) (?:cost |fee |charge )?(?:back|refunded)|"
+        r"refund (?:of |for )?(?:the |my )?(?:shipping|express|overnight)",
+    ),
+    (
+        "refund",
+        r"\brefund|money back|\bmy return\b.{0,30}\b(?:status|yet|been|arrived|received|processed|scanned)|"
+        r"\b(?:status|update) (?:of|on) my return|picked up my return|no money|not (?:been )?(?:refunded|credited)|"
+        r"\bi (?:returned|sent (?:it|them|.{0,20}) back)\b|reembolso|rembourse|erstattung|ruckerstattung",
+    ),
     (
         "start_return",
         r"\b(?:start|begin|make|open|want|like|need)\b.{0,25}\breturn\b|\breturn (?:it|them|this|these)\b|"
-        r"devolver|retourner|zurucksenden",
+        r"\bcan i (?:still )?(?:return|send back)\b|devolver|retourner|zurucksenden",
     ),
     (
         "membership",
         r"\bmy\b.{0,20}\b(?:level|tier|membership status|yearly spend)\b|what (?:level|tier) am i|"
-        r"am i (?:a |at )?(?:gold|silver|bronze|guest)|how much (?:have )?i spent|spent this year|\bmi nivel\b",
+        r"am i (?:a |at )?(?:gold|silver|bronze|guest)|how much (?:have )?i spent|\bi(?:'ve| have)? spent\b|"
+        r"spent this year|(?:need|have) to spend to (?:reach|get|become|be)|\bmi nivel\b|mon niveau|"
+        r"mein(?:e)? (?:stufe|level)",
     ),
     (
         "order_charges",
         r"\b(?:fees?|charged|total|tax|billed|paid)\b.{0,40}\b(?:order|purchase)\b|"
         r"\b(?:order|purchase)\b.{0,40}\b(?:fees?|charged|total|tax|cost|paid)\b|"
         r"why (?:was|am|did) i (?:get )?(?:charged|billed)|charged (?:me|for)|extra (?:fee|charge)|"
-        r"what is th(?:is|e) fee",
+        r"what is th(?:is|e) fee|how much did i pay|did i pay|i paid|pay .{0,12}extra|extra \$?\d|\$\d+(?:\.\d\d)? "
+        r"(?:charge|fee|extra)|\b(?:duties|customs)\b.{0,40}\b(?:order|charge|fee|paid|pay)|"
+        r"\b(?:order|charged?|fee|paid|pay)\b.{0,40}\b(?:duties|customs)\b|charge on my|what was the (?:extra|charge)",
     ),
     (
         "order_status",
         r"where(?:'s| is| are)\b.{0,30}\b(?:order|package|parcel|stuff|items?|jeans|boots|shirt|jacket)|"
         r"\b(?:order|package|parcel|delivery|shipment)\b.{0,40}\b(?:status|arrive|come|late|delay|eta|track|shipped|"
         r"deliver|yet|still|when)|track(?:ing)?|\beta\b|hasn'?t (?:arrived|come|shipped)|not (?:arrived|here|received)|"
-        r"when will .{0,30}(?:arrive|come|ship|get here)|pedido|commande|bestellung|encomenda|ordine|bestelling",
+        r"when will .{0,30}(?:arrive|come|ship|get here)|(?:haven'?t|hasn'?t|have not|has not|not yet) "
+        r"(?:arrived|come|shipped|been delivered)|get here|arriv|on (?:its|their) way|shipped yet|picked up|"
+        r"pedido|commande|bestellung|encomenda|ordine|bestelling",
     ),
 )
 # A question about the store's rules ("how long do I have to return something?", "can I cancel an
 # order that has shipped?") is the help center's to answer, even in the first person, unless it
 # names the customer's own records ("my order", "do I have", an order number).
 RULE_QUESTION = re.compile(
-    r"\b(?:how (?:long|much|many|soon|quickly|fast|often)|do i (?:get|need|have to)|can i|could i|if i|"
-    r"what happens if|is it possible|do you|is there|are there|cuanto|cuantos|cuantas|se puede|puedo|combien|"
+    r"^\s*(?:do|does|will|can|could|should)\s+(?:i|we)\b|"
+    r"\b(?:does|do|is|are|will|can) (?:it|they|this|that|these|those)\b|"
+    r"\b(?:how (?:long|much|many|soon|quickly|fast|often)|do i (?:get|need|have to)|will i|can i|could i|if i|"
+    r"what happens if|what (?:now|can (?:i|you) do|are my options|should i do)|is it possible|do you|is there|"
+    r"are there|cuanto|cuantos|cuantas|se puede|puedo|combien|"
     r"est-ce que je peux|wie (?:lange|viel|viele)|kann ich|quanto|quantos|posso|hoe (?:lang|veel)|hoeveel|kan ik)\b"
 )
 OWN_RECORD = re.compile(
     r"\b(?:my|mine|mi|mis|mon|ma|mes|mein|meine|meinen|minha|meu|mio|mia|mijn)\s+(?:\w+\s+)?"
-    r"(?:order|package|parcel|refund|return|account|level|tier|gift ?card|store credit|credit|balance|plus|"
+    r"(?:order|package|parcel|refund|return|account|level|tier|gift ?card|store credit|credit|balance|plus|wallet|"
     r"membership|subscription|renewal|card|charge|payment|delivery|shipment|jacket|jeans|boots?|shirt|socks|coat|"
     r"stuff|items?|pedido|commande|bestellung|encomenda|ordine|bestelling|reembolso|remboursement)|"
     r"\b(?:do i have|have i|am i|did i|was i|i owe|is mine)\b"
@@ -115,9 +149,11 @@ def folded(text: str) -> str:
 @dataclass(frozen=True)
 class TurnReading:
     topic: str | None  # an account topic, when the turn asks about the customer's own records
+    named_topic: str | None  # the account topic its words name, whoever's ("the tracking number?")
     order_ids: tuple[str, ...]
     emails: tuple[str, ...]
     zip_codes: tuple[str, ...]
+    phones: tuple[str, ...]  # the last 10 digits of each phone number
     yes: bool
     no: bool
     done: bool  # the customer is finished ("thanks, that's all")
@@ -125,28 +161,31 @@ class TurnReading:
     greeting: bool
     question_words: int  # words beyond the details, thanks and yes/no
     personal: bool  # "my", "I", an order number: about the customer's own things
+    asks_rule: bool  # asks how the store's rules work ("how long...", "can I...", "will I...")
 
 
 def read_turn(text: str) -> TurnReading:
     plain = folded(text)
     order_ids = tuple(dict.fromkeys(m.group(1).upper().replace("-", "") for m in ORDER_ID.finditer(text)))
     emails = tuple(dict.fromkeys(m.group().lower() for m in EMAIL.finditer(text)))
-    rest = ORDER_ID.sub(" ", EMAIL.sub(" ", text))
+    phones = tuple(dict.fromkeys(phone_digits(m.group()) for m in PHONE.finditer(text)))
+    rest = PHONE.sub(" ", ORDER_ID.sub(" ", EMAIL.sub(" ", text)))
     zip_codes = tuple(dict.fromkeys(m.group(1) for m in ZIP.finditer(rest)))
     personal = bool(PERSONAL.search(plain)) or bool(order_ids)
-    topic = None
-    if personal:
-        topic = next((name for name, cue in TOPIC_CUES if re.search(cue, plain)), None)
-    asks_rule = RULE_QUESTION.search(plain) is not None and OWN_RECORD.search(plain) is None
-    if topic is not None and asks_rule and not (order_ids or emails or zip_codes):
+    named = next((name for name, cue in TOPIC_CUES if re.search(cue, plain)), None)
+    topic = named if personal else None
+    asks_rule = RULE_QUESTION.search(plain) is not None
+    if topic is not None and asks_rule and not OWN_RECORD.search(plain) and not (order_ids or emails or zip_codes):
         topic = None
     words = re.findall(r"[a-z']+", folded(ZIP.sub(" ", rest)))
     filler = set(FILLER.split())
     return TurnReading(
         topic=topic,
+        named_topic=named,
         order_ids=order_ids,
         emails=emails,
         zip_codes=zip_codes,
+        phones=phones,
         yes=bool(YES.search(plain)) and not NO.search(plain),
         no=bool(NO.search(plain)),
         done=bool(DONE.search(plain)),
@@ -154,6 +193,7 @@ def read_turn(text: str) -> TurnReading:
         greeting=bool(GREETING.match(plain)),
         question_words=len([w for w in words if w not in filler]),
         personal=personal,
+        asks_rule=asks_rule,
     )
 
 
@@ -168,13 +208,17 @@ def details_only(text: str) -> bool:
     """The turn hands over identity details (an email, order id or ZIP code and a name, or a bare
     name) and asks nothing else."""
     reading = read_turn(text)
-    rest = ZIP.sub(" ", ORDER_ID.sub(" ", EMAIL.sub(" ", text)))
+    rest = ZIP.sub(" ", PHONE.sub(" ", ORDER_ID.sub(" ", EMAIL.sub(" ", text))))
     words = [w for w in re.findall(r"[a-z']+", folded(rest)) if w not in DETAIL_WORDS]
     if "?" in rest:
         return False
-    if reading.emails or reading.order_ids or reading.zip_codes:
+    if reading.emails or reading.order_ids or reading.zip_codes or reading.phones:
         return len(words) <= 4
     return 1 <= len(words) <= 3
+
+
+def phone_digits(phone: str) -> str:
+    return re.sub(r"\D", "", phone)[-10:]
 
 
 def names_in(text: str, name: str) -> bool:
@@ -182,3 +226,9 @@ def names_in(text: str, name: str) -> bool:
     parts = [p for p in re.findall(r"[a-z']+", folded(name)) if len(p) > 1]
     plain = folded(text)
     return bool(parts) and all(re.search(rf"\b{re.escape(p)}\b", plain) for p in parts)
+
+
+def any_name_in(text: str, name: str) -> bool:
+    """Whether the customer's first or last name is in ``text``."""
+    plain = folded(text)
+    return any(re.search(rf"\b{re.escape(p)}\b", plain) for p in re.findall(r"[a-z']+", folded(name)) if len(p) > 1)
