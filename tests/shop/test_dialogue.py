@@ -182,3 +182,39 @@ def test_a_problem_question_without_details_gets_the_rule_and_the_offer(client: 
     ask, again, answer = replies(chat)
     assert ask.startswith("I can look that up")
     assert "AB40317" in answer and "delayed" in answer
+
+
+def test_after_a_handback_the_bot_confirms_the_note_and_takes_the_routine_tail(
+    client: TestClient, svc: Services
+) -> None:
+    chat = start_chat(client)
+    chat.say("where is my order? I'm Maya Thompson, maya.thompson@example.com")
+    chat.say("I want to talk to a person please")
+    lead = staff_token(svc, "lead", ["orders"])
+    state = client.get(f"/v1/conversations/{chat.id}", headers=lead).json()["state"]
+    assert state["status"] == "WAITING_FOR_AGENT"
+    staff = staff_token(svc, "agent", [state["team"]])
+    assert client.post(f"/v1/conversations/{chat.id}/claim", headers=staff).status_code == 200
+    note = "Replacement for AB40317 shipped by free express"
+    assert client.post(f"/v1/conversations/{chat.id}/handback", json={"note": note}, headers=staff).status_code == 200
+    chat.say("great, can you check the tracking?")
+    chat.say("thanks, that's all")
+    said = replies(chat)
+    resume = next(r for r in said if "back with me" in r)
+    assert note in resume and "tracking" in resume
+    assert "9400111899223374552108" in said[-2]
+    assert "how it went" in said[-1]
+
+
+def test_a_turn_asking_two_things_gets_both_facts(client: TestClient) -> None:
+    chat = start_chat(client)
+    chat.say("Do I get charged tax on shipping? Also is the $75 free shipping before or after discounts")
+    (answer,) = replies(chat)
+    assert "after discounts" in answer and len(answer.split()) <= 80
+
+
+def test_misspelled_words_are_searched_as_the_help_center_spells_them(client: TestClient) -> None:
+    chat = start_chat(client)
+    chat.say("wat is teh shiping cost for standerd")
+    (answer,) = replies(chat)
+    assert "$5.99" in answer

@@ -34,6 +34,7 @@ from warmline.conversation.events import (
     BotMessage,
     Closed,
     ConversationStarted,
+    CustomerMessage,
     EventBody,
     EventRecord,
     HandedBack,
@@ -52,7 +53,7 @@ from warmline.policy.engine import PolicyInputs, RecordedDecision, decide
 from warmline.policy.rules import Policy, load_policy, pack_policy_path
 from warmline.routing import RoutingRules, load_routing
 from warmline.shop import shared_dialogue
-from warmline.shop.dialogue import FOLLOW_UP_WORDS, Dialogue, fold_memory
+from warmline.shop.dialogue import FOLLOW_UP_WORDS, SHORT_FOLLOW_UP, Dialogue, fold_memory
 from warmline.shop.topics import details_only, read_turn
 from warmline.storage.sql.store import SqlStore, Writer
 
@@ -63,6 +64,8 @@ IN_SCOPE_ANSWER = 0.62
 # ... or one nearly as good that uses most of the customer's words ("how fast is overnight and
 # what does it cost": overnight, cost; "what's the capital of France" meets "France" only).
 LIKELY_IN_SCOPE, IN_SCOPE_COVERAGE = 0.5, 0.6
+# A short follow-up read with the turn before it needs half its own words in the answering article.
+FOLLOW_UP_COVERAGE = 0.5
 # What is left of the person-request and frustration scores of a turn that only gives the details
 # the bot asked for (below the policy's thresholds).
 DETAILS_CAP = 0.3
@@ -158,11 +161,7 @@ class ModelBot(BotDefaults):
         # goes on with what the bot just looked up.
         follows_lookup = verified and reading.personal and len(text.split()) <= FOLLOW_UP_WORDS
         if reading.topic is None and not follows_lookup:  # not about the customer's own records
-            answer = self.dialogue.help_center.answer(text)
-            if answer is None or answer.score < LIKELY_IN_SCOPE:
-                return analysis
-            covered = self.dialogue.help_center.coverage(text, answer.article_id)
-            if answer.score < IN_SCOPE_ANSWER and covered < IN_SCOPE_COVERAGE:
+            if not self._help_center_answers(text, history):
                 return analysis
         recommendation = analysis.recommendation
         if recommendation.trigger == "out_of_scope":
@@ -176,6 +175,33 @@ class ModelBot(BotDefaults):
                 "recommendation": recommendation,
             }
         )
+
+    def _help_center_answers(self, text: str, history: Sequence[EventRecord]) -> bool:
+        """The help center answers the turn well, or nearly as well using most of its words; a
+        short follow-up ("how many days do I get?" after "a question about returns") is read
+        with the turn before it, if its own words are in the article that answers."""
+        assert self.dialogue is not None
+        help_center = self.dialogue.help_center
+        said = [r.event.text for r in history if isinstance(r.event, CustomerMessage)]
+        if said and said[-1] == text:
+            said = said[:-1]
+        answer = help_center.answer(text)
+        if answer is not None and self._answers(text, answer.article_id, answer.scope_score):
+            return True
+        if not said or len(text.split()) > SHORT_FOLLOW_UP:
+            return False
+        in_context = self.dialogue.answer_in_context(text, said[-1])
+        return (
+            in_context is not None
+            and help_center.coverage(text, in_context.article_id) >= FOLLOW_UP_COVERAGE
+            and self._answers(f"{said[-1]} {text}", in_context.article_id, in_context.scope_score)
+        )
+
+    def _answers(self, text: str, article_id: str, score: float) -> bool:
+        assert self.dialogue is not None
+        if score >= IN_SCOPE_ANSWER:
+            return True
+        return score >= LIKELY_IN_SCOPE and self.dialogue.help_center.coverage(text, article_id) >= IN_SCOPE_COVERAGE
 
     def _answering_ask(self, text: str, analysis: TurnAnalysis, history: Sequence[EventRecord]) -> TurnAnalysis:
         """A turn that only hands over the details the bot just asked for ("Priya Raman,
@@ -213,9 +239,7 @@ class ModelBot(BotDefaults):
         for body in step.events:
             turn.append(BOT, body)
         kind = "answer" if step.kind in ANSWER_STEPS else "refuse" if step.kind == "refuse" else "clarify"
-        turn.append(
-            BOT, BotMessage(text=step.text, kind=kind, in_reply_to=turn.message.seq, citations=step.citations)
-        )
+        turn.append(BOT, BotMessage(text=step.text, kind=kind, in_reply_to=turn.message.seq, citations=step.citations))
         if step.close:
             turn.append(BOT, Closed(reason="customer_done"))
 

@@ -53,10 +53,14 @@ from warmline.shop.topics import (
 MAX_WORDS = 80
 # Below this the best help-center unit is no answer (checked on the pack's own questions).
 ANSWER_FLOOR = 0.38
+# How much better a short turn read with the one before must answer to be read that way.
+CONTEXT_GAIN = 0.05
 SHORT_FOLLOW_UP = 6  # words: "and for gold?" is read together with the question before it
 # A help-center answer this good is worth giving before the customer's record can be looked up.
 GENERAL_ANSWER = 0.55
 FOLLOW_UP_WORDS = 10
+# A turn that points back ("what do I actually get for it?") may be a little longer.
+REFERS = re.compile(r"\b(?:it|that|this|them|those|they)\b")
 OTHER_ORDER = re.compile(r"\b(?:other|another|second|older|previous|earlier)\b.{0,12}\b(?:order|one|package)\b")
 # A short turn that goes on from the question before it ("and for gold?", "what about overnight?").
 CONTINUES = re.compile(r"^\s*(?:and|or|what about|how about|also|same for|y|o|et|und|oder|e|en|ou)\b")
@@ -87,6 +91,23 @@ class DialogueMemory:
     @property
     def last_reply(self) -> str | None:
         return self.bot_replies[-1] if self.bot_replies else None
+
+
+# Where a turn that asks two things splits: "?", "; ", ", and" or " and" or ", also" before a
+# question word.
+QUESTION_WORD = r"(?:how|what|whats|when|where|which|who|why|do|does|did|is|are|can|could|will|would|should)"
+PART_SPLIT = re.compile(rf"\?\s*|;\s*|,?\s+(?:and|also|plus)\s+(?={QUESTION_WORD}\b)|,\s+(?={QUESTION_WORD}\b)", re.I)
+PART_WORDS = 3
+ASKS = re.compile(rf"^{QUESTION_WORD}\b|^\w+(?: \w+)? (?:price|cost|fee)\b", re.I)
+
+
+def question_parts(text: str) -> list[str]:
+    """The questions of a turn, each of at least three words ("two questions: how much is
+    express, and do gold members pay for it?" -> two)."""
+    text = re.sub(r"^.{0,30}\b(?:two|2|a couple of|couple of|few) questions?\s*[:,-]\s*", "", text, flags=re.I)
+    parts = [re.sub(r"^(?:and|also|plus)\s+", "", p.strip(), flags=re.I) for p in PART_SPLIT.split(text)]
+    asked = [p for p in parts if len(p.split()) >= PART_WORDS and ASKS.match(p)]
+    return asked if len(asked) == len([p for p in parts if len(p.split()) >= PART_WORDS]) else []
 
 
 def fold_memory(history: Sequence[EventRecord], before_seq: int, say: Phrases) -> DialogueMemory:
@@ -187,7 +208,7 @@ class Dialogue:
             introduced = self._introduced(text, memory, account_id)
             if introduced is not None:
                 return introduced
-        return self._answer(answer, memory, analysis)
+        return self._answer(answer, memory, analysis, text)
 
     def _introduced(self, text: str, memory: DialogueMemory, account_id: str | None) -> Step | None:
         """The customer says who they are before saying what they need: confirm it, then ask."""
@@ -205,16 +226,23 @@ class Dialogue:
         )
 
     def _retrieve(self, text: str, memory: DialogueMemory) -> Answer | None:
-        """The help center's answer; a short follow-up ("and for gold?") is read with the
-        question before it when that answers better."""
+        return self.answer_in_context(text, memory.customer_texts[-1] if memory.customer_texts else None)
+
+    def answer_in_context(self, text: str, previous: str | None) -> Answer | None:
+        """The help center's answer; a short follow-up ("and for gold?", "how many days do I
+        get?" after "a question about returns") is read with the customer's turn before it when
+        that answers clearly better."""
         answer = self.help_center.answer(text)
-        if not memory.customer_texts or len(text.split()) > SHORT_FOLLOW_UP:
+        words = len(text.split())
+        refers = REFERS.search(folded(text)) is not None and words <= FOLLOW_UP_WORDS
+        if previous is None or (words > SHORT_FOLLOW_UP and not refers):
             return answer
         continues = CONTINUES.match(folded(text)) is not None
-        if continues or answer is None or answer.score < ANSWER_FLOOR:
-            follow_up = self.help_center.answer(f"{memory.customer_texts[-1]} {text}")
-            if follow_up is not None and (continues or answer is None or follow_up.score > answer.score):
-                answer = follow_up
+        follow_up = self.help_center.answer(f"{previous} {text}")
+        if follow_up is None:
+            return answer
+        if continues or answer is None or answer.score < ANSWER_FLOOR or follow_up.score >= answer.score + CONTEXT_GAIN:
+            return follow_up
         return answer
 
     def _need(
@@ -225,6 +253,10 @@ class Dialogue:
         if reading.topic is not None:
             return Need(reading.topic, order_ids, text)
         plain = folded(text)
+        if memory.verified and reading.named_topic is not None and not reading.asks_rule:
+            # a verified customer naming a record ("check the tracking") means theirs
+            other = OTHER_ORDER.search(plain) is not None
+            return Need(reading.named_topic, order_ids, text, other_than=memory.last_order if other else None)
         # A verified customer's short question after a lookup goes on with it ("and the tracking
         # number?", "how much do I owe?", "and my other order?").
         if (
@@ -355,14 +387,14 @@ class Dialogue:
 
     def _ask_identity(self, memory: DialogueMemory, reading: TurnReading, answer: Answer | None, need: Need) -> Step:
         """Ask once for what is missing. A question the help center answers (a rule asked about,
-        or an article about customers' records) gets that answer now, with the offer to look at
-        the customer's own record ("my parcel says delivered but..."); otherwise only the question
+        or an article about this very need) gets that answer now, with the offer to look at the
+        customer's own record ("my parcel says delivered but..."); otherwise only the question
         for who they are (a sizing guide is no answer to "the jacket I got has a hole")."""
         gave = bool(reading.emails or reading.order_ids or reading.zip_codes or reading.phones)
         rule_helps = (
             answer is not None
             and answer.score >= GENERAL_ANSWER
-            and (reading.asks_rule or answer.article_id in self.article_topics)
+            and (reading.asks_rule or self.article_topics.get(answer.article_id) == need.topic)
         )
         if memory.identity_asks == 0 and not gave and answer is not None and rule_helps:
             units: list[Unit] = []
@@ -508,18 +540,42 @@ class Dialogue:
         passage = " ".join(u.text for u in units)
         return Citation(article_id=answer.article_id, title=answer.title, passage=passage, score=answer.score)
 
-    def _answer(self, answer: Answer | None, memory: DialogueMemory, analysis: TurnAnalysis) -> Step:
+    def _part_leads(self, text: str, said: Sequence[Unit]) -> list[tuple[Answer, Unit]]:
+        """A turn asking two things ("how much is express, and do gold members pay for it?"):
+        the sentence that best answers each question, when the whole turn's answer lacks it."""
+        leads: list[tuple[Answer, Unit]] = []
+        previous: str | None = None
+        for part in question_parts(text)[:2]:
+            answer = self.answer_in_context(part, previous)
+            previous = part
+            if answer is None or answer.score < ANSWER_FLOOR or answer.lead is None:
+                continue
+            if answer.lead not in said and all(answer.lead != unit for _, unit in leads):
+                leads.append((answer, answer.lead))
+        return leads
+
+    def _answer(self, answer: Answer | None, memory: DialogueMemory, analysis: TurnAnalysis, text: str = "") -> Step:
         if answer is None or answer.score < ANSWER_FLOOR:
             if analysis.out_of_scope:
                 return Step(self.say.out_of_scope, "refuse")
             said_before = memory.last_reply in (self.say.clarify, self.say.clarify_again)
             return Step(self.say.clarify_again if said_before else self.say.clarify, "clarify")
         units = list(answer.units)
-        cite = f"({self.say.source} {answer.title})"
-        while len(units) > 1 and len(" ".join([*(u.text for u in units), cite]).split()) > MAX_WORDS:
+        leads = self._part_leads(text, units) if text else []
+        titles = list(dict.fromkeys([answer.title, *(a.title for a, _ in leads)]))
+        cite = f"({self.say.source} {'; '.join(titles)})"
+        extra = [unit for _, unit in leads]
+        # The other question's sentence goes in before the whole turn's less relevant ones.
+        while len(units) > 1 and len(" ".join([*(u.text for u in [*units, *extra]), cite]).split()) > MAX_WORDS:
             units.pop()
-        passage = " ".join(u.text for u in units)
-        return self._fit(Step(f"{passage} {cite}", "answer", citations=[self._citation(answer, units)]))
+        while extra and len(" ".join([*(u.text for u in [*units, *extra]), cite]).split()) > MAX_WORDS:
+            extra.pop()
+        kept = [(a, u) for a, u in leads if u in extra]
+        if not kept:
+            cite = f"({self.say.source} {answer.title})"
+        passage = " ".join(u.text for u in [*units, *extra])
+        citations = [self._citation(answer, units), *(self._citation(a, [u]) for a, u in kept)]
+        return self._fit(Step(f"{passage} {cite}", "answer", citations=citations))
 
     def _fit(self, step: Step) -> Step:
         """At most 80 words: drop whole sentences from the end (the citation stays)."""

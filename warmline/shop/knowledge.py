@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from warmline.shop.help_center import HelpArticle, Unit
 
@@ -31,6 +33,16 @@ STOPWORDS = frozenset(
     these those of to in on at for from by with about as and or but if so can could would should will
     shall may might must have has had what which who whom how when where why there here any some
     please hi hello hey thanks thank just also get got im i'm id i'd ive i've dont don't ok okay""".split()
+)
+# Words shorter than this are never respelled ("paris" is no "parts"); nor are everyday words the
+# help center happens not to use ("weather" must not become "leather").
+MIN_FIXED = 6
+COMMON_WORDS = frozenset(
+    """want need know tell help thanks hello good great like love hate weather flight hotel doctor recipe
+    movie music song game phone call email money time today tomorrow yesterday week month year morning night
+    please sorry okay yeah nope wife husband friend mother father daughter son birthday gift present
+    what when where which whose while would could should there their they them then than these those
+    whats thats dont cant wont doesnt didnt isnt arent youre theres hows""".split()
 )
 BM25_K1 = 1.2
 BM25_B = 0.6
@@ -93,8 +105,16 @@ def stem(word: str) -> str:
     return word
 
 
+NUMBER_WORDS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
+    "nine": "9", "ten": "10", "twelve": "12", "fourteen": "14", "thirty": "30", "sixty": "60",
+}  # fmt: skip
+
+
 def terms(text: str) -> list[str]:
-    return [stem(w) for w in WORD.findall(text.lower().replace("-", " ")) if w not in STOPWORDS]
+    """The words BM25 compares: lower-cased, stemmed, without stopwords, numbers as digits."""
+    words = WORD.findall(text.lower().replace("-", " "))
+    return [stem(NUMBER_WORDS.get(w, w)) for w in words if w not in STOPWORDS]
 
 
 class Bm25:
@@ -138,6 +158,10 @@ class Answer:
     title: str
     units: tuple[Unit, ...]
     score: float  # 0..1, the best unit's combined score
+    # How well the help center answers the words as written (respelled words make no turn in
+    # scope: "recipie" is no "receipt"); the score otherwise.
+    scope_score: float = 0.0
+    lead: Unit | None = None  # the unit that answers best
 
     @property
     def text(self) -> str:
@@ -191,6 +215,8 @@ class HelpCenterIndex:
         self._article_index = {aid: i for i, aid in enumerate(order)}
         self._article_lex = Bm25([terms(f"{a.title} {a.title} {a.body}") for a in articles])
         self._article_terms = {a.id: set(terms(f"{a.title} {a.body}")) for a in articles}
+        self._vocabulary = frozenset(re.findall(r"[a-z]+", " ".join(f"{a.title} {a.body}" for a in articles).lower()))
+        self._vocabulary_list = sorted(self._vocabulary)
         self._unit_article = np.array([self._article_index[u.article_id] for u in self.units], dtype=np.int64)
         # Help articles put the answer to their title first: a small prior for the lead units.
         self._prior = np.array(
@@ -238,6 +264,11 @@ class HelpCenterIndex:
         english = self.glossary.english(query)
         if english:  # the encoder reads English: search the question with its glossed words
             query, vector = f"{query} {english}", None
+        spelled = self.spelled(query)
+        as_written: float | None = None
+        if spelled != query:  # "teh shiping cost for standerd" is searched as "the shipping cost for standard"
+            as_written = float(self.unit_scores(query, vector).max(initial=0.0))
+            query, vector = spelled, None
         base = self.unit_scores(query, vector)
         if not len(base):
             return None
@@ -269,8 +300,25 @@ class HelpCenterIndex:
             article_id=article.id,
             title=article.title,
             units=tuple(self.units[i] for i in chosen),
+            lead=self.units[best],
             score=round(float(min(1.0, base[best])), 4),
+            scope_score=round(float(min(1.0, base[best] if as_written is None else as_written)), 4),
         )
+
+    def spelled(self, query: str) -> str:
+        """``query`` with its misspelled words replaced by the help center's closest word (one
+        edit for short words, two for long ones); words the help center uses stay."""
+
+        def fix(match: re.Match[str]) -> str:
+            word = match.group()
+            lower = word.lower()
+            if len(lower) < MIN_FIXED or lower in self._vocabulary or lower in STOPWORDS or lower in COMMON_WORDS:
+                return word
+            limit = 1 if len(lower) < 8 else 2
+            found = process.extractOne(lower, self._vocabulary_list, scorer=OSA.distance, score_cutoff=limit)
+            return found[0] if found is not None else word
+
+        return re.sub(r"[A-Za-z]+", fix, query)
 
     def coverage(self, query: str, article_id: str) -> float:
         """The share of the query's words (stemmed, without stopwords) that the article uses: an

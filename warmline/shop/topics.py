@@ -34,6 +34,11 @@ ITEM = (
 # topic -> cue pattern (matched on the accent-folded, lower-cased text), in precedence order.
 TOPIC_CUES: tuple[tuple[str, str], ...] = (
     ("two_factor", r"2fa|two[ -]?factor|authenticat|verification code|security code|login code|sign[ -]?in code"),
+    # "why was my order cancelled?" asks about a cancelled order; "cancel my order" asks to cancel
+    (
+        "order_status",
+        r"\b(?:was|been|got|is|were)\b.{0,40}\bcancel+ed\b|\bcancel+ed\b.{0,10}\bwhy\b|why .{0,30}\bcancel+ed\b",
+    ),
     ("cancel_order", r"\bcancel+(?:l?ed|ing)?\b.{0,40}\border\b|\border\b.{0,40}\bcancel|cancelar|annuler|stornieren"),
     (
         "change_address",
