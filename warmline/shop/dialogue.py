@@ -321,8 +321,11 @@ class Dialogue:
         if events and not step.text.startswith("Thanks"):
             step.text = f"{self.say.verified} {step.text}"
         if step.kind == "lookup" and answer is not None and answer.score >= ANSWER_FLOOR:
-            # What the rule means beyond the record: the help center's sentences, as many as fit.
-            if self.article_topics.get(answer.article_id) == need.topic:
+            # What the rule means beyond the record: the help center's sentences, as many as fit;
+            # where an order is ("what's the tracking number?") is the record's alone, unless the
+            # customer asks about the rule too.
+            status_only = need.topic == "order_status" and not reading.asks_rule
+            if self.article_topics.get(answer.article_id) == need.topic and not status_only:
                 added = []
                 for unit in answer.units:
                     if unit.text not in step.text and len(f"{step.text} {unit.text}".split()) <= MAX_WORDS:
