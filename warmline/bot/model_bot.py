@@ -63,7 +63,7 @@ ANSWER_STEPS = frozenset({"answer", "lookup", "action", "closing"})
 IN_SCOPE_ANSWER = 0.62
 # ... or one nearly as good that uses most of the customer's words ("how fast is overnight and
 # what does it cost": overnight, cost; "what's the capital of France" meets "France" only).
-LIKELY_IN_SCOPE, IN_SCOPE_COVERAGE = 0.5, 0.6
+LIKELY_IN_SCOPE, IN_SCOPE_COVERAGE = 0.45, 0.6
 # A short follow-up read with the turn before it needs half its own words in the answering article.
 FOLLOW_UP_COVERAGE = 0.5
 # What is left of the person-request and frustration scores of a turn that only gives the details
