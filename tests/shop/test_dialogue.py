@@ -218,3 +218,12 @@ def test_misspelled_words_are_searched_as_the_help_center_spells_them(client: Te
     chat.say("wat is teh shiping cost for standerd")
     (answer,) = replies(chat)
     assert "$5.99" in answer
+
+
+def test_details_that_match_nobody_are_said_not_to_match_at_once(client: TestClient) -> None:
+    chat = start_chat(client)
+    chat.say("Dana Reyes, dana.reyes@example.com. where is my order?")
+    (reply,) = replies(chat)
+    assert "couldn't match those details" in reply
+    chat.say("sorry, it's Maya Thompson, maya.thompson@example.com")
+    assert "AB40317" in replies(chat)[-1]

@@ -407,13 +407,30 @@ class Dialogue:
             if units:
                 text = " ".join([*(u.text for u in units), self.say.offer_lookup])
                 return Step(text, "ask_identity", citations=[self._citation(answer, units)])
-        if memory.identity_asks == 0:
+        searchable = bool(reading.emails or reading.order_ids or reading.zip_codes)
+        if searchable and not self._anyone_with(reading):
+            text = self.say.identity_mismatch  # say so at once: asking again as if nothing was given is not listening
+        elif memory.identity_asks == 0:
             text = self.say.ask_identity
         elif gave:
             text = self.say.identity_mismatch
         else:
             text = self.say.ask_identity_again
         return Step(text, "ask_identity")
+
+    def _anyone_with(self, reading: TurnReading) -> bool:
+        """Whether any customer has one of the email addresses, order ids or ZIP codes of this turn
+        (a phone number alone is not looked up)."""
+        assert self.store is not None
+        return any(
+            self.store.find_customers(**{field: value})
+            for field, values in (
+                ("email", reading.emails),
+                ("order_id", reading.order_ids),
+                ("zip_code", reading.zip_codes),
+            )
+            for value in values
+        )
 
     def _lookup(self, need: Need, customer: Customer, memory: DialogueMemory) -> Step:
         assert self.store is not None
