@@ -227,3 +227,24 @@ def test_details_that_match_nobody_are_said_not_to_match_at_once(client: TestCli
     assert "couldn't match those details" in reply
     chat.say("sorry, it's Maya Thompson, maya.thompson@example.com")
     assert "AB40317" in replies(chat)[-1]
+
+
+def test_cancel_it_after_a_lookup_means_the_order_just_shown(client: TestClient, svc: Services) -> None:
+    chat = start_chat(client)
+    chat.say("Zoe Campbell, zoe.campbell@example.com. where is my order?")
+    assert "AB42301" in replies(chat)[-1]
+    chat.say("can I cancel it?")
+    proposal = replies(chat)[-1]
+    assert "AB42301" in proposal and "Acme Plus" not in proposal
+    chat.say("yes please")
+    assert "AB42301" in replies(chat)[-1]
+    actions = [e["body"] for e in staff_events(chat, svc) if e["type"] == "store_action"]
+    assert [(a["action"], a["order_id"], a["status"]) for a in actions][-1] == ("cancel_order", "AB42301", "done")
+
+
+def test_cancel_it_for_a_shipped_order_gives_the_rule_not_another_topic(client: TestClient) -> None:
+    chat = start_chat(client)
+    chat.say("Maya Thompson, maya.thompson@example.com. where is my order?")
+    chat.say("can I cancel it?")
+    reply = replies(chat)[-1]
+    assert "AB40317" in reply and "Acme Plus" not in reply

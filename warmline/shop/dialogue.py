@@ -42,6 +42,7 @@ from warmline.shop.topics import (
     ACTIONS,
     EMAIL,
     TurnReading,
+    action_on_it,
     any_name_in,
     details_only,
     folded,
@@ -257,6 +258,11 @@ class Dialogue:
             # a verified customer naming a record ("check the tracking") means theirs
             other = OTHER_ORDER.search(plain) is not None
             return Need(reading.named_topic, order_ids, text, other_than=memory.last_order if other else None)
+        # "Can I cancel it?" right after a lookup showed an order: that order.
+        if memory.verified and memory.last_order is not None and len(text.split()) <= FOLLOW_UP_WORDS:
+            action = action_on_it(plain)
+            if action is not None:
+                return Need(action, (memory.last_order,), text)
         # A verified customer's short question after a lookup goes on with it ("and the tracking
         # number?", "how much do I owe?", "and my other order?").
         if (

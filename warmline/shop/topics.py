@@ -124,6 +124,27 @@ OWN_RECORD = re.compile(
 )
 ACTIONS = frozenset({"cancel_order", "change_address", "start_return", "two_factor"})
 
+# An action on the order just talked about, named by a pronoun ("can I cancel it?", "I want to
+# send them back"): meaningful only right after a lookup showed that order.
+_IT = r"(?:it|that|this(?: one)?|them|those)"
+ACTION_ON_IT = (
+    (
+        "cancel_order",
+        re.compile(rf"\bcancel+\b.{{0,12}}\b{_IT}\b|\bcancelar(?:lo|la)\b|\bl'annuler\b|\bstornieren\b"),
+    ),
+    (
+        "start_return",
+        re.compile(rf"\breturn\b.{{0,12}}\b{_IT}\b|\bsend {_IT} back\b|\bdevolver(?:lo|la)?\b|\bretourner\b"),
+    ),
+    ("change_address", re.compile(rf"\b(?:change|update)\b.{{0,20}}\baddress\b|\bsend {_IT} to\b")),
+)
+
+
+def action_on_it(plain: str) -> str | None:
+    """The action a short turn asks for on "it" (the order just shown), if any."""
+    return next((action for action, cue in ACTION_ON_IT if cue.search(plain)), None)
+
+
 YES = re.compile(
     r"^\s*(?:yes|yeah|yep|yup|sure|ok(?:ay)?|please do|go ahead|do it|confirm(?:ed)?|correct|that's right|right|"
     r"si|sí|oui|ja|sim|certo|graag)\b",
