@@ -35,3 +35,16 @@ def test_the_payload_cites_the_help_center_passage_the_bot_quoted(svc: Services)
     assert titles and titles[0] in answer["text"]  # the reply says "(Source: <title>)"
     assert f"citing '{titles[0]}'" in payload["summary"]
     assert all(c["passage"] for c in payload["citations"])
+
+
+def test_the_summary_and_draft_state_the_need_in_the_pack_s_words(svc: Services) -> None:
+    with TestClient(create_app(svc.settings, services=svc)) as client:
+        chat = start_chat(client)
+        chat.say("hi, can you check the status of my order? I want to know when it arrives")
+        chat.say("I want to speak to a person")
+        headers = staff_token(svc, "lead", ["orders"])
+        payload = client.get(f"/v1/conversations/{chat.id}/payload", headers=headers).json()["payload"]
+    assert (payload["intent"]["flow"], payload["intent"]["subflow"]) == ("shipping_issue", "status")
+    assert "wants to know where their order is" in payload["summary"]
+    assert "you want to know where your order is" in payload["draft"]["text"]
+    assert "yes/no question" not in payload["summary"] + payload["draft"]["text"]

@@ -59,6 +59,8 @@ def test_the_bots_own_words_come_from_the_pack(pack, tmp_path: Path) -> None:
         "brand: Shop\nhandoff_notice: x\nresume: y\nresume_greeting: z\nslogan: w\n": "unknown: slogan",
         "brand: Shop\nhandoff_notice: 'to {queue}'\nresume: y\nresume_greeting: z\n": "placeholder",
         "[1, 2]\n": "expected a mapping",
+        "brand: Shop\nhandoff_notice: x\nresume: y\nresume_greeting: z\nneeds: {a/b: ''}\n": "needs must map",
+        "brand: Shop\nhandoff_notice: x\nresume: y\nresume_greeting: z\nneeds: {no/such: Hi.}\n": "unknown intents",
     }
     for text, problem in cases.items():
         texts.write_text(text)

@@ -108,7 +108,7 @@ def build_payload(
     description = None
     if flow and subflow:
         sub = pack.subflow(flow, _ontology_subflow(flow, subflow))
-        description = sub.description if sub else None
+        description = (pack.texts.needs.get(sub.label) or sub.description) if sub else None
     pairs = [(f.kind, f"{f.value} ({f.resolved})" if f.kind == "date" and f.resolved else f.value) for f in facts]
     summary = compose_summary(
         SummaryInput(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +23,7 @@ TRAINING_FILES = ("negatives.jsonl", "bitext.jsonl", "vague.jsonl", "generated.j
 # Not part of the pack's version: the model is trained without them.
 TEXTS_FILE = "texts.yaml"
 TEXT_KEYS = ("brand", "handoff_notice", "resume", "resume_greeting")
+NEEDS_KEY = "needs"  # optional
 OOS_LABEL = "oos"
 SMALLTALK_LABEL = "smalltalk"
 # In scope but without the specifics ("I have a question about my bill"): the bot asks, never refuses.
@@ -70,6 +72,9 @@ class PackTexts:
     handoff_notice: str  # {team}
     resume: str
     resume_greeting: str  # {name}; put before ``resume`` when the customer's name is known
+    # How the handoff summary and draft state a need ("flow/subflow" -> "The customer wants ..."),
+    # where the intent's own description (ABCD's wording, also a training example) reads badly.
+    needs: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def notice(self, team: str) -> str:
         return self.handoff_notice.format(team=team)
@@ -225,6 +230,9 @@ def _load(path: Path, _stamp: str) -> Pack:
     }
     accounts = {str(a["id"]): a for a in read_json("accounts.json", [])}
     texts = _texts(path / TEXTS_FILE)
+    unknown_needs = sorted(set(texts.needs) - {s.label for s in subflows})
+    if unknown_needs:
+        raise PackError(f"{path / TEXTS_FILE}: needs for unknown intents: {', '.join(unknown_needs)}")
     return Pack(
         name=path.name,
         path=path,
@@ -250,13 +258,18 @@ def _texts(file: Path) -> PackTexts:
     if not isinstance(raw, dict):
         raise PackError(f"{file}: expected a mapping of {', '.join(TEXT_KEYS)}")
     missing = [k for k in TEXT_KEYS if not isinstance(raw.get(k), str) or not raw[k]]
-    unknown = sorted(set(raw) - set(TEXT_KEYS))
+    unknown = sorted(set(raw) - {*TEXT_KEYS, NEEDS_KEY})
     if missing or unknown:
         problems = ([f"missing or empty: {', '.join(missing)}"] if missing else []) + (
             [f"unknown: {', '.join(unknown)}"] if unknown else []
         )
         raise PackError(f"{file}: {'; '.join(problems)}")
-    texts = PackTexts(**{k: str(raw[k]) for k in TEXT_KEYS})
+    needs = raw.get(NEEDS_KEY) or {}
+    if not isinstance(needs, dict) or not all(isinstance(v, str) and v.strip() for v in needs.values()):
+        raise PackError(f"{file}: {NEEDS_KEY} must map flow/subflow to a sentence")
+    texts = PackTexts(
+        **{k: str(raw[k]) for k in TEXT_KEYS}, needs=MappingProxyType({str(k): v.strip() for k, v in needs.items()})
+    )
     try:
         texts.notice("team")
         texts.resume_text("name")
