@@ -16,7 +16,7 @@ from warmline.model.encoder import shared_encoder
 from warmline.model.frustration import frustration_score
 from warmline.model.human_request import human_request_score, rule_backstop
 from warmline.model.signals import ARTIFACT, SignalModel, sparse_features, style_features
-from warmline.model.signals_training import Features, data_digest, fit_head, fit_platt, signal_rows
+from warmline.model.signals_training import Features, data_digest, fit_head, fit_platt, signal_rows, team_rows
 from warmline.packs import load_pack
 
 GOLDEN = yaml.safe_load((Path(__file__).parents[1] / "policy" / "golden" / "human_request.yaml").read_text())
@@ -143,6 +143,42 @@ def test_training_rows_cover_the_languages_and_kinds() -> None:
     kinds = {r.kind for r in rows}
     assert kinds == {"human_request", "not_human_request", "frustrated", "not_frustrated", "out_of_scope", "in_scope"}
     assert len({r.text for r in rows}) > 10000
+
+
+def test_rows_written_one_by_one_cover_every_language_and_weigh_more() -> None:
+    rows = team_rows(load_pack("demo").path)
+    languages = {"en", "es", "fr", "de", "pt", "it", "nl", "pl"}
+    assert {r.lang for r in rows} == languages
+    assert {r.group for r in rows} == {f"team/{lang}" for lang in languages}  # one source per language
+    for lang in languages:  # every signal has examples of both labels in every language
+        kinds = {r.kind for r in rows if r.lang == lang}
+        assert {"human_request", "not_human_request", "frustrated", "out_of_scope", "in_scope"} <= kinds
+    assert all(r.weight > 1.0 for r in rows)
+    assert all(r.weight == 1.0 for r in signal_rows(load_pack("demo").path) if r.group in {"bitext", "clinc150"})
+
+
+def test_team_file_with_an_unknown_kind_is_refused(tmp_path) -> None:
+    pack = tmp_path / "pack"
+    (pack / "signals" / "team").mkdir(parents=True)
+    (pack / "intents.yaml").write_text("{}")
+    (pack / "signals" / "team" / "en.yaml").write_text("angry_customer: [grr]\n")
+    with pytest.raises(ValueError, match="angry_customer"):
+        signal_rows(pack)
+
+
+def test_row_weights_change_the_fit_within_a_class() -> None:
+    rng = np.random.default_rng(1)
+    texts = ["agent please"] * 10 + ["agent please"] * 10 + ["where is my order"] * 10
+    vectors = rng.normal(size=(30, 384)).astype(np.float32) * 0.01
+    y = np.array([1.0] * 10 + [0.0] * 20)
+    features = Features(texts, vectors)
+
+    def logit_of_the_ambiguous_text(weight: float) -> float:
+        head = fit_head(features, y, 1e-4, steps=60, row_weight=np.array([1.0] * 10 + [weight] * 10 + [1.0] * 10))
+        return float(features.logits(head.sparse.astype(np.float64), head.dense.astype(np.float64), head.bias)[0])
+
+    # The heavier its negative copies weigh against the other negatives, the lower the text scores.
+    assert logit_of_the_ambiguous_text(3.0) < logit_of_the_ambiguous_text(1.0 / 3.0)
 
 
 def test_cli_refuses_an_unknown_source() -> None:

@@ -50,6 +50,7 @@ LABELS: dict[str, tuple[int | None, int | None, int | None]] = {
 }
 L2 = {"human_request": 3e-5, "frustration": 3e-5, "out_of_scope": 3e-5}
 STEPS = 400
+WRITTEN_WEIGHT = 3.0
 LEARNING_RATE = 0.05
 
 
@@ -62,9 +63,15 @@ class Row:
 
     @property
     def group(self) -> str:
-        """The data source, for leave-one-source-out: ``bitext``, ``generated/de``, ``handwritten``..."""
+        """The data source, for leave-one-source-out: ``bitext``, ``generated/de``, ``team/pl``, ``handwritten``..."""
         head = self.source.split(":", 1)[0]
-        return head if head.startswith("generated/") else head.split("/", 1)[0]
+        return head if head.startswith(("generated/", "team/")) else head.split("/", 1)[0]
+
+    @property
+    def weight(self) -> float:
+        """Examples written one by one count more than template expansions and public data: they are
+        the closest to what customers type, and there are far fewer of them."""
+        return WRITTEN_WEIGHT if self.group.startswith(("team/", "handwritten")) else 1.0
 
     @property
     def held_out(self) -> bool:
@@ -75,6 +82,7 @@ def signal_rows(pack_path: Path) -> list[Row]:
     from warmline.packs.demo.signals.generate import generate
 
     rows = [Row(e.text, e.kind, e.lang, e.source) for e in generate()]
+    rows.extend(team_rows(pack_path))
     for name in ("public.jsonl", "handwritten.jsonl"):
         path = pack_path / "signals" / name
         if path.is_file():
@@ -86,6 +94,17 @@ def signal_rows(pack_path: Path) -> list[Row]:
     unknown = {r.kind for r in rows} - set(LABELS)
     if unknown:
         raise ValueError(f"unknown example kinds {sorted(unknown)}")
+    return rows
+
+
+def team_rows(pack_path: Path) -> list[Row]:
+    """The examples written one by one per language (``signals/team/<lang>[-<part>].yaml``: kind -> texts)."""
+    rows: list[Row] = []
+    for path in sorted((pack_path / "signals" / "team").glob("*.yaml")):
+        lang = path.stem.split("-", 1)[0]
+        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for kind, texts in spec.items():
+            rows.extend(Row(str(text), kind, lang, f"team/{lang}:{path.stem}:{kind}") for text in texts or [])
     return rows
 
 
@@ -159,11 +178,14 @@ class Features:
         return sparse + self.dense @ dense_w + bias
 
 
-def fit_head(features: Features, y: np.ndarray, l2: float, steps: int = STEPS) -> LogisticHead:
-    """Class-balanced logistic regression, full-batch Adam (deterministic)."""
-    positives = max(1, int(y.sum()))
-    negatives = max(1, len(y) - positives)
-    weights = np.where(y == 1, 0.5 / positives, 0.5 / negatives)
+def fit_head(
+    features: Features, y: np.ndarray, l2: float, steps: int = STEPS, row_weight: np.ndarray | None = None
+) -> LogisticHead:
+    """Class-balanced logistic regression (rows weighted by ``row_weight``), full-batch Adam (deterministic)."""
+    row_weight = np.ones(len(y)) if row_weight is None else row_weight
+    positives = max(1e-9, float(row_weight[y == 1].sum()))
+    negatives = max(1e-9, float(row_weight[y == 0].sum()))
+    weights = row_weight * np.where(y == 1, 0.5 / positives, 0.5 / negatives)
     params = [np.zeros(HASH_SIZE), np.zeros(DENSE_SIZE), np.zeros(1)]
     moments = [np.zeros_like(p) for p in params]
     squares = [np.zeros_like(p) for p in params]
@@ -232,7 +254,8 @@ def train_heads(rows: Sequence[Row], features: Features, fit_mask: np.ndarray) -
     for signal in SIGNALS:
         labels = head_labels(rows, signal)
         fit = fit_mask & (labels >= 0)
-        head = fit_head(features.subset(fit), labels[fit].astype(np.float64), L2[signal])
+        weight = np.array([r.weight for r, chosen in zip(rows, fit, strict=True) if chosen])
+        head = fit_head(features.subset(fit), labels[fit].astype(np.float64), L2[signal], row_weight=weight)
         calibrate = ~fit_mask & (labels >= 0)
         held = features.subset(calibrate)
         head.platt_a, head.platt_b = fit_platt(
@@ -249,7 +272,11 @@ def train_conversation_stage(
     """The conversation stage, trained on conversations composed of held-out turns only."""
     from warmline.packs.demo.signals.generate import Example, conversations
 
-    held = [Example(r.text, r.kind, r.lang, r.source) for r in rows if r.held_out and r.group.startswith("generated/")]
+    held = [
+        Example(r.text, r.kind, r.lang, r.source)
+        for r in rows
+        if r.held_out and r.group.startswith(("generated/", "team/"))
+    ]
     dialogues = list(conversations(held, seed=seed, count=3000))
     singles = [r for r in rows if r.held_out and LABELS[r.kind][1] is not None]
     texts = sorted({t for d in dialogues for t in d.turns} | {r.text for r in singles})
