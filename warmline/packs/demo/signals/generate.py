@@ -237,6 +237,12 @@ def _restate(text: str, rng: random.Random) -> str:
     return rng.choice(options)
 
 
+def _details(rng: random.Random) -> str:
+    """Identifying details as a customer types them before repeating what they want."""
+    name, email, order = (rng.choice(SHARED_SLOTS[k]) for k in ("name", "email", "order"))
+    return rng.choice([f"{name}, {email}.", f"{name}, {order}.", f"{order}, {email}.", f"{name}."])
+
+
 def conversations(examples: list[Example], seed: int = 13, count: int = 6000) -> Iterator[Conversation]:
     """Two- to four-turn conversations whose last turn is or is not frustrated, with the build-ups
     a single message cannot show: the same request restated, or a calm turn after an angry one."""
@@ -259,5 +265,7 @@ def conversations(examples: list[Example], seed: int = 13, count: int = 6000) ->
             yield Conversation((*opening, rng.choice(angry)), True, lang)
         elif shape < 0.6:  # anger that carries on into a short follow-up
             yield Conversation((*opening, rng.choice(angry), rng.choice(calm[:50] or calm)), True, lang)
+        elif shape < 0.7:  # the same request again, with the details the bot asked for: not anger
+            yield Conversation((*opening, f"{_details(rng)} {_sentence(opening[-1])}"), False, lang)
         else:  # calm all along: new questions, facts, thanks
             yield Conversation((*opening, rng.choice(calm)), False, lang)
