@@ -108,6 +108,12 @@ def test_calibration_is_monotone_and_bounded(signals, encode) -> None:
         assert 0.0 <= result.human_request <= 1.0 and 0.0 <= result.out_of_scope <= 1.0
 
 
+def test_asking_who_answers_is_not_a_request_unless_it_asks_for_one() -> None:
+    assert human_request_score("is this a person or a bot?", 0.7) == (0.2, ["model:0.70", "rule:asks_who_answers"])
+    assert human_request_score("r u human lol", 0.6)[0] == 0.2
+    assert human_request_score("are you a bot? then get me a person", 0.7)[0] == 0.7
+
+
 def test_the_backstop_only_lifts_plain_requests() -> None:
     assert rule_backstop("agent!!") and rule_backstop("Mitarbeiter bitte")
     assert rule_backstop("I want to talk to a human")

@@ -83,6 +83,17 @@ _DECLINE = re.compile(
 _MACHINE = re.compile(r"\b(?:bot|chatbot|machine|robot|computer|automat\w*|maquina|robo|roboter|ia|ai)\b")
 
 
+# "Is this a person or a bot?" and nothing else: curiosity about who answers, not a wish to switch
+# (a request says so: "are you a bot? then get me a person" is longer than this).
+_ASKS_WHO_ANSWERS = re.compile(
+    r"^(?:(?:hi|hey|hello|so|wait|lol|just curious|quick question) )*"
+    r"(?:are you|r u|is this|is it|am i (?:talking|chatting|speaking) (?:to|with))(?: an?)?(?: real| actual)? "
+    r"(?:person|human|bot|robot|machine|ai|chatbot)"
+    r"(?: or (?:an? )?(?:real |actual )?(?:person|human|bot|robot|machine|ai))?"
+    r"(?: lol| btw| then)?$"
+)
+
+
 def human_request_score(text: str, learned: float) -> tuple[float, list[str]]:
     """The score in [0, 1] (>= 0.5: the customer asks for a person) and its evidence."""
     cues = [f"model:{learned:.2f}"]
@@ -94,6 +105,10 @@ def human_request_score(text: str, learned: float) -> tuple[float, list[str]]:
         if score > DECLINED:
             score = DECLINED
             cues.append("rule:declines_a_person")
+    elif _ASKS_WHO_ANSWERS.match(plain):
+        if score > DECLINED:
+            score = DECLINED
+            cues.append("rule:asks_who_answers")
     elif rule is not None and score < BACKSTOP:
         score = BACKSTOP
         cues.append(rule)
