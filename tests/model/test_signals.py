@@ -15,7 +15,7 @@ from warmline.cli import app
 from warmline.model.encoder import shared_encoder
 from warmline.model.frustration import frustration_score
 from warmline.model.human_request import human_request_score, rule_backstop
-from warmline.model.signals import ARTIFACT, SignalModel, sentences_of, sparse_features, style_features
+from warmline.model.signals import ARTIFACT, SignalModel, sparse_features, style_features
 from warmline.model.signals_training import Features, data_digest, fit_head, fit_platt, signal_rows, team_rows
 from warmline.packs import load_pack
 
@@ -121,30 +121,6 @@ def test_the_backstop_only_lifts_plain_requests() -> None:
     assert rule_backstop("the delivery agent was late") is None
     assert human_request_score("agent!!", 0.2)[0] >= 0.5
     assert human_request_score("where is my order", 0.8)[0] == 0.8  # never lowers the model's score
-
-
-def test_long_messages_are_read_sentence_by_sentence_too() -> None:
-    assert sentences_of("Where is my order AB40021?") == []  # short: read whole
-    long = (
-        "My order AB44102 came with the wrong shoes and a broken box, I've been trying to sort it for days, "
-        "honestly I'd just prefer if a person could deal with it."
-    )
-    assert sentences_of(long)[-1] == "honestly I'd just prefer if a person could deal with it."
-    one_long_sentence = " ".join(f"word{i}" for i in range(20))
-    assert sentences_of(one_long_sentence) == []
-
-
-def test_a_request_at_the_end_of_a_long_message_is_heard(signals, encode) -> None:
-    text = (
-        "Hi, I ordered a dress and a belt last week, the belt is missing and the dress has a stain on the front. "
-        "I've sent photos already. Honestly I'd just like to sort the whole thing out with a member of your staff."
-    )
-    assert turn(signals, encode, text).human_request >= 0.5
-    calm = (
-        "Hi, I ordered a dress and a belt last week, the belt is missing and the dress has a stain on the front. "
-        "I've sent photos already. Can you send the missing belt and a label for the dress?"
-    )
-    assert turn(signals, encode, calm).human_request < 0.5
 
 
 def test_features_handle_case_and_spacing() -> None:

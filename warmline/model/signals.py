@@ -90,18 +90,6 @@ def sparse_features(text: str) -> dict[int, float]:
     return features
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?;,])\s+")
-LONG_MESSAGE_WORDS = 16  # shorter messages are read whole
-
-
-def sentences_of(text: str) -> list[str]:
-    """The sentences of a long message (none for a short one, or a long one of a single sentence)."""
-    if len(text.split()) < LONG_MESSAGE_WORDS:
-        return []
-    parts = [p for p in _SENTENCE_END.split(text.strip()) if len(p.split()) >= 3]
-    return parts if len(parts) >= 2 else []
-
-
 def style_features(text: str) -> np.ndarray:
     letters = [c for c in text if c.isalpha()]
     caps = sum(c.isupper() for c in letters) / len(letters) if len(letters) >= 6 else 0.0
@@ -168,27 +156,16 @@ class SignalModel:
 
     def turn(self, text: str, vector: np.ndarray) -> TurnSignals:
         sparse, dense = sparse_features(text), self.dense(text, vector)
-        sentences = [sparse_features(s) for s in sentences_of(text)]
-        frustration_logit = self._strongest("frustration", sparse, sentences, dense)
+        frustration_logit = self.heads["frustration"].logit(sparse, dense)
         return TurnSignals(
-            human_request=sigmoid(self._strongest("human_request", sparse, sentences, dense)),
+            human_request=self.heads["human_request"].probability(sparse, dense),
             frustration=sigmoid(frustration_logit),
             out_of_scope=self.heads["out_of_scope"].probability(sparse, dense),
             frustration_logit=frustration_logit,
         )
 
-    def _strongest(
-        self, signal: str, sparse: dict[int, float], sentences: list[dict[int, float]], dense: np.ndarray
-    ) -> float:
-        """The message's logit, or a sentence's when one says it more plainly: a request for a person
-        or an angry line at the end of a long message about an order is diluted in the whole
-        message's n-grams. (Off-topic is not read this way: an aside does not make a message off-topic.)"""
-        head = self.heads[signal]
-        return max([head.logit(sparse, dense), *(head.logit(s, dense) for s in sentences)])
-
     def turn_frustration(self, text: str, vector: np.ndarray) -> float:
-        sentences = [sparse_features(s) for s in sentences_of(text)]
-        return sigmoid(self._strongest("frustration", sparse_features(text), sentences, self.dense(text, vector)))
+        return self.heads["frustration"].probability(sparse_features(text), self.dense(text, vector))
 
     def conversation_frustration(self, features: np.ndarray) -> float:
         return sigmoid(float(self.conversation[0] + features @ self.conversation[1:]))
