@@ -58,7 +58,11 @@ def test_token_guessing_is_slowed_down(limited) -> None:  # type: ignore[no-unty
             for _ in range(300)
         ]
     assert [a.status_code for a in answers[:20]] == [401] * 20
-    assert all(refused(a) for a in answers[20:])
+    # The sliding-window counter weighs the previous minute by how much of it is left, so a run
+    # that crosses a minute boundary lets at most one more guess through (20/minute over ~1 s).
+    guesses = sum(a.status_code == 401 for a in answers)
+    assert guesses <= 21
+    assert sum(refused(a) for a in answers[20:]) == 300 - guesses
 
 
 def test_one_token_cannot_flood(limited) -> None:  # type: ignore[no-untyped-def]
