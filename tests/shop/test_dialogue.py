@@ -248,3 +248,13 @@ def test_cancel_it_for_a_shipped_order_gives_the_rule_not_another_topic(client: 
     chat.say("can I cancel it?")
     reply = replies(chat)[-1]
     assert "AB40317" in reply and "Acme Plus" not in reply
+
+
+def test_an_opening_that_introduces_the_customer_is_not_a_request_for_a_person(client: TestClient) -> None:
+    chat = start_chat(client)
+    chat.say("This is Priya Raman, priya.raman@example.com")
+    state = client.get(f"/v1/conversations/{chat.id}", headers=chat.auth).json()["state"]
+    assert state["status"] == "BOT"
+    chat.say("Priya Raman again, priya.raman@example.com, get me an agent please")
+    state = client.get(f"/v1/conversations/{chat.id}", headers=chat.auth).json()["state"]
+    assert state["status"] == "WAITING_FOR_AGENT"

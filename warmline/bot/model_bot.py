@@ -205,13 +205,15 @@ class ModelBot(BotDefaults):
 
     def _answering_ask(self, text: str, analysis: TurnAnalysis, history: Sequence[EventRecord]) -> TurnAnalysis:
         """A turn that only hands over the details the bot just asked for ("Priya Raman,
-        priya@example.com") is neither a request for a person nor frustration, whatever the
-        signal heads make of a name: the bot goes on with the lookup. Words asking for a person
-        ("Grace Liu, get me an agent") still count."""
+        priya@example.com"), or that opens by introducing the customer with a contact detail
+        ("This is Priya Raman, priya@example.com"), is neither a request for a person nor
+        frustration, whatever the signal heads make of a name: the bot goes on with the lookup.
+        Words asking for a person ("Grace Liu, get me an agent") still count."""
         if self.dialogue is None or rule_backstop(text) is not None:
             return analysis
         last_bot = next((r.event.text for r in reversed(history) if isinstance(r.event, BotMessage)), None)
-        if last_bot is None or not self.dialogue.asked_for_details(last_bot) or not details_only(text):
+        asked = last_bot is not None and self.dialogue.asked_for_details(last_bot)
+        if not details_only(text) or not (asked or _gives_contact(text)):
             return analysis
         recommendation = analysis.recommendation
         if recommendation.trigger in ("human_request", "frustration", "out_of_scope"):
@@ -315,3 +317,8 @@ def build_bot(settings: Settings, store: SqlStore) -> Bot:
         store=store,
         settings=settings,
     )
+
+
+def _gives_contact(text: str) -> bool:
+    reading = read_turn(text)
+    return bool(reading.emails or reading.order_ids or reading.zip_codes or reading.phones)
