@@ -5,14 +5,30 @@ from __future__ import annotations
 import asyncio
 import random
 import re
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
+
 from tests import builders
+from tests.conftest import make_services
 from warmline.bot import BotDefaults, BotTurn
+from warmline.conversation.actions import Services
 from warmline.conversation.events import BOT, BotMessage, Escalated, PayloadBuilt
 from warmline.conversation.state import Status
 from warmline.metrics.report import report_from_store
 from warmline.simulation.run import simulate
+
+UNLIMITED = "1000000/second"
+
+
+@pytest.fixture
+def services(sqlite_url: str) -> Iterator[Services]:
+    """A simulated day sends every customer and agent from one address, and the checks after it
+    come from there too: rate limits are their own tests' subject, so they are set out of reach."""
+    svc = make_services(sqlite_url, rate_limit_ip=UNLIMITED, rate_limit_token=UNLIMITED, rate_limit_start=UNLIMITED)
+    yield svc
+    svc.close()
 
 
 class PayloadBot(BotDefaults):
