@@ -19,7 +19,7 @@ from typing import Any
 
 import aiohttp
 
-from warmline.bench.api import MESSAGES, _free_port, _start_server, _wait_ready
+from warmline.bench.api import MESSAGES, _free_port, _noop, _start_conversation, _start_server, _wait_ready
 from warmline.bench.stats import percentile
 
 MESSAGES_PER_CONVERSATION = 20
@@ -40,9 +40,7 @@ class _Conversation:
     async def current(self) -> tuple[str, dict[str, str]]:
         async with self._lock:
             if self.chat is None or self.posted >= self.capacity:
-                async with self.client.post("/v1/conversations", json={"channel": "bench"}) as response:
-                    data = await response.json()
-                self.chat = data["conversation_id"], {"Authorization": f"Bearer {data['customer_token']}"}
+                self.chat = await _start_conversation(self.client)
                 self.posted = 0
             self.posted += 1
             return self.chat
@@ -72,16 +70,6 @@ async def _post_until(conversation: _Conversation, number: int, until: float) ->
     return latencies
 
 
-async def _noop_until(client: aiohttp.ClientSession, until: float) -> list[float]:
-    latencies: list[float] = []
-    while time.perf_counter() < until:
-        t0 = time.perf_counter()
-        async with client.get("/v1/noop") as response:
-            await response.read()
-        latencies.append((time.perf_counter() - t0) * 1000)
-    return latencies
-
-
 async def _measure(url: str, clients: int, seconds: float, per_conversation: int) -> dict[str, dict[str, Any]]:
     def session(limit: int) -> aiohttp.ClientSession:
         return aiohttp.ClientSession(
@@ -104,7 +92,7 @@ async def _measure(url: str, clients: int, seconds: float, per_conversation: int
                 began = time.perf_counter()
                 posted, probed = await asyncio.gather(
                     asyncio.gather(*start(until)),
-                    asyncio.gather(*[_noop_until(noops, until) for _ in range(NOOP_CLIENTS)]),
+                    asyncio.gather(*[_noop(noops, until) for _ in range(NOOP_CLIENTS)]),
                 )
                 totals[name][0] += time.perf_counter() - began
                 totals[name][1] += [x for r in posted for x in r]
