@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -59,6 +60,16 @@ def load_phrases(pack_path: Path) -> Phrases:
     return Phrases(**{f.name: data[f.name] for f in fields(Phrases)})
 
 
+def _optional_yaml(path: Path) -> Any:
+    """A pack file that may be absent: its YAML, or {} without it."""
+    if not path.is_file():
+        return {}
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise PackError(f"{path}: unreadable ({error})") from None
+
+
 TOPICS_FILE = "store/topics.yaml"
 TOPICS = frozenset(
     {
@@ -81,12 +92,7 @@ TOPICS = frozenset(
 def load_article_topics(pack_path: Path) -> dict[str, str]:
     """Help-center article id -> the customer record it is about (empty when the pack has none)."""
     path = pack_path / TOPICS_FILE
-    if not path.is_file():
-        return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        raise PackError(f"{path}: unreadable ({error})") from None
+    data = _optional_yaml(path)
     unknown = sorted({str(v) for v in data.values()} - TOPICS)
     if unknown:
         raise PackError(f"{path}: unknown topics {', '.join(unknown)}")
@@ -99,12 +105,7 @@ GLOSSARY_FILE = "store/glossary.yaml"
 def load_glossary(pack_path: Path) -> dict[str, str]:
     """Other languages' support words -> English (empty when the pack has none)."""
     path = pack_path / GLOSSARY_FILE
-    if not path.is_file():
-        return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        raise PackError(f"{path}: unreadable ({error})") from None
+    data = _optional_yaml(path)
     if not isinstance(data, dict) or not all(isinstance(v, str) and v.strip() for v in data.values()):
         raise PackError(f"{path}: a glossary maps words to their English")
     return {str(k): str(v) for k, v in data.items()}
