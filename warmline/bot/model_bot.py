@@ -213,7 +213,7 @@ class ModelBot(BotDefaults):
             return analysis
         last_bot = next((r.event.text for r in reversed(history) if isinstance(r.event, BotMessage)), None)
         asked = last_bot is not None and self.dialogue.asked_for_details(last_bot)
-        if not details_only(text) or not (asked or _gives_contact(text)):
+        if not details_only(text) or not (asked or read_turn(text).gives_details):
             return analysis
         recommendation = analysis.recommendation
         if recommendation.trigger in ("human_request", "frustration", "out_of_scope"):
@@ -317,8 +317,3 @@ def build_bot(settings: Settings, store: SqlStore) -> Bot:
         store=store,
         settings=settings,
     )
-
-
-def _gives_contact(text: str) -> bool:
-    reading = read_turn(text)
-    return bool(reading.emails or reading.order_ids or reading.zip_codes or reading.phones)

@@ -18,7 +18,7 @@ never labels or intent descriptions.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from warmline.conversation.events import (
@@ -295,7 +295,7 @@ class Dialogue:
         # wants their own record looked up too ("I'm Kim Lee, kim@example.com: when is my refund?").
         if details_only(text):
             return None  # who they are, not what they need: confirmed, then asked (see _introduced)
-        identified = bool(memory.verified or reading.emails or reading.order_ids or reading.zip_codes or reading.phones)
+        identified = bool(memory.verified) or reading.gives_details
         topic = self.article_topics.get(answer.article_id) if answer and answer.score >= ANSWER_FLOOR else None
         if topic is not None and identified and (reading.personal or account_id):
             return Need(topic, order_ids, text)
@@ -357,13 +357,7 @@ class Dialogue:
             one = self.store.customer(account_id)
             candidates = [one] if one is not None else []
         else:
-            candidates = []
-            for email in emails:
-                candidates += self.store.find_customers(email=email)
-            for order_id in order_ids:
-                candidates += self.store.find_customers(order_id=order_id)
-            for zip_code in zips:
-                candidates += self.store.find_customers(zip_code=zip_code)
+            candidates = self._customers_with(emails, order_ids, zips)
         joined = "\n".join(texts)
         said = EMAIL.sub(" ", joined)  # a name is what they wrote, not the words of their email address
         for customer in {c.customer_id: c for c in candidates}.values():
@@ -399,7 +393,7 @@ class Dialogue:
         or an article about this very need) gets that answer now, with the offer to look at the
         customer's own record ("my parcel says delivered but..."); otherwise only the question
         for who they are (a sizing guide is no answer to "the jacket I got has a hole")."""
-        gave = bool(reading.emails or reading.order_ids or reading.zip_codes or reading.phones)
+        gave = reading.gives_details
         rule_helps = (
             answer is not None
             and answer.score >= GENERAL_ANSWER
@@ -414,7 +408,7 @@ class Dialogue:
                 text = " ".join([*(u.text for u in units), self.say.offer_lookup])
                 return Step(text, "ask_identity", citations=[self._citation(answer, units)])
         searchable = bool(reading.emails or reading.order_ids or reading.zip_codes)
-        if searchable and not self._anyone_with(reading):
+        if searchable and not self._customers_with(reading.emails, reading.order_ids, reading.zip_codes):
             text = self.say.identity_mismatch  # say so at once: asking again as if nothing was given is not listening
         elif memory.identity_asks == 0:
             text = self.say.ask_identity
@@ -424,19 +418,17 @@ class Dialogue:
             text = self.say.ask_identity_again
         return Step(text, "ask_identity")
 
-    def _anyone_with(self, reading: TurnReading) -> bool:
-        """Whether any customer has one of the email addresses, order ids or ZIP codes of this turn
-        (a phone number alone is not looked up)."""
+    def _customers_with(self, emails: Iterable[str], order_ids: Iterable[str], zips: Iterable[str]) -> list[Customer]:
+        """The customers with any of these email addresses, order ids or ZIP codes."""
         assert self.store is not None
-        return any(
-            self.store.find_customers(**{field: value})
-            for field, values in (
-                ("email", reading.emails),
-                ("order_id", reading.order_ids),
-                ("zip_code", reading.zip_codes),
-            )
-            for value in values
-        )
+        found: list[Customer] = []
+        for email in emails:
+            found += self.store.find_customers(email=email)
+        for order_id in order_ids:
+            found += self.store.find_customers(order_id=order_id)
+        for zip_code in zips:
+            found += self.store.find_customers(zip_code=zip_code)
+        return found
 
     def _lookup(self, need: Need, customer: Customer, memory: DialogueMemory) -> Step:
         assert self.store is not None

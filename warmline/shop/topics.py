@@ -189,6 +189,11 @@ class TurnReading:
     personal: bool  # "my", "I", an order number: about the customer's own things
     asks_rule: bool  # asks how the store's rules work ("how long...", "can I...", "will I...")
 
+    @property
+    def gives_details(self) -> bool:
+        """The turn holds an email, order id, ZIP code or phone number."""
+        return bool(self.emails or self.order_ids or self.zip_codes or self.phones)
+
 
 def read_turn(text: str) -> TurnReading:
     plain = folded(text)
@@ -238,7 +243,7 @@ def details_only(text: str) -> bool:
     words = [w for w in re.findall(r"[a-z']+", folded(rest)) if w not in DETAIL_WORDS]
     if "?" in rest:
         return False
-    if reading.emails or reading.order_ids or reading.zip_codes or reading.phones:
+    if reading.gives_details:
         return len(words) <= 4
     return 1 <= len(words) <= 3
 
