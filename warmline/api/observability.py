@@ -11,8 +11,9 @@ from fastapi import Depends, FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from starlette.concurrency import run_in_threadpool
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from warmline.api.asgi import StatusRecorder
 from warmline.api.deps import principal
 from warmline.auth import Principal
 from warmline.conversation.actions import Outcome, Services
@@ -77,14 +78,7 @@ class RequestMetrics:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
-
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        sending = StatusRecorder(send, default=500)
         try:
             await self.app(scope, receive, sending)
         finally:
@@ -92,7 +86,7 @@ class RequestMetrics:
             route = getattr(scope.get("route"), "path", "unmatched")
             if not route.endswith("/stream"):  # streams stay open: their duration is not latency
                 self.observability.latency.labels(scope["method"], route).observe(time.perf_counter() - started)
-            self.observability.responses.labels(str(status)).inc()
+            self.observability.responses.labels(str(sending.status)).inc()
 
 
 def install_observability(app: FastAPI, services: Services) -> None:

@@ -29,8 +29,9 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.errors import StorageError
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from warmline.api.asgi import StatusRecorder
 from warmline.api.errors import error_response
 from warmline.config import Settings
 
@@ -114,16 +115,9 @@ class RateLimits:
             await self.app(scope, receive, send)
             return
 
-        status = 0
-
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        sending = StatusRecorder(send)
         await self.app(scope, receive, sending)
-        if status == 401:
+        if sending.status == 401:
             try:
                 for item in self.limits.auth_failures:
                     await self.limiter.hit(item, "auth-failures", address)

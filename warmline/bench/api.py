@@ -15,7 +15,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,23 @@ def _wait_ready(url: str, server: subprocess.Popen[bytes], timeout: float = 60.0
         except httpx.HTTPError:
             time.sleep(0.1)
     raise RuntimeError("the server did not become ready")
+
+
+@contextmanager
+def served(database_url: str | None, model: str) -> Iterator[tuple[str, str]]:
+    """A ``warmline serve`` process on a free port, ready: ``(base url, database url)``; without a
+    ``database_url`` on a throwaway SQLite file. Stopped (and the file removed) on exit."""
+    with tempfile.TemporaryDirectory(prefix="warmline-bench-") as folder:
+        url_db = database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        server = _start_server(port, url_db, model)
+        try:
+            _wait_ready(url, server)
+            yield url, url_db
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
 
 
 async def _start_conversation(client: aiohttp.ClientSession) -> tuple[str, dict[str, str]]:
@@ -152,17 +170,8 @@ def run_api_bench(
 ) -> dict[str, Any]:
     """``model`` is the bot the server runs: ``placeholder`` measures the service itself (storage,
     lifecycle, HTTP); ``embedded`` adds the model, policy and routing to every message."""
-    with tempfile.TemporaryDirectory(prefix="warmline-bench-") as folder:
-        url_db = database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
-        port = _free_port()
-        url = f"http://127.0.0.1:{port}"
-        server = _start_server(port, url_db, model)
-        try:
-            _wait_ready(url, server)
-            measured = asyncio.run(_measure(url, clients, seconds, ROUNDS))
-        finally:
-            server.terminate()
-            server.wait(timeout=15)
+    with served(database_url, model) as (url, url_db):
+        measured = asyncio.run(_measure(url, clients, seconds, ROUNDS))
     elapsed, latencies = measured["message"]
     noop_elapsed, noop_latencies = measured["noop"]
     rps, noop_rps = len(latencies) / elapsed, len(noop_latencies) / noop_elapsed

@@ -12,14 +12,12 @@ work on logs of the same length.
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from warmline.bench.api import MESSAGES, _free_port, _noop, _start_conversation, _start_server, _wait_ready
+from warmline.bench.api import MESSAGES, _noop, _start_conversation, served
 from warmline.bench.stats import percentile
 
 MESSAGES_PER_CONVERSATION = 20
@@ -117,17 +115,8 @@ def run_contention_bench(
     per_conversation: int = MESSAGES_PER_CONVERSATION,
 ) -> dict[str, Any]:
     """``clients`` posting to one conversation, then each to its own, on one server."""
-    with tempfile.TemporaryDirectory(prefix="warmline-bench-") as folder:
-        url_db = database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
-        port = _free_port()
-        url = f"http://127.0.0.1:{port}"
-        server = _start_server(port, url_db, model)
-        try:
-            _wait_ready(url, server)
-            measured = asyncio.run(_measure(url, clients, seconds, per_conversation))
-        finally:
-            server.terminate()
-            server.wait(timeout=15)
+    with served(database_url, model) as (url, url_db):
+        measured = asyncio.run(_measure(url, clients, seconds, per_conversation))
     return {
         "clients": clients,
         "seconds": seconds,
