@@ -217,3 +217,15 @@ def test_bad_agent_input(desk) -> None:
         ]["code"]
         == "no_payload"
     )
+
+
+def test_staff_teams_must_be_teams_the_service_routes_to(desk) -> None:
+    svc = desk.app.state.services
+    admin = staff_token(svc, "admin")
+    body = {"name": "Kim", "role": "agent", "teams": ["billing", "biling"]}
+    refused = desk.post("/v1/staff", json=body, headers=admin)
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "unknown_team" and error["details"]["teams"] == ["billing", "fraud", "orders", "triage"]
+    kim = desk.post("/v1/staff", json={**body, "teams": ["billing"]}, headers=admin)
+    assert kim.status_code == 201 and kim.json()["teams"] == ["billing"]

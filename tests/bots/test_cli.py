@@ -46,6 +46,8 @@ def test_creates_a_bot_with_its_token_and_secret(sqlite_url, monkeypatch) -> Non
         (["--name", "rasa", "--webhook-url", "https://x.test/", "--confidence-threshold", "2"], "invalid_source"),
         (["--name", "rasa", "--webhook-url", "https://x.test/", "--intent-team", "nope"], "invalid_source"),
         (["--name", "rasa", "--webhook-url", "https://x.test/", "--intent-team", "a=Bad Team"], "invalid_source"),
+        # A well-formed but unknown team would strand the intent's conversations in a queue nobody works.
+        (["--name", "rasa", "--webhook-url", "https://x.test/", "--intent-team", "a=biling"], "unknown team(s) biling"),
     ],
 )
 def test_bad_input_is_refused_clearly(sqlite_url, monkeypatch, args, code) -> None:  # type: ignore[no-untyped-def]
@@ -53,6 +55,10 @@ def test_bad_input_is_refused_clearly(sqlite_url, monkeypatch, args, code) -> No
     result = runner.invoke(app, ["token", "create", "--role", "bot", *args])
     assert result.exit_code == 2, result.output
     assert code in result.output
+    with sa.create_engine(sqlite_url).connect() as connection:  # nothing of a refused bot is kept
+        assert not sa.inspect(connection).has_table("bot_sources") or not connection.execute(
+            sa.text("select count(*) from bot_sources")
+        ).scalar_one()
 
 
 def test_production_wants_https(sqlite_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -31,6 +31,11 @@ def test_token_create_refuses_an_unknown_role(sqlite_url, monkeypatch) -> None:
     assert "invalid_role" in result.output
     result = runner.invoke(app, ["token", "create", "--role", "agent", "--team", "Bad Team"])
     assert result.exit_code == 2 and "invalid_team" in result.output
+    # A misspelt team: the agent would wait for conversations the router never sends there.
+    result = runner.invoke(app, ["token", "create", "--role", "agent", "--team", "biling"])
+    assert result.exit_code == 2 and "unknown_team" in result.output and "biling" in result.output
+    with sa.create_engine(sqlite_url).connect() as connection:
+        assert connection.execute(sa.text("select count(*) from staff")).scalar_one() == 0
 
 
 def test_bad_settings_are_a_clear_error(monkeypatch) -> None:

@@ -29,7 +29,7 @@ def create_staff(
 ) -> dict[str, Any]:
     """Admins create agent, lead and admin accounts; the token is shown once."""
     caller.require("admin")
-    created = do_create_staff(svc.store, body.name, body.role, body.teams, body.capacity)
+    created = do_create_staff(svc.store, body.name, body.role, body.teams, body.capacity, svc.teams())
     return created
 
 

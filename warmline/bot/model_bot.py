@@ -51,7 +51,7 @@ from warmline.model.scope import other_company_request
 from warmline.packs import Pack, load_pack
 from warmline.policy.engine import PolicyInputs, RecordedDecision, decide
 from warmline.policy.rules import Policy, load_policy, pack_policy_path
-from warmline.routing import RoutingRules, load_routing
+from warmline.routing import RoutingRules, load_routing, routable_teams
 from warmline.shop import shared_dialogue
 from warmline.shop.dialogue import FOLLOW_UP_WORDS, SHORT_FOLLOW_UP, Dialogue, fold_memory
 from warmline.shop.topics import details_only, read_turn
@@ -96,7 +96,7 @@ class ModelBot(BotDefaults):
         self.handoffs = HandoffAssembly(
             pack, settings.cold_transfer_share, settings.cold_transfer_seed, dialogue.store if dialogue else None
         )
-        self.teams = frozenset({*pack.teams, *pack.team_map.values(), *routing.teams, "triage"})
+        self.teams = routable_teams(pack, routing)
         # The first decision pays for lazy set-up (validators, time zone data): pay it here, not
         # on a customer's turn.
         quiet = no_analysis()

@@ -15,6 +15,7 @@ import hmac
 import json
 import re
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -95,14 +96,26 @@ def check_webhook_url(url: str, *, production: bool = False) -> str:
     return url
 
 
-def check_settings(confidence_threshold: float | None, intent_teams: dict[str, str] | None) -> SourceSettings:
+def check_settings(
+    confidence_threshold: float | None, intent_teams: dict[str, str] | None, known_teams: Collection[str] = ()
+) -> SourceSettings:
+    """``known_teams``: the teams the service routes to (a bot intent owned by a misspelt team
+    would strand its conversations in a queue nobody works); empty: any well-formed name."""
     try:
-        return SourceSettings(confidence_threshold=confidence_threshold, intent_teams=intent_teams or {})
+        checked = SourceSettings(confidence_threshold=confidence_threshold, intent_teams=intent_teams or {})
     except ValidationError as exc:
         first = exc.errors()[0]
         raise InvalidInput(
             f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}", code="invalid_source_settings"
         ) from None
+    unknown = sorted({t for t in checked.intent_teams.values() if known_teams and t not in known_teams})
+    if unknown:
+        raise InvalidInput(
+            f"intent_teams: unknown team(s) {', '.join(unknown)}",
+            code="invalid_source_settings",
+            details={"teams": sorted(known_teams)},
+        )
+    return checked
 
 
 def signing_secret(instance_secret: str, source: str, nonce: str) -> str:

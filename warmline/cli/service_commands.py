@@ -95,13 +95,24 @@ def token_create(
     engine = make_engine(settings.database_url)
     migrate(engine)
     try:
-        created = do_create_staff(SqlStore(engine), name or role, role, team or [], capacity)
+        created = do_create_staff(SqlStore(engine), name or role, role, team or [], capacity, _known_teams(settings))
     except WarmlineError as exc:
         raise fail(exc) from exc
     finally:
         engine.dispose()
     err.print(f"created {created['role']} {created['id']} ({created['name']}); teams: {', '.join(created['teams'])}")
     print(created["token"])
+
+
+def _known_teams(settings: Settings) -> frozenset[str]:
+    """The teams the service routes to (as the API checks them); any name with the placeholder bot."""
+    if settings.model == "placeholder":
+        return frozenset()
+    from warmline.packs import load_pack
+    from warmline.routing import load_routing, routable_teams
+
+    pack = load_pack(settings.pack)
+    return routable_teams(pack, load_routing(pack))
 
 
 def _create_bot(
@@ -129,7 +140,7 @@ def _create_bot(
     engine = make_engine(settings.database_url)
     migrate(engine)
     try:
-        bot_settings = check_settings(confidence_threshold, teams)
+        bot_settings = check_settings(confidence_threshold, teams, _known_teams(settings))
         store = SqlStore(engine)
         created = BotSources(engine, store.token_secret()).create(
             name, webhook_url, shadow=shadow, settings=bot_settings, production=settings.environment == "production"

@@ -15,7 +15,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from warmline.model.analysis import TurnAnalysis
-from warmline.routing.rules import Condition, RoutingRules, RoutingRulesError, load_routing, parse_routing
+from warmline.routing.rules import (
+    Condition,
+    RoutingRules,
+    RoutingRulesError,
+    load_routing,
+    parse_routing,
+    routable_teams,
+)
 
 __all__ = [
     "Routing",
@@ -24,6 +31,7 @@ __all__ = [
     "explain_routing",
     "load_routing",
     "parse_routing",
+    "routable_teams",
     "route",
 ]
 

@@ -178,6 +178,12 @@ def load_routing(pack: Pack, path: Path | None = None) -> RoutingRules:
     return parse_routing(raw.decode("utf-8"), source=str(file), team_map=dict(pack.team_map), teams=dict(pack.teams))
 
 
+def routable_teams(pack: Pack, rules: RoutingRules) -> frozenset[str]:
+    """Every team a conversation can be routed to: the pack's teams, the owners of its intents,
+    the routing file's teams, and triage (where unplaced conversations go)."""
+    return frozenset({*pack.teams, *pack.team_map.values(), *rules.teams, "triage"})
+
+
 def parse_routing(text: str, *, source: str, team_map: dict[str, str], teams: dict[str, str]) -> RoutingRules:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
