@@ -210,3 +210,22 @@ def test_training_examples_are_in_the_repo(pack) -> None:
     phrasings = Counter(label for group, (label,) in by_group.items() if group.startswith("en:"))
     assert min(phrasings[sub.label] for sub in pack.subflows) >= 30
     assert (Path(pack.path) / "ATTRIBUTION.md").is_file()
+
+
+@pytest.mark.parametrize(
+    ("label", "top", "oos_score", "in_scope"),
+    [
+        ("manage_account/status_credit_missing", 1.0, 0.89, True),  # a doubtful head does not outvote it
+        ("manage_account/manage_payment_method", 0.88, 0.99, True),
+        ("manage_account/manage_payment_method", 0.88, 0.999, False),  # a certain head does
+        ("manage_account/manage_payment_method", 0.7, 0.6, False),  # nor does an unsure classifier
+        ("oos", 0.99, 0.6, False),
+        ("vague", 0.99, 0.6, False),
+    ],
+)
+def test_a_clear_need_outweighs_a_doubtful_out_of_scope_head(
+    label: str, top: float, oos_score: float, in_scope: bool
+) -> None:
+    from warmline.model.embedded import names_clear_need
+
+    assert names_clear_need(label, top, oos_score) is in_scope

@@ -49,9 +49,14 @@ PASSAGES = "model/passages.npz"
 TOP_K = 5
 NON_INTENT = {OOS_LABEL, SMALLTALK_LABEL, VAGUE_LABEL}
 # A turn the classifier places in one subflow with at least CLEAR_NEED stays in scope unless the
-# out-of-scope head is at least SURE_OUT_OF_SCOPE.
-CLEAR_NEED = 0.9
-SURE_OUT_OF_SCOPE = 0.8
+# out-of-scope head is at least SURE_OUT_OF_SCOPE: the classifier has an out-of-scope class of its
+# own, so 0.85 on one subflow leaves out of scope under 0.15, while the head, trained on far fewer
+# of the store's phrasings, scores some plain account and subscription requests 0.85-0.99 (a store
+# credit gone, a card to replace on the account, the balance of a plan). Two turns read together
+# name a need at PAIR_CLEAR_NEED.
+CLEAR_NEED = 0.85
+SURE_OUT_OF_SCOPE = 0.995
+PAIR_CLEAR_NEED = 0.9
 # Facts that describe what the request is about rather than identify the customer or the order.
 DESCRIBING_FACTS = {"product", "size", "colour", "date", "tried", "received_via"}
 # An unsure in-scope prediction is out of scope when the out-of-scope class has at least this.
@@ -60,6 +65,12 @@ UNCERTAIN_OOS = 0.2
 FRUSTRATION_LOOKBACK = 4
 # How sure a request about another company's service is out of scope (warmline.model.scope).
 OTHER_COMPANY_OOS = 0.97
+
+
+def names_clear_need(label: str, top: float, oos_score: float) -> bool:
+    """Whether the classifier's top label ``label`` at ``top`` keeps a turn in scope although the
+    out-of-scope head scores it ``oos_score`` (at least 0.5)."""
+    return label not in NON_INTENT and top >= CLEAR_NEED and oos_score < SURE_OUT_OF_SCOPE
 
 
 def cache_dir() -> Path:
@@ -187,9 +198,9 @@ class EmbeddedModel:
         signals = self.signals.turn(text or " ", vector)
         out_of_scope = signals.out_of_scope >= 0.5
         oos_score = signals.out_of_scope
-        if out_of_scope and label not in NON_INTENT and top >= CLEAR_NEED and oos_score < SURE_OUT_OF_SCOPE:
+        if out_of_scope and names_clear_need(label, top, oos_score):
             # "I keep clicking add to cart but the cart stays at 0": the classifier, trained on the
-            # pack's own subflows, names the need clearly; a hesitant out-of-scope head does not outvote it.
+            # pack's own subflows, names the need clearly; a less than certain head does not outvote it.
             out_of_scope = False
         uncertain = label not in NON_INTENT and top < self.classifier.threshold and oos_prob >= UNCERTAIN_OOS
         smalltalk = label == SMALLTALK_LABEL and not out_of_scope
@@ -288,7 +299,7 @@ class EmbeddedModel:
             return None
         together = f"{previous.text} {text}"
         probs, label, top = self.turn_distribution(together, self.encode_cached([together])[0])
-        return probs if label not in NON_INTENT and top >= CLEAR_NEED else None
+        return probs if label not in NON_INTENT and top >= PAIR_CLEAR_NEED else None
 
     # ---- conversation-level ----------------------------------------------------------------
     @staticmethod
