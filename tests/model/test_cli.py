@@ -127,6 +127,17 @@ def test_the_packs_own_conversations_route_to_their_team() -> None:
     assert data["team_accuracy"] >= 0.9 and data["subflow_accuracy"] >= 0.85, data["errors"]
 
 
+def test_the_packs_short_conversations_route_to_their_team() -> None:
+    # 122 short conversations over all 55 subflows (12 in the seven other languages), written as a
+    # blind set and never trained on: terse, typed in a hurry, the detail or a name in a later turn.
+    short = OWN_CONVERSATIONS.with_name("conversations-short")
+    result = runner.invoke(app, ["eval", "conversations", "--data", str(short), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["n"] == 122
+    assert data["team_accuracy"] >= 0.95 and data["subflow_accuracy"] >= 0.93, data["errors"]
+
+
 def test_model_build_refuses_an_unknown_part() -> None:
     result = runner.invoke(app, ["model", "build", "--only", "everything"])
     assert result.exit_code == 2 and "invalid_option" in result.output
