@@ -19,6 +19,7 @@ from typing import Literal
 from warmline.bots.assess import Assessment, BotTurnAnalysis, OutsideBotAssessor
 from warmline.bots.sources import BotSource
 from warmline.bus.base import conversation_channel
+from warmline.conversation import views
 from warmline.conversation.actions import Outcome, Services, apply_change, check_name, check_text, new_conversation_id
 from warmline.conversation.events import CUSTOMER, BotMessage, ConversationStarted, CustomerMessage, EventRecord
 from warmline.conversation.state import ConversationState, Status
@@ -157,7 +158,7 @@ def do_post_turns(
         if assessor is None or writer.state.status != Status.BOT or (latest is None and handoff is None):
             return
         if latest is None:  # the bot asks for a person on a bot turn: decide on the last analysis
-            previous = _latest_analysis(writer)
+            previous = views.latest_analysis(writer.history())
             if previous is None:
                 return
             latest = (previous, None)
@@ -177,10 +178,3 @@ def _stored_turns(writer: Writer) -> dict[str, int]:
         for record in writer.history()
         if isinstance(record.event, CustomerMessage | BotMessage) and record.event.external_id
     }
-
-
-def _latest_analysis(writer: Writer) -> TurnAnalysis | None:
-    for record in reversed(writer.history()):
-        if record.type == "turn_analysed":
-            return TurnAnalysis.model_validate(record.event.analysis)  # type: ignore[attr-defined]
-    return None

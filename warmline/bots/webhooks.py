@@ -121,7 +121,7 @@ def named_intent(note: str) -> str | None:
 
 def human_turns(history: list[EventRecord]) -> list[HumanTurn]:
     """The customer's and agents' turns since the last escalation."""
-    start = max((i for i, r in enumerate(history) if r.type == "escalated"), default=len(history))
+    start = max((i for i, r in enumerate(history) if isinstance(r.event, Escalated)), default=len(history))
     turns = []
     for record in history[start + 1 :]:
         body = record.event
