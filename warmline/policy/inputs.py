@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from warmline.conversation import views
-from warmline.conversation.events import BotMessage, EventRecord, TurnAnalysed
+from warmline.conversation.events import BotMessage, CustomerMessage, Escalated, EventRecord, HandedBack, TurnAnalysed
 from warmline.model.analysis import TurnAnalysis
 from warmline.policy.engine import PolicyInputs, TeamLoad
 
@@ -71,16 +71,13 @@ def conversation_inputs(
     team_load: Mapping[str, Mapping[str, Any] | TeamLoad],
 ) -> PolicyInputs:
     """The :class:`PolicyInputs` for the customer turn ``analysis`` is about."""
-    handback_index = max((i for i, r in enumerate(history) if r.type == "handed_back"), default=None)
+    handback_index = max((i for i, r in enumerate(history) if isinstance(r.event, HandedBack)), default=None)
     window = history[handback_index + 1 :] if handback_index is not None else history
-    customer_turns = sum(1 for r in window if r.type == "customer_message")
+    customer_turns = sum(1 for r in window if isinstance(r.event, CustomerMessage))
     bot_replies = sum(
         1
         for r in window
-        if r.type == "bot_message"
-        and isinstance(r.event, BotMessage)
-        and r.event.kind in BOT_REPLY_KINDS
-        and r.seq < analysis.message_seq
+        if isinstance(r.event, BotMessage) and r.event.kind in BOT_REPLY_KINDS and r.seq < analysis.message_seq
     )
     earlier = [b.analysis for b in views.bodies(window, TurnAnalysed) if b.message_seq != analysis.message_seq]
     all_analyses = [b.analysis for b in views.bodies(history, TurnAnalysed) if b.message_seq != analysis.message_seq]
@@ -89,7 +86,7 @@ def conversation_inputs(
     if handback_index is not None:
         handback = history[handback_index]
         turns_since = customer_turns
-        current = next((r for r in reversed(history) if r.type == "customer_message"), history[-1])
+        current = next((r for r in reversed(history) if isinstance(r.event, CustomerMessage)), history[-1])
         minutes_since = round(max(0.0, (current.at - handback.at).total_seconds() / 60), 2)
     loads = {
         name: value if isinstance(value, TeamLoad) else TeamLoad.model_validate(dict(value))
@@ -102,7 +99,7 @@ def conversation_inputs(
         team_load=loads,
         customer_turns=customer_turns,
         bot_replies=bot_replies,
-        escalations_before=sum(1 for r in history if r.type == "escalated"),
+        escalations_before=sum(1 for r in history if isinstance(r.event, Escalated)),
         turns_since_handback=turns_since,
         minutes_since_handback=minutes_since,
         has_phone=any(f.kind == "phone" for f in facts),

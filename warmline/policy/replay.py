@@ -32,7 +32,7 @@ def replay(
     versions: dict[str, int] = {}
     differing: list[dict[str, Any]] = []
     for conversation_id in store.conversation_ids(since, until):
-        stored_decisions = [r for r in store.load_events(conversation_id) if r.type == "policy_decided"]
+        stored_decisions = [r for r in store.load_events(conversation_id) if isinstance(r.event, PolicyDecided)]
         if not stored_decisions:
             continue
         conversations += 1
