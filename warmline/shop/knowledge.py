@@ -101,8 +101,10 @@ def stem(word: str) -> str:
     """A light English stemmer: enough to meet "returns"/"returned"/"returning" at "return"."""
     for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
-            return word[: -len(suffix)] + keep
-    return word
+            word = word[: -len(suffix)] + keep
+            break
+    # "price" and "prices", "resole" and "resoling" meet at "pric" and "resol".
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
 
 NUMBER_WORDS = {
