@@ -394,10 +394,12 @@ class Dialogue:
         customer's own record ("my parcel says delivered but..."); otherwise only the question
         for who they are (a sizing guide is no answer to "the jacket I got has a hole")."""
         gave = reading.gives_details
+        # Where an order is, is the record's alone (as in _serve): what the statuses mean is no answer.
+        status_only = need.topic == "order_status" and not reading.asks_rule
         rule_helps = (
             answer is not None
             and answer.score >= GENERAL_ANSWER
-            and (reading.asks_rule or self.article_topics.get(answer.article_id) == need.topic)
+            and (reading.asks_rule or (self.article_topics.get(answer.article_id) == need.topic and not status_only))
         )
         if memory.identity_asks == 0 and not gave and answer is not None and rule_helps:
             units: list[Unit] = []

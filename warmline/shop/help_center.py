@@ -103,10 +103,12 @@ def _units(article_id: str, body: str) -> list[Unit]:
         header = None
         if line.startswith(("- ", "* ")) or re.match(r"^\d+\.\s", line):
             item = plain(re.sub(r"^(?:[-*]|\d+\.)\s+", "", line))
-            item = re.sub(r"[,;]?\s+(?:or|and)$", "", item)
+            item = re.sub(r"(?:[,;]?\s+(?:or|and)|[,;])$", "", item)
             if item[:1].islower() and lead:
                 item = f"{lead} {item}"  # "You can:" + "refuse the delivery" reads on its own
-            add(item if item.endswith((".", "?", "!", ")")) else item + ".", lead or heading)
+            elif item[:1].islower() and heading:
+                item = f"{heading}: {item}"  # "Checking your balance: at acmebrands.com/giftcard, ..."
+            add(item if item.endswith((".", "?", "!")) else item + ".", lead or heading)
             continue
         for index, sentence in enumerate(_joined_questions(_sentences(_lead_in(line)))):
             if sentence.endswith(":"):
@@ -154,7 +156,10 @@ def _table_row(header: list[str], cells: list[str]) -> str:
             value = value.rstrip(".")
         if value and value.lower() not in ("none", "-", "—"):
             label = name if sum(c.isupper() for c in name) > 1 else name.lower()
-            parts.append(f"{label} {value}" if name else value)
+            # A value that reads on its own ("Runs half a size large: ...", "5-10 business days")
+            # goes without its column's name ("Processing: what it means We have ...").
+            alone = re.match(r"[A-Z0-9]", value) is not None and len(value.split()) >= 3
+            parts.append(f"{label} {value}" if name and not alone else value)
     text = f"{first}: " + "; ".join(parts)
     return text if text.endswith(".") else text + "."
 
