@@ -263,14 +263,13 @@ class HelpCenterIndex:
         """The units that answer ``query`` (None when the help center has nothing). ``exclude``
         holds unit indexes already said in this conversation; ``prefer`` adds to a unit's score
         (the customer's own level or order, say)."""
-        english = self.glossary.english(query)
-        if english:  # the encoder reads English: search the question with its glossed words
-            query, vector = f"{query} {english}", None
-        spelled = self.spelled(query)
+        searched = self.searched(query)
+        if searched[0] != query:  # the encoder reads English: search the question with its glossed words
+            query, vector = searched[0], None
         as_written: float | None = None
-        if spelled != query:  # "teh shiping cost for standerd" is searched as "the shipping cost for standard"
+        if len(searched) > 1:  # "teh shiping cost for standerd" is searched as "the shipping cost for standard"
             as_written = float(self.unit_scores(query, vector).max(initial=0.0))
-            query, vector = spelled, None
+            query, vector = searched[1], None
         base = self.unit_scores(query, vector)
         if not len(base):
             return None
@@ -307,6 +306,21 @@ class HelpCenterIndex:
             scope_score=round(float(min(1.0, base[best] if as_written is None else as_written)), 4),
         )
 
+    def searched(self, query: str) -> list[str]:
+        """The texts searching ``query`` encodes: the query with the English of its glossary words,
+        then, if it has misspelled words, the same respelled."""
+        english = self.glossary.english(query)
+        glossed = f"{query} {english}" if english else query
+        spelled = self.spelled(glossed)
+        return [glossed] if spelled == glossed else [glossed, spelled]
+
+    def prefetch(self, queries: Sequence[str]) -> None:
+        """Encode at once every text searching these queries needs (one call to the encoder
+        instead of one per query: its cache then serves each search)."""
+        texts = list(dict.fromkeys(t for q in queries for t in self.searched(q)))
+        if texts:
+            self._encode(texts)
+
     def spelled(self, query: str) -> str:
         """``query`` with its misspelled words replaced by the help center's closest word (one
         edit for short words, two for long ones); words the help center uses stay."""
@@ -335,8 +349,19 @@ class HelpCenterIndex:
         return self.units.index(unit)
 
 
+# A sentence that opens on a pronoun ("It costs $49 a year") is about what the sentence before it
+# names ("Acme Plus is our paid membership."): it is embedded with that sentence.
+REFERS_BACK = re.compile(r"^(?:it|its|it's|they|their|this|that|these|those|he|she)\b", re.I)
+
+
 def embedding_texts(articles: Sequence[HelpArticle]) -> tuple[list[str], list[str]]:
-    units = [f"{u.context}: {u.text}" if u.context else u.text for a in articles for u in a.units]
+    units = []
+    for article in articles:
+        previous = ""
+        for unit in article.units:
+            text = f"{previous} {unit.text}" if previous and REFERS_BACK.match(unit.text) else unit.text
+            units.append(f"{unit.context}: {text}" if unit.context else text)
+            previous = unit.text
     return units, [a.title for a in articles]
 
 
