@@ -258,3 +258,23 @@ def test_an_opening_that_introduces_the_customer_is_not_a_request_for_a_person(c
     chat.say("Priya Raman again, priya.raman@example.com, get me an agent please")
     state = client.get(f"/v1/conversations/{chat.id}", headers=chat.auth).json()["state"]
     assert state["status"] == "WAITING_FOR_AGENT"
+
+
+def test_the_saved_cards_are_looked_up_and_two_questions_get_two_answers(client: TestClient, svc: Services) -> None:
+    chat = start_chat(client)
+    chat.say("Jacob Wilson jacob.wilson@example.com what cards do i have on file?")
+    chat.say("when did my tee arrive? and did I pay extra for express?")
+    cards, both = replies(chat)
+    assert "4108 (expired 11/26)" in cards and "3355" in cards
+    assert "delivered on November 30, 2026" in both and "$9.00" in both
+    looked = [e["body"]["topic"] for e in staff_events(chat, svc) if e["type"] == "store_looked_up"]
+    assert looked == ["payment_methods", "order_status", "order_charges"]
+
+
+def test_a_case_told_in_unknown_words_is_looked_up_once_the_details_come(client: TestClient) -> None:
+    chat = start_chat(client)
+    chat.say("my boots say delivered but they aren't here")
+    chat.say("Daniel Okafor, AB41562")
+    rule, record = replies(chat)
+    assert "48 hours" in rule and rule.endswith("(or an order number or ZIP code).")
+    assert "AB41562" in record and "December 12, 2026" in record

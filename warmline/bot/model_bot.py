@@ -185,6 +185,7 @@ class ModelBot(BotDefaults):
         said = [r.event.text for r in history if isinstance(r.event, CustomerMessage)]
         if said and said[-1] == text:
             said = said[:-1]
+        self.dialogue.prefetch(text, said[-1] if said else None)
         answer = help_center.answer(text)
         if answer is not None and self._answers(text, answer.article_id, answer.scope_score):
             return True
@@ -236,7 +237,7 @@ class ModelBot(BotDefaults):
         if self.dialogue is None:
             turn.append(BOT, BotMessage(text=analysis.reply, kind=analysis.reply_kind, in_reply_to=turn.message.seq))
             return
-        memory = fold_memory(turn.history(), turn.message.seq, self.dialogue.say)
+        memory = fold_memory(turn.history(), turn.message.seq, self.dialogue.say, self.dialogue.article_topics)
         step = self.dialogue.reply(text, memory, analysis, account_id=turn.state.account_id)
         for body in step.events:
             turn.append(BOT, body)

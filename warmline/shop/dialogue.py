@@ -73,6 +73,7 @@ class Need:
     order_ids: tuple[str, ...] = ()
     text: str = ""  # the customer turn that asked
     other_than: str | None = None  # "my other order": not the one just looked up
+    also: tuple[str, ...] = ()  # the topics of the turn's other questions, looked up too
 
 
 @dataclass
@@ -111,9 +112,19 @@ def question_parts(text: str) -> list[str]:
     return asked if len(asked) == len([p for p in parts if len(p.split()) >= PART_WORDS]) else []
 
 
-def fold_memory(history: Sequence[EventRecord], before_seq: int, say: Phrases) -> DialogueMemory:
+def reads_with_previous(text: str) -> bool:
+    """A short turn, or one that points back ("what do I actually get for it?"), may be read with
+    the turn before it."""
+    words = len(text.split())
+    return words <= SHORT_FOLLOW_UP or (words <= FOLLOW_UP_WORDS and REFERS.search(folded(text)) is not None)
+
+
+def fold_memory(
+    history: Sequence[EventRecord], before_seq: int, say: Phrases, article_topics: dict[str, str] | None = None
+) -> DialogueMemory:
     memory = DialogueMemory()
     identity_asks = {say.ask_identity, say.ask_identity_again, say.identity_mismatch}
+    asked: tuple[str, TurnReading] | None = None  # the customer turn the next bot reply answers
     for record in history:
         if record.seq >= before_seq:
             break
@@ -121,13 +132,21 @@ def fold_memory(history: Sequence[EventRecord], before_seq: int, say: Phrases) -
         if isinstance(body, CustomerMessage):
             memory.customer_texts.append(body.text)
             reading = read_turn(body.text)
+            asked = (body.text, reading)
             memory.order_ids = tuple(dict.fromkeys([*memory.order_ids, *reading.order_ids]))
             if reading.topic is not None:
-                memory.need = Need(reading.topic, reading.order_ids, body.text)
+                memory.need = Need(reading.topic, reading.order_ids, body.text, also=reading.also)
         elif isinstance(body, BotMessage):
             memory.bot_replies.append(body.text)
             if body.text in identity_asks or body.text.endswith(say.offer_lookup):
                 memory.identity_asks += 1
+                # The rule was answered with the offer to look at the customer's own record ("my
+                # boots say delivered but they aren't here"): the record the cited article is about
+                # is the need, though the customer's words named none.
+                topic = article_topics.get(body.citations[0].article_id) if article_topics and body.citations else None
+                if topic is not None and asked is not None and asked[1].personal and asked[1].topic is None:
+                    memory.need = Need(topic, asked[1].order_ids, asked[0])
+            asked = None
         elif isinstance(body, IdentityVerified):
             memory.verified, memory.verified_by = body.customer_id, list(body.by)
         elif isinstance(body, StoreLookedUp):
@@ -184,6 +203,7 @@ class Dialogue:
         account_id: str | None,
     ) -> Step:
         reading = read_turn(text)
+        self.prefetch(text, memory.customer_texts[-1] if memory.customer_texts else None)
         step = self._next(text, reading, memory, analysis, account_id)
         if step.text == memory.last_reply:
             step.text = self.say.rephrase_of(step.text)
@@ -229,14 +249,23 @@ class Dialogue:
     def _retrieve(self, text: str, memory: DialogueMemory) -> Answer | None:
         return self.answer_in_context(text, memory.customer_texts[-1] if memory.customer_texts else None)
 
+    def prefetch(self, text: str, previous: str | None) -> None:
+        """Encode in one batch what answering this turn may search: the turn, the turn read with
+        the one before it, and each of its questions (alone and with the question before)."""
+        queries = [text]
+        if previous is not None and reads_with_previous(text):
+            queries.append(f"{previous} {text}")
+        parts = question_parts(text)[:2]
+        queries += parts
+        queries += [f"{a} {b}" for a, b in zip(parts, parts[1:], strict=False) if reads_with_previous(b)]
+        self.help_center.prefetch(queries)
+
     def answer_in_context(self, text: str, previous: str | None) -> Answer | None:
         """The help center's answer; a short follow-up ("and for gold?", "how many days do I
         get?" after "a question about returns") is read with the customer's turn before it when
         that answers clearly better."""
         answer = self.help_center.answer(text)
-        words = len(text.split())
-        refers = REFERS.search(folded(text)) is not None and words <= FOLLOW_UP_WORDS
-        if previous is None or (words > SHORT_FOLLOW_UP and not refers):
+        if previous is None or not reads_with_previous(text):
             return answer
         continues = CONTINUES.match(folded(text)) is not None
         follow_up = self.help_center.answer(f"{previous} {text}")
@@ -252,7 +281,7 @@ class Dialogue:
         """What the customer needs from their own records this turn, if anything."""
         order_ids = reading.order_ids or memory.order_ids
         if reading.topic is not None:
-            return Need(reading.topic, order_ids, text)
+            return Need(reading.topic, order_ids, text, also=reading.also)
         plain = folded(text)
         if memory.verified and reading.named_topic is not None and not reading.asks_rule:
             # a verified customer naming a record ("check the tracking") means theirs
@@ -286,7 +315,10 @@ class Dialogue:
         )
         if gives_details and memory.need is not None:
             return Need(
-                memory.need.topic, reading.order_ids or memory.need.order_ids or memory.order_ids, memory.need.text
+                memory.need.topic,
+                reading.order_ids or memory.need.order_ids or memory.order_ids,
+                memory.need.text,
+                also=memory.need.also,
             )
         if gives_details and (reading.order_ids or memory.order_ids):
             # a bare order number (now or before the name): show that order
@@ -298,6 +330,17 @@ class Dialogue:
         identified = bool(memory.verified) or reading.gives_details
         topic = self.article_topics.get(answer.article_id) if answer and answer.score >= ANSWER_FLOOR else None
         if topic is not None and identified and (reading.personal or account_id):
+            return Need(topic, order_ids, text)
+        # Not yet identified, telling of their own case in words no cue knows ("my boots say
+        # delivered but they aren't here"): the rule now, with the offer to look at their record.
+        if (
+            topic is not None
+            and topic not in ACTIONS
+            and answer is not None
+            and answer.score >= GENERAL_ANSWER
+            and reading.personal
+            and not reading.asks_rule
+        ):
             return Need(topic, order_ids, text)
         return None
 
@@ -321,6 +364,15 @@ class Dialogue:
                 events.append(IdentityVerified(customer_id=customer.customer_id, by=by))
                 memory.verified_by = by
             step = self._lookup(need, customer, memory)
+            if step.kind == "lookup":
+                # The turn's other questions about the customer's records get their answers too.
+                for topic in need.also:
+                    if topic in ACTIONS:
+                        continue
+                    more = self._lookup(Need(topic, need.order_ids, need.text), customer, memory)
+                    if more.kind == "lookup" and more.text not in step.text:
+                        step.text = f"{step.text} {more.text}"
+                        step.events = [*step.events, *more.events]
         except StoreUnavailable:
             return Step(self.say.store_down, "refuse")
         step.events = [*events, *step.events]
@@ -462,6 +514,8 @@ class Dialogue:
             text = lookups.plus_reply(customer, today)
         elif topic == "store_credit":
             text = lookups.store_credit_reply(customer)
+        elif topic == "payment_methods":
+            text = lookups.payment_methods_reply(customer, today)
         else:
             text = lookups.gift_card_reply(customer, today)
         return Step(text, "lookup", [looked])

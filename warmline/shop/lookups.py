@@ -251,6 +251,35 @@ def store_credit_reply(customer: Customer) -> str:
     return text
 
 
+def payment_methods_reply(customer: Customer, today: date) -> str:
+    """The cards and PayPal accounts saved on the account, the default first, with any expired."""
+    methods = sorted(customer.payment_methods, key=lambda m: not m.default)
+    if not methods:
+        return "You have no card or PayPal account saved on your account; you can add one under Account > Wallet."
+    described = []
+    for method in methods:
+        if method.type == "paypal":
+            name = "PayPal"
+        else:
+            kind = method.type.replace("_", " ")
+            name = f"{method.brand} {kind}" if method.brand else kind
+            name += f" ending {method.last4}" if method.last4 else ""
+            if method.expires:
+                name += f" ({'expired' if card_expired(method.expires, today) else 'expires'} {method.expires})"
+        described.append(f"{name}{' (default)' if method.default else ''}")
+    listed = described[0] if len(described) == 1 else f"{', '.join(described[:-1])} and {described[-1]}"
+    return f"Saved on your account: {listed}. You can change them under Account > Wallet."
+
+
+def card_expired(expires: str, today: date) -> bool:
+    """Whether a card's MM/YY expiry is past (a card is good through the end of its month)."""
+    try:
+        month, year = (int(part) for part in expires.split("/"))
+    except ValueError:
+        return False
+    return (2000 + year if year < 100 else year, month) < (today.year, today.month)
+
+
 def gift_card_reply(customer: Customer, today: date) -> str:
     if not customer.gift_cards:
         return (

@@ -81,6 +81,7 @@ TOPICS = frozenset(
         "plus",
         "store_credit",
         "gift_card",
+        "payment_methods",
         "cancel_order",
         "change_address",
         "start_return",

@@ -54,6 +54,13 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
     ),
     ("plus", r"acme ?plus|\bplus\b.{0,30}\b(?:renew|charge|fee|member|due|pay)|membership fee|annual fee|renewal"),
     ("store_credit", r"store credit|wallet|credito|credit balance|guthaben"),
+    # the cards and PayPal saved on the account (not "which card did I pay with?": an order's)
+    (
+        "payment_methods",
+        r"\b(?:cards?|payment methods?|payment options?)\b.{0,20}\b(?:on file|saved|stored|on my account)|"
+        r"\b(?:saved|stored)\b.{0,12}\b(?:cards?|payment)|\bmy (?:saved |stored )?(?:cards|payment methods)\b|"
+        r"(?<!gift )\bcards?\b.{0,20}\bexpir|\bexpir\w*\b.{0,20}(?<!gift )\bcards?\b",
+    ),
     # "which card did I pay with?" is about an order's payment, not a gift card
     (
         "order_charges",
@@ -122,6 +129,10 @@ OWN_RECORD = re.compile(
     r"stuff|items?|pedido|commande|bestellung|encomenda|ordine|bestelling|reembolso|remboursement)|"
     r"\b(?:do i have|have i|am i|did i|was i|i owe|is mine)\b"
 )
+# Where a turn's questions part: "?", "; ", or "and"/"also" before a question word.
+QUESTION_SPLIT = re.compile(
+    r"\?+\s*|;\s*|,?\s+(?:and|also|plus)\s+(?=(?:how|what|whats|when|where|which|did|do|does|is|can|will)\b)"
+)
 ACTIONS = frozenset({"cancel_order", "change_address", "start_return", "two_factor"})
 
 # An action on the order just talked about, named by a pronoun ("can I cancel it?", "I want to
@@ -175,6 +186,7 @@ def folded(text: str) -> str:
 @dataclass(frozen=True)
 class TurnReading:
     topic: str | None  # an account topic, when the turn asks about the customer's own records
+    also: tuple[str, ...]  # the account topics of its other questions ("when does it arrive? and did I pay for it?")
     named_topic: str | None  # the account topic its words name, whoever's ("the tracking number?")
     order_ids: tuple[str, ...]
     emails: tuple[str, ...]
@@ -210,8 +222,19 @@ def read_turn(text: str) -> TurnReading:
         topic = None
     words = re.findall(r"[a-z']+", folded(ZIP.sub(" ", rest)))
     filler = set(FILLER.split())
+    also: tuple[str, ...] = ()
+    if topic is not None:
+        # Several questions ("when does it arrive? and did I pay for overnight?"): each one's
+        # topic, in the order asked.
+        parts = [p for p in QUESTION_SPLIT.split(plain) if p.strip()]
+        if len(parts) > 1:
+            named_parts = [next((name for name, cue in TOPIC_CUES if re.search(cue, part)), None) for part in parts]
+            asked = tuple(dict.fromkeys(t for t in named_parts if t is not None))
+            if asked:
+                topic, also = asked[0], asked[1:]
     return TurnReading(
         topic=topic,
+        also=also,
         named_topic=named,
         order_ids=order_ids,
         emails=emails,
