@@ -73,3 +73,26 @@ def test_an_answer_is_the_sentences_with_the_fact(
     assert answer.article_id == article
     assert fact in answer.text
     assert len(answer.text.split()) <= 70
+
+
+def test_a_measurement_finds_the_size_whose_range_holds_it(index: HelpCenterIndex) -> None:
+    answer = index.answer("my chest is 43 inches, which shirt size should I get?")
+    assert answer is not None and answer.article_id == "sizing-shirts-and-jackets"
+    assert any(u.text.startswith("L: chest (in) 42-44") for u in answer.units)
+
+
+def test_a_sentence_on_a_pronoun_is_found_by_what_it_refers_to(index: HelpCenterIndex) -> None:
+    answer = index.answer("how much is acme plus")
+    assert answer is not None and "$49 a year" in answer.text
+
+
+def test_two_column_rows_and_bare_bullets_read_as_sentences() -> None:
+    article = parse_article(
+        "---\nid: statuses\ntitle: Order statuses\ncategory: orders\n---\n"
+        "| Status | What it means |\n|---|---|\n| Processing | We are packing it now. |\n\n"
+        "**Checking your balance:**\n- at acmebrands.com/giftcard, with the code and the PIN,\n- in any store.\n",
+        "statuses.md",
+    )
+    texts = [u.text for u in article.units]
+    assert "Processing: We are packing it now." in texts
+    assert "Checking your balance: at acmebrands.com/giftcard, with the code and the PIN." in texts
