@@ -48,11 +48,7 @@ BM25_K1 = 1.2
 BM25_B = 0.6
 # Weights of the four signals and the lead prior (they sum to 1): the meaning of the unit counts
 # most, then the article's words and title. Chosen on the pack's own questions (eval/bot.jsonl).
-# The score says how well the help center answers at all (the bars of scope and of an answer are
-# set on it); the ranking that picks the unit gives the unit's own words more weight, so that a
-# rare word the customer used (a code, a product, a country) finds its sentence.
 W_UNIT_LEX, W_ARTICLE_LEX, W_UNIT_DENSE, W_TITLE_DENSE = 0.05, 0.2, 0.45, 0.2
-RANK_WEIGHTS = (0.15, 0.2, 0.4, 0.15)
 # Units of the best article that score at least this share of the best unit join the answer.
 KEEP_SHARE = 0.6
 MAX_UNITS = 3
@@ -95,18 +91,22 @@ FACT_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
 # What a sentence stating the kind of fact asked for adds to its score.
 FACT_BOOST = 0.08
 # A measurement the customer gives ("my chest is 43 inches") inside a range a sentence states
-# ("L: chest (in) 42-44"): that sentence is the one for them. Not prices, not durations.
+# ("L: chest (in) 42-44") in a question about size or fit: that sentence is the one for them.
+# Not prices, not durations, not dates ("delivered Nov 3" is no "3-5 business days").
 MEASURE = re.compile(
     r"(?<![$\d.,])(\d{1,3}(?:\.\d)?)(?![\d%])"
     r"(?!\s*(?:business |calendar )?(?:days?|weeks?|months?|years?|hours?|minutes?|%))"
 )
 RANGE = re.compile(r"(?<![$\d.])(\d{1,3}(?:\.\d+)?)\s?[-\u2013]\s?(\d{1,3}(?:\.\d+)?)(?![\d%])")
 RANGE_BOOST = 0.1
+SIZE_QUESTION = re.compile(
+    r"\b(?:sizes?|sizing|fits?|inch(?:es)?|in\.|cm|chest|waist|inseam|neck|sleeve|measure\w*)\b", re.I
+)
 
 
 def within_ranges(query: str, text: str) -> bool:
     """Whether a number of ``query`` lies in a range ``text`` states."""
-    numbers = [float(n) for n in MEASURE.findall(query)]
+    numbers = [float(n) for n in MEASURE.findall(query)] if SIZE_QUESTION.search(query) else []
     if not numbers:
         return False
     return any(float(a) <= n <= float(b) for a, b in RANGE.findall(text) for n in numbers if float(a) < float(b))
@@ -253,19 +253,9 @@ class HelpCenterIndex:
     def __len__(self) -> int:
         return len(self.units)
 
-    def unit_scores(
-        self,
-        query: str,
-        vector: np.ndarray | None = None,
-        weights: tuple[float, float, float, float] = (W_UNIT_LEX, W_ARTICLE_LEX, W_UNIT_DENSE, W_TITLE_DENSE),
-    ) -> np.ndarray:
-        return self._combined(self._signals(query, vector), weights)
-
-    def _signals(self, query: str, vector: np.ndarray | None) -> tuple[np.ndarray, ...]:
-        """Per unit: its words, its article's words, its meaning and its article's title's meaning."""
+    def unit_scores(self, query: str, vector: np.ndarray | None = None) -> np.ndarray:
         if not self.units:
-            empty = np.zeros(0, dtype=np.float32)
-            return empty, empty, empty, empty
+            return np.zeros(0, dtype=np.float32)
         query_terms = terms(query)
         if vector is None:
             vector = self._encode([query])[0]
@@ -273,12 +263,13 @@ class HelpCenterIndex:
         article_lex = _scaled(self._article_lex.scores(query_terms))[self._unit_article]
         unit_dense = np.clip(self._unit_vectors @ vector, 0.0, 1.0)
         title_dense = np.clip(self._title_vectors @ vector, 0.0, 1.0)[self._unit_article]
-        return unit_lex, article_lex, unit_dense, title_dense
-
-    def _combined(self, signals: tuple[np.ndarray, ...], weights: tuple[float, float, float, float]) -> np.ndarray:
-        if not self.units:
-            return np.zeros(0, dtype=np.float32)
-        combined = sum(w * signal for w, signal in zip(weights, signals, strict=True)) + self._prior
+        combined = (
+            W_UNIT_LEX * unit_lex
+            + W_ARTICLE_LEX * article_lex
+            + W_UNIT_DENSE * unit_dense
+            + W_TITLE_DENSE * title_dense
+            + self._prior
+        )
         return np.where(self._answerable, combined, 0.0).astype(np.float32)
 
     def answer(
@@ -299,17 +290,16 @@ class HelpCenterIndex:
         if len(searched) > 1:  # "teh shiping cost for standerd" is searched as "the shipping cost for standard"
             as_written = float(self.unit_scores(query, vector).max(initial=0.0))
             query, vector = searched[1], None
-        signals = self._signals(query, vector)
-        base = self._combined(signals, (W_UNIT_LEX, W_ARTICLE_LEX, W_UNIT_DENSE, W_TITLE_DENSE))
+        base = self.unit_scores(query, vector)
         if not len(base):
             return None
         # Ranking prefers the sentences that state the kind of fact asked for; how well the help
         # center answers at all (the score) is the base score's.
-        scores = self._combined(signals, RANK_WEIGHTS)
+        scores = base.copy()
         wanted = fact_patterns(query)
         if wanted:
             scores += FACT_BOOST * np.array([any(p.search(u.text) for p in wanted) for u in self.units])
-        if MEASURE.search(query):
+        if SIZE_QUESTION.search(query) and MEASURE.search(query):
             scores += RANGE_BOOST * np.array([within_ranges(query, u.text) for u in self.units])
         if prefer is not None:
             scores = scores + np.array([prefer(u) for u in self.units], dtype=np.float32)
@@ -329,14 +319,13 @@ class HelpCenterIndex:
             chosen.append(i)
             words += size
         chosen.sort(key=lambda i: self.units[i].position)
-        answered = float(base[self._unit_article == self._unit_article[best]].max())  # the article's best unit
         return Answer(
             article_id=article.id,
             title=article.title,
             units=tuple(self.units[i] for i in chosen),
             lead=self.units[best],
-            score=round(float(min(1.0, answered)), 4),
-            scope_score=round(float(min(1.0, answered if as_written is None else as_written)), 4),
+            score=round(float(min(1.0, base[best])), 4),
+            scope_score=round(float(min(1.0, base[best] if as_written is None else as_written)), 4),
         )
 
     def searched(self, query: str) -> list[str]:
