@@ -276,5 +276,5 @@ def test_a_case_told_in_unknown_words_is_looked_up_once_the_details_come(client:
     chat.say("my boots say delivered but they aren't here")
     chat.say("Daniel Okafor, AB41562")
     rule, record = replies(chat)
-    assert "48 hours" in rule and rule.endswith("(or an order number or ZIP code).")
+    assert "48 hours" in rule
     assert "AB41562" in record and "December 12, 2026" in record

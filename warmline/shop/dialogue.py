@@ -140,12 +140,19 @@ def fold_memory(
             memory.bot_replies.append(body.text)
             if body.text in identity_asks or body.text.endswith(say.offer_lookup):
                 memory.identity_asks += 1
-                # The rule was answered with the offer to look at the customer's own record ("my
-                # boots say delivered but they aren't here"): the record the cited article is about
-                # is the need, though the customer's words named none.
-                topic = article_topics.get(body.citations[0].article_id) if article_topics and body.citations else None
-                if topic is not None and asked is not None and asked[1].personal and asked[1].topic is None:
-                    memory.need = Need(topic, asked[1].order_ids, asked[0])
+            # The customer told of their own case in words no cue knows ("my boots say delivered
+            # but they aren't here") and the reply cited an article about a record: that record is
+            # the need, served once they say who they are.
+            topic = article_topics.get(body.citations[0].article_id) if article_topics and body.citations else None
+            if (
+                topic is not None
+                and topic not in ACTIONS
+                and asked is not None
+                and asked[1].personal
+                and asked[1].topic is None
+                and memory.verified is None
+            ):
+                memory.need = Need(topic, asked[1].order_ids, asked[0])
             asked = None
         elif isinstance(body, IdentityVerified):
             memory.verified, memory.verified_by = body.customer_id, list(body.by)
@@ -330,17 +337,6 @@ class Dialogue:
         identified = bool(memory.verified) or reading.gives_details
         topic = self.article_topics.get(answer.article_id) if answer and answer.score >= ANSWER_FLOOR else None
         if topic is not None and identified and (reading.personal or account_id):
-            return Need(topic, order_ids, text)
-        # Not yet identified, telling of their own case in words no cue knows ("my boots say
-        # delivered but they aren't here"): the rule now, with the offer to look at their record.
-        if (
-            topic is not None
-            and topic not in ACTIONS
-            and answer is not None
-            and answer.score >= GENERAL_ANSWER
-            and reading.personal
-            and not reading.asks_rule
-        ):
             return Need(topic, order_ids, text)
         return None
 
@@ -649,7 +645,19 @@ class Dialogue:
             cite = f"({self.say.source} {answer.title})"
         passage = " ".join(u.text for u in [*units, *extra])
         citations = [self._citation(answer, units), *(self._citation(a, [u]) for a, u in kept)]
-        return self._fit(Step(f"{passage} {cite}", "answer", citations=citations))
+        reply = f"{passage} {cite}"
+        if self._offers_lookup(answer, memory, text) and len(f"{reply} {self.say.offer_lookup}".split()) <= MAX_WORDS:
+            reply = f"{reply} {self.say.offer_lookup}"
+        return self._fit(Step(reply, "answer", citations=citations))
+
+    def _offers_lookup(self, answer: Answer, memory: DialogueMemory, text: str) -> bool:
+        """A customer not yet verified telling of their own case ("my boots say delivered but
+        they aren't here"), answered from an article about a record: offer to look at theirs."""
+        if self.store is None or memory.verified is not None or not text:
+            return False
+        reading = read_turn(text)
+        topic = self.article_topics.get(answer.article_id)
+        return reading.personal and reading.topic is None and topic is not None and topic not in ACTIONS
 
     def _fit(self, step: Step) -> Step:
         """At most 80 words: drop whole sentences from the end (the citation stays)."""

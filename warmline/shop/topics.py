@@ -58,8 +58,7 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
     (
         "payment_methods",
         r"\b(?:cards?|payment methods?|payment options?)\b.{0,20}\b(?:on file|saved|stored|on my account)|"
-        r"\b(?:saved|stored)\b.{0,12}\b(?:cards?|payment)|\bmy (?:saved |stored )?(?:cards|payment methods)\b|"
-        r"(?<!gift )\bcards?\b.{0,20}\bexpir|\bexpir\w*\b.{0,20}(?<!gift )\bcards?\b",
+        r"\b(?:saved|stored)\b.{0,12}\b(?:cards?|payment)|\bmy (?:saved |stored )?(?:cards|payment methods)\b",
     ),
     # "which card did I pay with?" is about an order's payment, not a gift card
     (
