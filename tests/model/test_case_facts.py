@@ -67,6 +67,15 @@ SENT = datetime(2026, 12, 1, 19, 0, tzinfo=UTC)  # a Tuesday
         ("zip code would be 94107", None, {("zip_code", "94107", None)}),
         ("94107", "And your zip code?", {("zip_code", "94107", None)}),
         ("call me at (822) 577-6709", None, {("phone", "(822) 577-6709", "+18225776709")}),
+        ("the gift card AGC-1234-5678-9012 isn't working", None, {("gift_card", "AGC-1234-5678-9012", None)}),
+        ("its under Ben Achterberg", "Can I have your full name please?", {("name", "Ben Achterberg", None)}),
+        ("sure it's María José García", "Could I get your name?", {("name", "María José García", None)}),
+        ("I'm Jean-Luc Picard, jl@example.com", None, {("name", "Jean-Luc Picard", None)}),
+        ("Hola, soy Lucía Fernández", None, {("name", "Lucía Fernández", None)}),
+        ("Dzień dobry, nazywam się Łukasz Wójcik", None, {("name", "Łukasz Wójcik", None)}),
+        ("ich bin Jürgen Groß", None, {("name", "Jürgen Groß", None)}),
+        ("Okonkwo", "And your last name?", {("name", "Okonkwo", None)}),
+        ("Mike", "What's your first name?", {("name", "Mike", None)}),
     ],
 )
 def test_case_facts_keep_the_typed_words_and_their_normal_form(
@@ -85,13 +94,22 @@ def test_case_facts_keep_the_typed_words_and_their_normal_form(
         "can I talk to a human",
         "the code doesn't work",  # no code given
         "my order number is 8226176905",  # ten digits: an order, not a phone
+        "soy cliente desde hace años",  # an introduction word before no name
+        "I am Very upset about this",
+        "my gift card balances are wrong",
     ],
 )
 def test_no_case_fact_without_support(text: str) -> None:
     kinds = {f.kind for f in extract_facts(text, seq=1, sent_at=SENT)}
-    assert not kinds & {"tried", "promo_code", "phone", "name", "date"}
+    assert not kinds & {"tried", "promo_code", "gift_card", "phone", "name", "date"}
 
 
 def test_a_date_without_the_message_time_is_kept_unresolved() -> None:
     facts = extract_facts("I ordered it 3 days ago", seq=2)
     assert [(f.kind, f.value, f.resolved) for f in facts] == [("date", "3 days ago", None)]
+
+
+@pytest.mark.parametrize("answer", ["Thanks", "Sure", "Perfect", "Hmm", "Yes", "Why?"])
+def test_a_one_word_reply_to_a_name_question_is_a_name_only_when_it_is_one(answer: str) -> None:
+    facts = extract_facts(answer, seq=3, asked="Can I have your name?", sent_at=SENT)
+    assert not [f for f in facts if f.kind == "name"]

@@ -205,3 +205,19 @@ def test_the_payload_keeps_a_promo_code_and_when_and_how_it_arrived(client: Test
     assert payload["intent"]["subflow"] == "promo_code_invalid"  # the request, not the last turn's "human"
     assert payload["routing"]["team"] == "billing"
     assert "SAVE20" in payload["summary"]
+
+
+def test_a_name_and_a_zip_code_given_in_later_turns_reach_the_payload(client: TestClient, svc: Services) -> None:
+    staff = agent(svc, ["billing", "orders", "triage"])
+    chat = start_chat(client)
+    assert chat.say("my package says delivered but it never showed up").status_code == 201
+    assert chat.say("Hola, soy Lucía Fernández-Ortiz").status_code == 201
+    assert chat.say("my zip code is 60614, and my gift card AGC-1234-5678-9012 paid for it").status_code == 201
+    assert chat.say("can I talk to a human").status_code == 201
+    said = {e["seq"]: e["body"]["text"] for e in events(chat, staff) if e["type"] == "customer_message"}
+    payload = client.get(f"/v1/conversations/{chat.id}/payload", headers=staff).json()["payload"]
+    facts = {f["kind"]: f for f in payload["key_facts"]}
+    assert facts["name"]["value"] == "Lucía Fernández-Ortiz"
+    assert facts["zip_code"]["value"] == "60614" and facts["gift_card"]["value"] == "AGC-1234-5678-9012"
+    assert all(f["value"] in said[f["source_seq"]] for f in payload["key_facts"])  # each cites its turn
+    assert payload["intent"]["subflow"] == "missing" and payload["routing"]["team"] == "orders"

@@ -49,7 +49,7 @@ OTHER_CODES = re.compile(
 CODE_CONTEXT = re.compile(rf"\b(?:{CODE_WORDS}|checkout|discount|%\s*off)\b", re.I)
 GIFT_CARD = re.compile(
     r"\bgift ?card(?:\s*(?:number|no\.?|code|#))?\s*(?:is|:|#)?\s*"
-    r"([A-Z0-9]{4}(?:[ -]?[A-Z0-9]{4}){1,4}|[A-Z0-9]{8,20})\b",
+    r"((?-i:[A-Z0-9]{2,5})(?:[ -]?(?=[A-Z0-9]{0,3}\d)[A-Z0-9]{4}){1,4}|(?=[A-Z]*\d)[A-Z0-9]{8,20})\b",
     re.I,
 )
 NOT_CODES = {
@@ -191,7 +191,7 @@ RECEIVED_VIA = re.compile(
 # Names in another form: "Banter, Joseph", "the name on the account is joseph banter".
 LAST_FIRST = re.compile(r"^\s*([A-Za-z][a-z'-]+),\s*([A-Za-z][a-z'-]+)\s*[.!]?\s*$")
 NAME_UNDER = re.compile(
-    r"\b(?i:(?:the )?(?:account|order|name on (?:the|my) account|it)(?:'s| is)? "
+    r"\b(?i:(?:the )?(?:account|order|name on (?:the|my) account|its|it)(?:'s| is)? "
     r"(?:under|in the name of)(?: the name)?(?! (?:my|his|her|their) )|"
     r"(?:under|in) (?:my|his|her|their|the) (?:\w+'s )?name(?: of)?[,:]?|"
     r"name(?:'s| is)|my name's|call me)\s+([A-Za-z][a-z'-]+(?:\s+[A-Za-z][a-z'-]+){0,2})"

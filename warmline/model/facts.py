@@ -31,10 +31,31 @@ ADDRESS = re.compile(
     r"pl|place|pkwy|parkway|circle|cir)\b\.?(?:,?\s+[A-Za-z ]+,\s*[A-Za-z]{2}\s+\d{5})?",
     re.I,
 )
+# A capitalised name word in any of the pack's languages ("María", "Łukasz", "Jean-Luc", "O'Brien").
+UPPER = "".join(ch for ch in map(chr, range(0x41, 0x250)) if ch.isupper())
+LOWER = "".join(ch for ch in map(chr, range(0x61, 0x250)) if ch.islower())
+NAME_WORD = rf"[{UPPER}][{LOWER}]+(?:[-'’][{UPPER}]?[{LOWER}]+)*"
+INTRODUCTIONS = (
+    r"my name is|my name's|this is|i am|i'm|name:|full name is|"
+    r"me llamo|mi nombre es|soy|je m'appelle|je suis|mon nom est|ich bin|ich heiße|mein name ist|"
+    r"o meu nome é|meu nome é|me chamo|chamo-me|sou|mi chiamo|il mio nome è|sono|"
+    r"ik ben|ik heet|mijn naam is|nazywam się|mam na imię|jestem"
+)
 NAME_INTRO = re.compile(
-    r"\b(?i:my name is|my name's|this is|i am|i'm|name:|full name is)\s+(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+)?"
-    r"([A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2})"
-    r"|\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)\s+here\b",
+    rf"\b(?i:{INTRODUCTIONS})\s+(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sr|Sra|Mme|Frau|Herr)\.?\s+)?"
+    rf"({NAME_WORD}(?:\s+{NAME_WORD}){{0,2}})"
+    rf"|\b({NAME_WORD}(?:\s+{NAME_WORD})+)\s+here\b",
+)
+# After a question about the name: "sure, it's María José García", "Mike", "Okonkwo".
+NAME_GIVEN = re.compile(
+    rf"^\s*(?i:(?:sure|yes|yeah|ok|okay)[,!.]?\s+)?(?i:it's|its|it is|that's|that is)\s+"
+    rf"({NAME_WORD}(?:\s+{NAME_WORD}){{0,2}})\s*[.!]?\s*$"
+)
+ONE_NAME = re.compile(rf"^\s*({NAME_WORD})\s*[.!]?\s*$")
+NOT_ONE_NAME = set(
+    "great perfect done correct right exactly same nothing none nope yep yeah please hello thanks sure yes no "
+    "okay ok cool nice what why how when help agent human person representative hmm wait later nevermind sorry "
+    "anyway sí oui ja nee tak nie sim não".split()
 )
 USERNAME = re.compile(r"\b(?:user\s*name|username|user id|login)\s*(?:is|:)?\s*([a-z][a-z0-9_.]{3,})", re.I)
 PIN = re.compile(r"\bpin(?:\s*(?:number|code))?\s*(?:is|:)?\s*(\d{4,6})\b", re.I)
@@ -45,7 +66,7 @@ NOT_NAMES = {"sure", "yes", "no", "ok", "okay", "thanks", "thank", "hello", "hi"
 BARE_NAME = re.compile(r"^\s*([A-Za-z][a-z]+(?:\s+[A-Za-z][a-z]+){1,2})\s*[.!]?\s*$")
 # Without a question for context: a message that is only a capitalised name ("David Williams"), or
 # starts with one followed by a comma ("Crystal Minh, Order ID: ...").
-CAPITAL_NAME = re.compile(r"^\s*([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})\s*(?:[.!]?\s*$|[,;]\s)")
+CAPITAL_NAME = re.compile(rf"^\s*({NAME_WORD}(?:\s+{NAME_WORD}){{1,2}})\s*(?:[.!]?\s*$|[,;]\s)")
 # Lower-case introductions: "my name is joyce wu"; "i'm chloe zhang" only as the whole message.
 LOWER_NAME_INTRO = re.compile(
     r"\b(?i:my name is|my name's|my full name is|full name is|name is|name:)\s+([a-z]+\s+[a-z]+)\b"
@@ -176,6 +197,11 @@ NAME_STOPWORDS = NOT_NAMES | {
     "same",
     "other",
 }
+# How people describe themselves after "I am" ("I am Very upset", "I'm So confused"): not names.
+NAME_STOPWORDS |= set(
+    "very really so just still quite upset angry happy glad confused frustrated new back done interested "
+    "unhappy disappointed furious annoyed tired fed sick here".split()
+)
 # A lower-case handle with digits ("joycewu5", "sa495897"), read as a username.
 BARE_USERNAME = re.compile(r"(?<![\w@.])(?=[a-z][a-z0-9_.]*\d)[a-z][a-z0-9_.]{4,29}(?![\w@])")
 US_STATES = (
@@ -265,7 +291,7 @@ def extract_facts(
             add("name", typed.value, typed.span, typed.resolved)
     for match in NAME_INTRO.finditer(text):
         name = match.group(1) or match.group(2)
-        if name and name.split()[0].lower() not in NOT_NAMES:
+        if name and name.split()[0].lower() not in NOT_NAMES and _is_name(name):
             add("name", name, match.span())
     for pattern in (CAPITAL_NAME, LOWER_NAME_INTRO, LOWER_NAME_ONLY):
         for match in pattern.finditer(text):
@@ -274,6 +300,13 @@ def extract_facts(
     bare = BARE_NAME.match(text)
     if bare and "name" in asked_lower and _is_name(bare.group(1)):
         add("name", bare.group(1).title(), bare.span(1))
+    if "name" in asked_lower and "user" not in asked_lower:
+        given = NAME_GIVEN.match(text)
+        if given and _is_name(given.group(1)):
+            add("name", given.group(1), given.span(1))
+        one = ONE_NAME.match(text)
+        if one and one.group(1).lower() not in NOT_ONE_NAME | NAME_STOPWORDS:
+            add("name", one.group(1), one.span(1))
     if "username" in asked_lower or "user name" in asked_lower:
         token = re.fullmatch(r"\s*([a-z][a-z0-9_.]{3,})\s*", text)
         if token and token.group(1).lower() not in NAME_STOPWORDS:
