@@ -66,6 +66,7 @@ def test_save_and_load_round_trip(trained: IntentClassifier, tmp_path: Path) -> 
     texts = ["refund please", "weather tomorrow"]
     assert meta == {"pack_version": "x"}
     assert loaded.classes_ == trained.classes_ and loaded.threshold == trained.threshold
+    assert trained.oos_odds is not None and loaded.oos_odds == trained.oos_odds
     np.testing.assert_allclose(
         loaded.predict_proba(texts, fake_embeddings(texts)), trained.predict_proba(texts, fake_embeddings(texts))
     )
@@ -108,3 +109,20 @@ def test_variants_of_one_phrasing_are_held_out_together() -> None:
     assert fitted.temperature > 0
     with pytest.raises(ValueError, match="one group per text"):
         IntentClassifier().fit(texts, labels, fake_embeddings(texts), groups=groups[:-1])
+
+
+def test_out_of_scope_when_the_best_intent_is_not_enough_more_likely_than_out_of_scope() -> None:
+    from warmline.model.classifier import _choose_odds, in_odds
+
+    classes = ["oos", "refund", "shipping"]
+    probs = np.array([[0.02, 0.9, 0.08], [0.3, 0.6, 0.1], [0.7, 0.2, 0.1], [0.05, 0.5, 0.45]])
+    odds = in_odds(probs, 0)
+    assert odds[0] == pytest.approx(np.log(0.9 / 0.02)) and odds[2] < 0
+    # the highest limit that flags no in-scope example: at most the lowest in-scope odds (log 0.5/0.05)
+    y = np.array(["refund", "oos", "oos", "refund"])
+    assert np.log(2) - 1e-3 <= _choose_odds(probs, classes, y, "oos", 0.0) <= np.log(10)
+    classifier = IntentClassifier(oos_label="oos")
+    classifier.classes_, classifier.oos_odds = classes, 2.0  # rows 0 and 3: odds 3.8 and 2.3
+    classifier.predict_proba = lambda texts, embeddings: probs  # type: ignore[method-assign]
+    labels = [label for label, _ in classifier.predict(["a", "b", "c", "d"], np.zeros((4, 1)))]
+    assert labels == ["refund", "oos", "oos", "refund"]

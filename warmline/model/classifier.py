@@ -253,6 +253,9 @@ class IntentClassifier:
     classes_: list[str] = field(default_factory=list)
     temperature: float = 1.0
     threshold: float = 0.0
+    # The log-odds of the best in-scope class against the out-of-scope class under which ``predict``
+    # says out of scope (None: the max-probability ``threshold`` decides, as artifacts before it).
+    oos_odds: float | None = None
     fit_seconds: float = 0.0
     _word: TfidfBlock | None = None
     _char: TfidfBlock | None = None
@@ -283,6 +286,7 @@ class IntentClassifier:
             if self.oos_label is not None and self.oos_label in set(y):
                 probs = _softmax(logits / self.temperature)
                 self.threshold = _choose_threshold(probs, probe.classes_, y[held], self.oos_label, self.accuracy_budget)
+                self.oos_odds = _choose_odds(probs, probe.classes_, y[held], self.oos_label, self.accuracy_budget)
         fitted = self._fit_once(texts, y, embeddings)
         self._word, self._char, self._weights, self.classes_ = (
             fitted._word,
@@ -357,13 +361,21 @@ class IntentClassifier:
         return _softmax(self._logits(texts, embeddings) / self.temperature)
 
     def predict(self, texts: Sequence[str], embeddings: np.ndarray) -> list[tuple[str, float]]:
-        """(label, confidence) per text; below the threshold the label is ``oos_label``."""
+        """(label, confidence) per text. Out of scope (``oos_label``) when the best in-scope class is
+        not ``oos_odds`` more likely (in log-odds) than the out-of-scope class; without ``oos_odds``,
+        below the max-probability threshold."""
         probs = self.predict_proba(texts, embeddings)
+        oos = self.classes_.index(self.oos_label) if self.oos_label in self.classes_ else None
         out = []
         for row in probs:
             best = int(row.argmax())
             label, confidence = self.classes_[best], float(row[best])
-            if self.oos_label is not None and confidence < self.threshold:
+            if oos is not None and self.oos_odds is not None:
+                if in_odds(row[None, :], oos)[0] < self.oos_odds:
+                    label = self.classes_[oos]
+                else:
+                    label = self.classes_[_in_scope_best(row[None, :], oos)[0]]
+            elif self.oos_label is not None and confidence < self.threshold:
                 label = self.oos_label
             out.append((label, confidence))
         return out
@@ -380,6 +392,7 @@ class IntentClassifier:
             "classes": self.classes_,
             "temperature": self.temperature,
             "threshold": self.threshold,
+            "oos_odds": self.oos_odds,
             "fit_seconds": self.fit_seconds,
             "word_terms": self._word.terms(),
             "char_terms": self._char.terms(),
@@ -408,6 +421,8 @@ class IntentClassifier:
             classifier.classes_ = list(header["classes"])
             classifier.temperature = float(header["temperature"])
             classifier.threshold = float(header["threshold"])
+            odds = header.get("oos_odds")
+            classifier.oos_odds = None if odds is None else float(odds)
             classifier.fit_seconds = float(header["fit_seconds"])
             classifier._word = _block("word", header["word_terms"], stored["word_idf"])
             classifier._char = _block("char_wb", header["char_terms"], stored["char_idf"])
@@ -456,4 +471,35 @@ def _choose_threshold(probs: np.ndarray, classes: list[str], y: np.ndarray, oos_
         thresholded = np.where(confidence < threshold, oos_label, pred)
         if np.mean(thresholded[in_scope] == y[in_scope]) >= base - budget:
             best = float(threshold)
+    return best
+
+
+def _in_scope_best(probs: np.ndarray, oos: int) -> np.ndarray:
+    masked = probs.copy()
+    masked[:, oos] = -1.0
+    return np.asarray(masked.argmax(axis=1))
+
+
+def in_odds(probs: np.ndarray, oos: int) -> np.ndarray:
+    """Log-odds of each row's best in-scope class against the out-of-scope class (column ``oos``)."""
+    best = probs[np.arange(len(probs)), _in_scope_best(probs, oos)]
+    return np.asarray(np.log(best + 1e-12) - np.log(probs[:, oos] + 1e-12))
+
+
+def _choose_odds(probs: np.ndarray, classes: list[str], y: np.ndarray, oos_label: str, budget: float) -> float:
+    """Highest log-odds limit keeping held-out in-scope accuracy within ``budget`` of the accuracy of
+    the best in-scope class without one (``_choose_threshold`` on the odds instead of the maximum)."""
+    in_scope = y != oos_label
+    oos = classes.index(oos_label)
+    if not in_scope.any():
+        return float("-inf")
+    names = np.array(classes)
+    pred = names[_in_scope_best(probs, oos)]
+    odds = in_odds(probs, oos)
+    base = float(np.mean(pred[in_scope] == y[in_scope]))
+    best = float("-inf")
+    for limit in np.unique(np.round(odds, 4)):
+        thresholded = np.where(odds < limit, oos_label, pred)
+        if np.mean(thresholded[in_scope] == y[in_scope]) >= base - budget:
+            best = float(limit)
     return best
