@@ -253,6 +253,13 @@ def _availability(
     return "live", wait, f"{team} is open, {load.agents_online} agent(s) online, ~{wait} min wait", fields, True
 
 
+def _sure_enough_to_skip_the_bot(rule: Rule, inputs: PolicyInputs) -> bool:
+    """A frustration at least the rule's ``immediate_above`` is not held back by ``min_bot_turns``."""
+    if not isinstance(rule, FrustrationRule) or rule.immediate_above is None:
+        return False
+    return inputs.analysis.frustration >= rule.immediate_above
+
+
 # ---- the decision ------------------------------------------------------------------------------------
 
 
@@ -281,7 +288,7 @@ def decide(policy: Policy, inputs: PolicyInputs, now: datetime) -> Decision:
                 )
                 continue
             needed = guards.min_bot_turns if rule.min_bot_turns is None else rule.min_bot_turns
-            if not critical and inputs.bot_replies < needed:
+            if not critical and inputs.bot_replies < needed and not _sure_enough_to_skip_the_bot(rule, inputs):
                 held.append(
                     HeldBack(
                         trigger=name,

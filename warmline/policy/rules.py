@@ -93,6 +93,10 @@ class OutOfScopeRule(Rule):
 
 class FrustrationRule(Rule):
     threshold: Threshold
+    # A frustration this sure escalates before the bot has answered (``min_bot_turns`` does not
+    # hold it back): "fourth time I'm writing, nobody answers, I'm done" needs a person, not a
+    # first bot attempt. None: the guard always applies.
+    immediate_above: float | None = Field(default=None, ge=0.0, le=1.0)
 
 
 class LoopingRule(Rule):
