@@ -16,7 +16,16 @@ from warmline.model.encoder import shared_encoder
 from warmline.model.frustration import frustration_score
 from warmline.model.human_request import human_request_score, rule_backstop
 from warmline.model.signals import ARTIFACT, SignalModel, sparse_features, style_features
-from warmline.model.signals_training import Features, data_digest, fit_head, fit_platt, signal_rows, team_rows
+from warmline.model.signals_training import (
+    CALIBRATION_FOLDS,
+    Features,
+    calibration_folds,
+    data_digest,
+    fit_head,
+    fit_platt,
+    signal_rows,
+    team_rows,
+)
 from warmline.packs import load_pack
 
 GOLDEN = yaml.safe_load((Path(__file__).parents[1] / "policy" / "golden" / "human_request.yaml").read_text())
@@ -141,6 +150,22 @@ def test_training_is_deterministic_and_calibrated() -> None:
     assert (z[:40] > 0).all() and (z[40:] < 0).all()
     a, b = fit_platt(z, y)
     assert a > 0
+
+
+def test_calibration_folds_keep_each_source_whole() -> None:
+    rows = signal_rows(load_pack("demo").path)
+    folds = calibration_folds(rows)
+    by_group: dict[str, set[int]] = {}
+    for row, fold in zip(rows, folds, strict=True):
+        by_group.setdefault(row.group, set()).add(int(fold))
+    # A head is calibrated on sources it was not fitted on: each source sits in one fold ...
+    assert all(len(f) == 1 for g, f in by_group.items() if g != "pack")
+    # ... except the pack's own utterances (most of the in-scope data), spread over all of them.
+    assert by_group["pack"] == set(range(CALIBRATION_FOLDS))
+
+
+def test_the_shipped_heads_are_calibrated_out_of_source(signals) -> None:
+    assert signals.meta.get("calibration") == f"out-of-source, {CALIBRATION_FOLDS} folds"
 
 
 def test_training_rows_cover_the_languages_and_kinds() -> None:

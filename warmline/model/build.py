@@ -33,7 +33,7 @@ def build_signals(pack: Pack) -> str:
     )
     return (
         f"{pack.name} signals: {report['examples']} examples in {len(report['languages'])} languages, "
-        f"{report['train_seconds']}s -> {path} ({path.stat().st_size / 1e6:.2f} MB); held-out fifth: {held}"
+        f"{report['train_seconds']}s -> {path} ({path.stat().st_size / 1e6:.2f} MB); out of source: {held}"
     )
 
 

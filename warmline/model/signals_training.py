@@ -5,9 +5,10 @@ Data, all in ``<pack>/signals/`` (see its README): the templates of eight langua
 hand-written ``handwritten.jsonl``; the pack's own intent utterances count as in scope. Each
 example has a *kind*; ``LABELS`` says what each kind is for each signal (``None``: not used).
 
-Every step is seeded, so a build is reproducible. A fifth of the examples (chosen by a hash of
-the text) is held out of each head's fit to calibrate it (Platt scaling) and to train the
-conversation stage on turns the heads have not seen.
+Every step is seeded, so a build is reproducible. Each head is calibrated (Platt scaling) on
+out-of-source scores: the sources are dealt into five folds, a head fitted without a fold scores
+it, and the pooled scores calibrate the head fitted on everything. The conversation stage is
+trained on dialogues scored in the same way, by heads that were not fitted on their turns.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ LABELS: dict[str, tuple[int | None, int | None, int | None]] = {
 }
 L2 = {"human_request": 3e-5, "frustration": 3e-5, "out_of_scope": 3e-5}
 STEPS = 400
+CALIBRATION_FOLDS = 5
 WRITTEN_WEIGHT = 3.0
 LEARNING_RATE = 0.05
 
@@ -72,10 +74,6 @@ class Row:
         """Examples written one by one count more than template expansions and public data: they are
         the closest to what customers type, and there are far fewer of them."""
         return WRITTEN_WEIGHT if self.group.startswith(("team/", "handwritten")) else 1.0
-
-    @property
-    def held_out(self) -> bool:
-        return zlib.crc32(self.text.lower().encode("utf-8")) % 5 == 0
 
 
 def signal_rows(pack_path: Path) -> list[Row]:
@@ -248,57 +246,99 @@ def head_labels(rows: Sequence[Row], signal: str) -> np.ndarray:
     return np.array([-1 if (label := LABELS[r.kind][column]) is None else label for r in rows])
 
 
-def train_heads(rows: Sequence[Row], features: Features, fit_mask: np.ndarray) -> dict[str, LogisticHead]:
-    """One head per signal on the ``fit_mask`` rows, Platt-calibrated on the others."""
-    heads = {}
+def calibration_folds(rows: Sequence[Row], folds: int = CALIBRATION_FOLDS) -> np.ndarray:
+    """Each row's calibration fold. Whole sources go to one fold (dealt out by size), so that a
+    head is calibrated on writers it was not fitted on; the pack's intent utterances, one source
+    that is most of the in-scope data, are spread over the folds by a hash of the text."""
+    sizes: dict[str, int] = {}
+    for row in rows:
+        if row.group != "pack":
+            sizes[row.group] = sizes.get(row.group, 0) + 1
+    fold_of = {group: i % folds for i, group in enumerate(sorted(sizes, key=lambda g: (-sizes[g], g)))}
+    return np.array(
+        [zlib.crc32(r.text.lower().encode("utf-8")) % folds if r.group == "pack" else fold_of[r.group] for r in rows]
+    )
+
+
+@dataclass
+class TrainedHeads:
+    """The heads fitted on every row, the heads fitted without each fold, and each row's
+    calibrated out-of-fold logit (the score a head gives a writer it was not fitted on)."""
+
+    heads: dict[str, LogisticHead]
+    folds: np.ndarray
+    fold_heads: list[dict[str, LogisticHead]]
+    out_of_fold: dict[str, np.ndarray]  # calibrated logit per row (nan where the head does not use the row)
+
+
+def _fit(rows: Sequence[Row], features: Features, labels: np.ndarray, mask: np.ndarray, signal: str) -> LogisticHead:
+    weight = np.array([r.weight for r, chosen in zip(rows, mask, strict=True) if chosen])
+    return fit_head(features.subset(mask), labels[mask].astype(np.float64), L2[signal], row_weight=weight)
+
+
+def _raw_logits(head: LogisticHead, features: Features) -> np.ndarray:
+    return features.logits(head.sparse.astype(np.float64), head.dense.astype(np.float64), head.bias)
+
+
+def train_heads(rows: Sequence[Row], features: Features, folds: int = CALIBRATION_FOLDS) -> TrainedHeads:
+    """One head per signal on every row, Platt-calibrated on out-of-source logits: for each fold,
+    a head fitted on the other folds scores it; Platt scaling is fitted on those pooled scores and
+    applied to the head fitted on everything. So a 0.5 means "likely" for customers who write
+    unlike any one source, not only for text like the training data."""
+    fold = calibration_folds(rows, folds)
+    heads: dict[str, LogisticHead] = {}
+    fold_heads: list[dict[str, LogisticHead]] = [{} for _ in range(folds)]
+    out_of_fold: dict[str, np.ndarray] = {}
     for signal in SIGNALS:
         labels = head_labels(rows, signal)
-        fit = fit_mask & (labels >= 0)
-        weight = np.array([r.weight for r, chosen in zip(rows, fit, strict=True) if chosen])
-        head = fit_head(features.subset(fit), labels[fit].astype(np.float64), L2[signal], row_weight=weight)
-        calibrate = ~fit_mask & (labels >= 0)
-        held = features.subset(calibrate)
-        head.platt_a, head.platt_b = fit_platt(
-            held.logits(head.sparse.astype(np.float64), head.dense.astype(np.float64), head.bias),
-            labels[calibrate].astype(np.float64),
-        )
-        heads[signal] = head
-    return heads
+        used = labels >= 0
+        raw = np.full(len(rows), np.nan)
+        for f in range(folds):
+            head = _fit(rows, features, labels, used & (fold != f), signal)
+            held = used & (fold == f)
+            raw[held] = _raw_logits(head, features.subset(held))
+            fold_heads[f][signal] = head
+        a, b = fit_platt(raw[used], labels[used].astype(np.float64))
+        heads[signal] = _fit(rows, features, labels, used, signal)
+        for head in [heads[signal], *(h[signal] for h in fold_heads)]:
+            head.platt_a, head.platt_b = a, b
+        out_of_fold[signal] = a * raw + b
+    return TrainedHeads(heads, fold, fold_heads, out_of_fold)
 
 
-def train_conversation_stage(
-    rows: Sequence[Row], heads: dict[str, LogisticHead], embed: Embed, seed: int = 13
-) -> np.ndarray:
-    """The conversation stage, trained on conversations composed of held-out turns only."""
+def train_conversation_stage(rows: Sequence[Row], trained: TrainedHeads, embed: Embed, seed: int = 13) -> np.ndarray:
+    """The conversation stage, trained on conversations whose turns the scoring head was not
+    fitted on: each fold's dialogues are composed of that fold's turns and scored by the head
+    fitted without it (calibrated as the shipped head is)."""
     from warmline.packs.demo.signals.generate import Example, conversations
 
-    held = [
-        Example(r.text, r.kind, r.lang, r.source)
-        for r in rows
-        if r.held_out and r.group.startswith(("generated/", "team/"))
-    ]
-    dialogues = list(conversations(held, seed=seed, count=3000))
-    singles = [r for r in rows if r.held_out and LABELS[r.kind][1] is not None]
-    texts = sorted({t for d in dialogues for t in d.turns} | {r.text for r in singles})
-    vectors = dict(zip(texts, embed(texts), strict=True))
-    frustration = heads["frustration"]
-
-    def logit(text: str) -> float:
-        return frustration.logit(sparse_features(text), np.concatenate([style_features(text), vectors[text]]))
-
-    logits = {t: logit(t) for t in texts}
+    folds = len(trained.fold_heads)
     x, y = [], []
-    for dialogue in dialogues:
-        *earlier, last = dialogue.turns
-        earlier_vectors = np.stack([vectors[t] for t in earlier[-4:]])
-        earlier_scores = [1.0 / (1.0 + np.exp(-logits[t])) for t in earlier]
-        x.append(
-            conversation_features(logits[last], last, vectors[last], earlier[-4:], earlier_vectors, earlier_scores)
-        )
-        y.append(1.0 if dialogue.frustrated else 0.0)
-    for row in singles:
-        x.append(conversation_features(logits[row.text], row.text, vectors[row.text], [], None, []))
-        y.append(float(LABELS[row.kind][1] or 0))
+    for f in range(folds):
+        in_fold = [r for r, rf in zip(rows, trained.folds, strict=True) if rf == f]
+        written = [r for r in in_fold if r.group.startswith(("generated/", "team/"))]
+        examples = [Example(r.text, r.kind, r.lang, r.source) for r in written]
+        dialogues = list(conversations(examples, seed=seed + f, count=3000 // folds))
+        singles = [r for r in in_fold if LABELS[r.kind][1] is not None]
+        texts = sorted({t for d in dialogues for t in d.turns} | {r.text for r in singles})
+        if not texts:
+            continue
+        vectors = dict(zip(texts, embed(texts), strict=True))
+        frustration = trained.fold_heads[f]["frustration"]
+        logits = {
+            t: frustration.logit(sparse_features(t), np.concatenate([style_features(t), vectors[t]])) for t in texts
+        }
+        for dialogue in dialogues:
+            *earlier, last = dialogue.turns
+            earlier_vectors = np.stack([vectors[t] for t in earlier[-4:]])
+            earlier_scores = [1.0 / (1.0 + np.exp(-logits[t])) for t in earlier]
+            x.append(
+                conversation_features(logits[last], last, vectors[last], earlier[-4:], earlier_vectors, earlier_scores)
+            )
+            y.append(1.0 if dialogue.frustrated else 0.0)
+        for row in singles:
+            x.append(conversation_features(logits[row.text], row.text, vectors[row.text], [], None, []))
+            y.append(float(LABELS[row.kind][1] or 0))
     return fit_logistic(np.array(x), np.array(y))
 
 
@@ -307,37 +347,37 @@ def train(pack_path: Path, embed: Embed, *, exclude_group: str | None = None) ->
     started = time.perf_counter()
     rows = [r for r in signal_rows(pack_path) if r.group != exclude_group]
     features = Features([r.text for r in rows], embed([r.text for r in rows]))
-    fit_mask = np.array([not r.held_out for r in rows])
-    heads = train_heads(rows, features, fit_mask)
-    conversation = train_conversation_stage(rows, heads, embed)
+    trained = train_heads(rows, features)
+    conversation = train_conversation_stage(rows, trained, embed)
     report = {
         "examples": len(rows),
         "by_kind": {k: sum(r.kind == k for r in rows) for k in LABELS},
         "languages": sorted({r.lang for r in rows}),
         "train_seconds": round(time.perf_counter() - started, 1),
-        "held_out": held_out_report(rows, features, heads, ~fit_mask),
+        "held_out": held_out_report(rows, trained),
     }
-    meta = {"data": data_digest(pack_path), "examples": len(rows)}
-    return SignalModel(heads, conversation, meta), report
+    meta = {
+        "data": data_digest(pack_path),
+        "examples": len(rows),
+        "calibration": f"out-of-source, {CALIBRATION_FOLDS} folds",
+    }
+    return SignalModel(trained.heads, conversation, meta), report
 
 
-def held_out_report(
-    rows: Sequence[Row], features: Features, heads: dict[str, LogisticHead], mask: np.ndarray
-) -> dict[str, Any]:
-    """Per signal on the calibration share: recall, precision and expected calibration error at 0.5."""
+def held_out_report(rows: Sequence[Row], trained: TrainedHeads) -> dict[str, Any]:
+    """Per signal on the out-of-fold scores (each row scored by the head fitted without its
+    source): recall, precision and expected calibration error at 0.5."""
     from warmline.model.evaluation import expected_calibration_error
 
     result = {}
-    for signal, head in heads.items():
+    for signal in SIGNALS:
         labels = head_labels(rows, signal)
-        chosen = mask & (labels >= 0)
-        part = features.subset(chosen)
-        z = head.platt_a * part.logits(head.sparse.astype(np.float64), head.dense.astype(np.float64), head.bias)
-        p = 1.0 / (1.0 + np.exp(-(z + head.platt_b)))
-        y = labels[chosen]
+        used = labels >= 0
+        p = 1.0 / (1.0 + np.exp(-np.clip(trained.out_of_fold[signal][used], -30, 30)))
+        y = labels[used]
         flagged = p >= 0.5
         result[signal] = {
-            "n": int(chosen.sum()),
+            "n": int(used.sum()),
             "recall": round(float(flagged[y == 1].mean()), 4) if (y == 1).any() else None,
             "precision": round(float((y[flagged] == 1).mean()), 4) if flagged.any() else None,
             "ece": round(expected_calibration_error(p, y.astype(float)), 4),
