@@ -278,3 +278,22 @@ def test_a_case_told_in_unknown_words_is_looked_up_once_the_details_come(client:
     rule, record = replies(chat)
     assert "48 hours" in rule
     assert "AB41562" in record and "December 12, 2026" in record
+
+
+def test_a_follow_up_detail_gets_the_next_sentences_not_the_same(client: TestClient) -> None:
+    chat = start_chat(client)
+    chat.say("my promo code SAVE20 says invalid")
+    chat.say("I got it in an email 3 days ago")
+    first, second = replies(chat)
+    assert "Source: How do promo codes work?" in first and "Source: How do promo codes work?" in second
+    said = {s.strip() for s in first.split("(Source")[0].split(". ") if s.strip()}
+    assert not said & {s.strip() for s in second.split("(Source")[0].split(". ") if s.strip()}
+
+
+def test_the_assistant_speaks_the_customers_language_in_its_own_sentences(client: TestClient) -> None:
+    chat = start_chat(client)
+    chat.say("¿Dónde está mi pedido?")
+    chat.say("Maya Thompson, maya.thompson@example.com")
+    ask, answer = replies(chat)
+    assert ask.startswith("Puedo consultarlo.")
+    assert answer.startswith("Gracias, ya confirmé que eres tú.") and "AB40317" in answer

@@ -96,3 +96,19 @@ def test_two_column_rows_and_bare_bullets_read_as_sentences() -> None:
     texts = [u.text for u in article.units]
     assert "Processing: We are packing it now." in texts
     assert "Checking your balance: at acmebrands.com/giftcard, with the code and the PIN." in texts
+
+
+def test_a_table_after_a_paragraph_is_read_as_what_the_paragraph_names(index: HelpCenterIndex) -> None:
+    answer = index.answer("what are the codes running right now")
+    assert answer is not None and answer.article_id == "current-promo-codes"
+    assert any(code in answer.text for code in ("WELCOME15", "HOLIDAY25", "GIFTSHIP", "BOOTS30"))
+
+
+def test_the_language_of_a_turn_needs_more_than_one_word() -> None:
+    from warmline.shop.language import conversation_language, language_of
+
+    assert language_of("¿Cuánto cuesta el envío exprés?") == "es"
+    assert language_of("Wie lange ist eine Geschenkkarte gültig?") == "de"
+    assert language_of("Daniel Okafor, AB41562") is None
+    assert conversation_language(["Combien de temps ai-je pour retourner un article ?", "AB40317"]) == "fr"
+    assert conversation_language(["hola"]) == "en"

@@ -36,6 +36,7 @@ from warmline.shop import lookups, rules
 from warmline.shop.backend import StoreBackend, StoreRefused, StoreUnavailable
 from warmline.shop.help_center import Unit
 from warmline.shop.knowledge import Answer, HelpCenterIndex
+from warmline.shop.language import conversation_language
 from warmline.shop.phrases import Phrases
 from warmline.shop.records import Customer
 from warmline.shop.topics import (
@@ -89,6 +90,7 @@ class DialogueMemory:
     order_ids: tuple[str, ...] = ()  # every order id the customer gave
     last_topic: str | None = None  # what the bot looked up last, and in which order
     last_order: str | None = None
+    said: list[tuple[str, str]] = field(default_factory=list)  # (article id, passage) the bot has quoted
 
     @property
     def last_reply(self) -> str | None:
@@ -137,8 +139,10 @@ def fold_memory(
             if reading.topic is not None:
                 memory.need = Need(reading.topic, reading.order_ids, body.text, also=reading.also)
         elif isinstance(body, BotMessage):
-            memory.bot_replies.append(body.text)
-            if body.text in identity_asks or body.text.endswith(say.offer_lookup):
+            said = say.english(body.text)  # replies in the customer's language are compared in English
+            memory.bot_replies.append(said)
+            memory.said += [(c.article_id, c.passage) for c in body.citations]
+            if said in identity_asks or said.endswith(say.offer_lookup):
                 memory.identity_asks += 1
             # The customer told of their own case in words no cue knows ("my boots say delivered
             # but they aren't here") and the reply cited an article about a record: that record is
@@ -197,6 +201,7 @@ class Dialogue:
     def asked_for_details(self, reply: str) -> bool:
         """Whether this bot reply asked the customer who they are."""
         say = self.say
+        reply = say.english(reply)
         return reply in (say.ask_identity, say.ask_identity_again, say.identity_mismatch) or reply.endswith(
             say.offer_lookup
         )
@@ -214,6 +219,9 @@ class Dialogue:
         step = self._next(text, reading, memory, analysis, account_id)
         if step.text == memory.last_reply:
             step.text = self.say.rephrase_of(step.text)
+        language = conversation_language([*memory.customer_texts, text])
+        if language != "en":
+            step.text = self.say.localized(step.text, language)
         return step
 
     # ---- the steps --------------------------------------------------------------------------------
@@ -254,7 +262,14 @@ class Dialogue:
         )
 
     def _retrieve(self, text: str, memory: DialogueMemory) -> Answer | None:
-        return self.answer_in_context(text, memory.customer_texts[-1] if memory.customer_texts else None)
+        """The help center's answer, from what this conversation has not been told yet: a
+        follow-up ("I got it in an email 3 days ago") gets the next sentences, not the same."""
+        said = frozenset(
+            i
+            for i, unit in enumerate(self.help_center.units)
+            if any(unit.article_id == article and unit.text in passage for article, passage in memory.said)
+        )
+        return self.answer_in_context(text, memory.customer_texts[-1] if memory.customer_texts else None, said)
 
     def prefetch(self, text: str, previous: str | None) -> None:
         """Encode in one batch what answering this turn may search: the turn, the turn read with
@@ -267,15 +282,17 @@ class Dialogue:
         queries += [f"{a} {b}" for a, b in zip(parts, parts[1:], strict=False) if reads_with_previous(b)]
         self.help_center.prefetch(queries)
 
-    def answer_in_context(self, text: str, previous: str | None) -> Answer | None:
+    def answer_in_context(
+        self, text: str, previous: str | None, exclude: frozenset[int] = frozenset()
+    ) -> Answer | None:
         """The help center's answer; a short follow-up ("and for gold?", "how many days do I
         get?" after "a question about returns") is read with the customer's turn before it when
         that answers clearly better."""
-        answer = self.help_center.answer(text)
+        answer = self.help_center.answer(text, exclude=exclude)
         if previous is None or not reads_with_previous(text):
             return answer
         continues = CONTINUES.match(folded(text)) is not None
-        follow_up = self.help_center.answer(f"{previous} {text}")
+        follow_up = self.help_center.answer(f"{previous} {text}", exclude=exclude)
         if follow_up is None:
             return answer
         if continues or answer is None or answer.score < ANSWER_FLOOR or follow_up.score >= answer.score + CONTEXT_GAIN:

@@ -76,6 +76,7 @@ def _units(article_id: str, body: str) -> list[Unit]:
     heading = ""  # the last bold heading line: the topic until the next one
     lead = ""  # the last sentence that ends with ":" ("You can:"): what its bullets complete
     header: list[str] | None = None
+    opening = ""  # the paragraph just before a table with no heading: what its rows are ("Codes running in ...")
 
     def add(text: str, unit_context: str) -> None:
         text = plain(text)
@@ -98,7 +99,7 @@ def _units(article_id: str, body: str) -> list[Unit]:
             if header is None:
                 header = cells
                 continue
-            add(_table_row(header, cells), lead or heading)
+            add(_table_row(header, cells), lead or heading or opening)
             continue
         header = None
         if line.startswith(("- ", "* ")) or re.match(r"^\d+\.\s", line):
@@ -110,6 +111,7 @@ def _units(article_id: str, body: str) -> list[Unit]:
                 item = f"{heading}: {item}"  # "Checking your balance: at acmebrands.com/giftcard, ..."
             add(item if item.endswith((".", "?", "!")) else item + ".", lead or heading)
             continue
+        opening = _sentences(_lead_in(line))[0].rstrip(".:") if not heading and not lead else ""
         for index, sentence in enumerate(_joined_questions(_sentences(_lead_in(line)))):
             if sentence.endswith(":"):
                 lead = sentence

@@ -319,13 +319,14 @@ class HelpCenterIndex:
             chosen.append(i)
             words += size
         chosen.sort(key=lambda i: self.units[i].position)
+        answered = max(base[best], base[ranked[0]])  # how well the help center answers, said or not
         return Answer(
             article_id=article.id,
             title=article.title,
             units=tuple(self.units[i] for i in chosen),
             lead=self.units[best],
-            score=round(float(min(1.0, base[best])), 4),
-            scope_score=round(float(min(1.0, base[best] if as_written is None else as_written)), 4),
+            score=round(float(min(1.0, answered)), 4),
+            scope_score=round(float(min(1.0, answered if as_written is None else as_written)), 4),
         )
 
     def searched(self, query: str) -> list[str]:

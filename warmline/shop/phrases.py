@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,28 @@ class Phrases:
     resume_note: str
     resume_tail: str
     rephrase: str
+    # language -> phrase name -> the phrase in that language (English is the fields above)
+    languages: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, hash=False)
+
+    def localized(self, text: str, language: str) -> str:
+        """``text`` with the assistant's own sentences in ``language`` where the pack has them
+        (the help center's and the records' words stay as written)."""
+        for english, translated in self._pairs(language):
+            text = text.replace(english, translated)
+        return text
+
+    def english(self, text: str) -> str:
+        """``text`` with the assistant's sentences of any language back in English (what the
+        dialogue compares its earlier replies with)."""
+        for language in self.languages:
+            for english, translated in self._pairs(language):
+                text = text.replace(translated, english)
+        return text
+
+    def _pairs(self, language: str) -> list[tuple[str, str]]:
+        own = self.languages.get(language, {})
+        pairs = [(getattr(self, name), text) for name, text in own.items()]
+        return sorted(pairs, key=lambda pair: -len(pair[0]))  # "Source:" inside no longer phrase
 
     def rephrase_of(self, text: str) -> str:
         """The same content in other words, so no reply is sent twice in a row."""
@@ -54,10 +76,17 @@ def load_phrases(pack_path: Path) -> Phrases:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as error:
         raise PackError(f"{path}: unreadable replies ({error})") from None
-    missing = [f.name for f in fields(Phrases) if not isinstance(data.get(f.name), str)]
+    names = [f.name for f in fields(Phrases) if f.name != "languages"]
+    missing = [name for name in names if not isinstance(data.get(name), str)]
     if missing:
         raise PackError(f"{path}: missing replies {', '.join(missing)}")
-    return Phrases(**{f.name: data[f.name] for f in fields(Phrases)})
+    languages = data.get("languages") or {}
+    if not isinstance(languages, dict) or not all(
+        isinstance(own, dict) and all(k in names and isinstance(v, str) for k, v in own.items())
+        for own in languages.values()
+    ):
+        raise PackError(f"{path}: 'languages' maps a language to replies by the names above")
+    return Phrases(**{name: data[name] for name in names}, languages={str(k): dict(v) for k, v in languages.items()})
 
 
 def _optional_yaml(path: Path) -> Any:
