@@ -112,3 +112,9 @@ def test_the_language_of_a_turn_needs_more_than_one_word() -> None:
     assert language_of("Daniel Okafor, AB41562") is None
     assert conversation_language(["Combien de temps ai-je pour retourner un article ?", "AB40317"]) == "fr"
     assert conversation_language(["hola"]) == "en"
+
+
+def test_a_code_the_customer_names_finds_the_sentence_that_spells_it(index: HelpCenterIndex) -> None:
+    answer = index.answer("how long is HOLIDAY25 valid for")
+    assert answer is not None and answer.article_id == "current-promo-codes"
+    assert "HOLIDAY25: 25% off one full-price jacket; December 1-24, 2026." in answer.text

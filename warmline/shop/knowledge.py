@@ -104,6 +104,17 @@ SIZE_QUESTION = re.compile(
 )
 
 
+# A code or model the customer names ("HOLIDAY25", "BOOTS30"): letters and digits in one word.
+# The encoder cannot read it; the sentence that spells it is the one about it.
+CODE = re.compile(r"\b(?=[a-z]*\d)(?=\d*[a-z])[a-z\d]{5,}\b", re.I)
+CODE_BOOST = 0.15
+
+
+def names_code(codes: Sequence[str], text: str) -> bool:
+    lowered = text.lower()
+    return any(re.search(rf"\b{re.escape(code)}\b", lowered) for code in codes)
+
+
 def within_ranges(query: str, text: str) -> bool:
     """Whether a number of ``query`` lies in a range ``text`` states."""
     numbers = [float(n) for n in MEASURE.findall(query)] if SIZE_QUESTION.search(query) else []
@@ -299,6 +310,9 @@ class HelpCenterIndex:
         wanted = fact_patterns(query)
         if wanted:
             scores += FACT_BOOST * np.array([any(p.search(u.text) for p in wanted) for u in self.units])
+        codes = [c.lower() for c in CODE.findall(query) if not re.fullmatch(r"[a-z]{2}\d{5,}", c, re.I)]
+        if codes:  # not order numbers ("AB12345"): the records' business, not the help center's
+            scores += CODE_BOOST * np.array([names_code(codes, u.text) for u in self.units])
         if SIZE_QUESTION.search(query) and MEASURE.search(query):
             scores += RANGE_BOOST * np.array([within_ranges(query, u.text) for u in self.units])
         if prefer is not None:
