@@ -123,9 +123,9 @@ def within_ranges(query: str, text: str) -> bool:
     return any(float(a) <= n <= float(b) for a, b in RANGE.findall(text) for n in numbers if float(a) < float(b))
 
 
-def fact_patterns(query: str) -> list[re.Pattern[str]]:
-    """The patterns of the facts ``query`` asks for (empty when it asks for none in particular)."""
-    return [fact for question, fact in FACT_KINDS if question.search(query)]
+def fact_kinds(query: str) -> list[int]:
+    """The kinds of fact ``query`` asks for, as indexes of FACT_KINDS (empty when none in particular)."""
+    return [kind for kind, (question, _) in enumerate(FACT_KINDS) if question.search(query)]
 
 
 def stem(word: str) -> str:
@@ -257,6 +257,10 @@ class HelpCenterIndex:
             dtype=np.float32,
         )
         self._answerable = np.array([answerable(u) for u in self.units])
+        # Which kinds of fact each unit states (a price, a duration, a date...), read once.
+        self._states = np.array(
+            [[fact.search(u.text) is not None for _, fact in FACT_KINDS] for u in self.units], dtype=bool
+        ).reshape(len(self.units), len(FACT_KINDS))
         if vectors is None:
             vectors = embed_help_center(articles, encode)
         self._unit_vectors, self._title_vectors = vectors
@@ -307,9 +311,9 @@ class HelpCenterIndex:
         # Ranking prefers the sentences that state the kind of fact asked for; how well the help
         # center answers at all (the score) is the base score's.
         scores = base.copy()
-        wanted = fact_patterns(query)
+        wanted = fact_kinds(query)
         if wanted:
-            scores += FACT_BOOST * np.array([any(p.search(u.text) for p in wanted) for u in self.units])
+            scores += FACT_BOOST * self._states[:, wanted].any(axis=1)
         codes = [c.lower() for c in CODE.findall(query) if not re.fullmatch(r"[a-z]{2}\d{5,}", c, re.I)]
         if codes:  # not order numbers ("AB12345"): the records' business, not the help center's
             scores += CODE_BOOST * np.array([names_code(codes, u.text) for u in self.units])
