@@ -297,3 +297,12 @@ def test_the_assistant_speaks_the_customers_language_in_its_own_sentences(client
     ask, answer = replies(chat)
     assert ask.startswith("Puedo consultarlo.")
     assert answer.startswith("Gracias, ya confirmé que eres tú.") and "AB40317" in answer
+
+
+def test_a_signed_in_customer_is_asked_only_for_their_name(client: TestClient) -> None:
+    chat = start_chat(client, account_id="cu_1001")
+    chat.say("hi! where's my order?")
+    chat.say("Maya Thompson")
+    ask, answer = replies(chat)
+    assert ask == "I can look that up. To confirm it's you, what's your full name?"
+    assert "AB40317" in answer and "delayed" in answer

@@ -125,7 +125,7 @@ def fold_memory(
     history: Sequence[EventRecord], before_seq: int, say: Phrases, article_topics: dict[str, str] | None = None
 ) -> DialogueMemory:
     memory = DialogueMemory()
-    identity_asks = {say.ask_identity, say.ask_identity_again, say.identity_mismatch}
+    identity_asks = {say.ask_identity, say.ask_name, say.ask_identity_again, say.identity_mismatch}
     asked: tuple[str, TurnReading] | None = None  # the customer turn the next bot reply answers
     for record in history:
         if record.seq >= before_seq:
@@ -202,9 +202,12 @@ class Dialogue:
         """Whether this bot reply asked the customer who they are."""
         say = self.say
         reply = say.english(reply)
-        return reply in (say.ask_identity, say.ask_identity_again, say.identity_mismatch) or reply.endswith(
-            say.offer_lookup
-        )
+        return reply in (
+            say.ask_identity,
+            say.ask_name,
+            say.ask_identity_again,
+            say.identity_mismatch,
+        ) or reply.endswith(say.offer_lookup)
 
     def reply(
         self,
@@ -373,7 +376,7 @@ class Dialogue:
             if customer is None:
                 customer, by = self._verify([*memory.customer_texts, text], account_id)
                 if customer is None:
-                    return self._ask_identity(memory, reading, answer, need)
+                    return self._ask_identity(memory, reading, answer, need, signed_in=account_id is not None)
                 events.append(IdentityVerified(customer_id=customer.customer_id, by=by))
                 memory.verified_by = by
             step = self._lookup(need, customer, memory)
@@ -453,7 +456,15 @@ class Dialogue:
                 return customer, by
         return None, []
 
-    def _ask_identity(self, memory: DialogueMemory, reading: TurnReading, answer: Answer | None, need: Need) -> Step:
+    def _ask_identity(
+        self,
+        memory: DialogueMemory,
+        reading: TurnReading,
+        answer: Answer | None,
+        need: Need,
+        *,
+        signed_in: bool = False,
+    ) -> Step:
         """Ask once for what is missing. A question the help center answers (a rule asked about,
         or an article about this very need) gets that answer now, with the offer to look at the
         customer's own record ("my parcel says delivered but..."); otherwise only the question
@@ -478,7 +489,8 @@ class Dialogue:
         if searchable and not self._customers_with(reading.emails, reading.order_ids, reading.zip_codes):
             text = self.say.identity_mismatch  # say so at once: asking again as if nothing was given is not listening
         elif memory.identity_asks == 0:
-            text = self.say.ask_identity
+            # A signed-in customer's account is known: their name confirms it is them.
+            text = self.say.ask_name if signed_in else self.say.ask_identity
         elif gave:
             text = self.say.identity_mismatch
         else:

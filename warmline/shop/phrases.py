@@ -24,6 +24,7 @@ class Phrases:
     out_of_scope: str
     source: str
     ask_identity: str
+    ask_name: str
     ask_identity_again: str
     offer_lookup: str
     identity_mismatch: str
