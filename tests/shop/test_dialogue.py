@@ -306,3 +306,11 @@ def test_a_signed_in_customer_is_asked_only_for_their_name(client: TestClient) -
     ask, answer = replies(chat)
     assert ask == "I can look that up. To confirm it's you, what's your full name?"
     assert "AB40317" in answer and "delayed" in answer
+
+
+def test_a_rule_asked_about_an_item_the_customer_bought_is_answered_for_that_item(client: TestClient) -> None:
+    chat = start_chat(client)
+    chat.say("Olivia Rossi olivia.rossi@example.com")
+    chat.say("can i return the linen camp shirt?")
+    _, answer = replies(chat)
+    assert answer.startswith("Linen Camp Shirt (Clearance) is final sale")

@@ -310,8 +310,13 @@ class Dialogue:
         if reading.topic is not None:
             return Need(reading.topic, order_ids, text, also=reading.also)
         plain = folded(text)
-        if memory.verified and reading.named_topic is not None and not reading.asks_rule:
-            # a verified customer naming a record ("check the tracking") means theirs
+        if (
+            memory.verified
+            and reading.named_topic is not None
+            and (not reading.asks_rule or self._names_item(memory, text))
+        ):
+            # a verified customer naming a record ("check the tracking") means theirs, and so does
+            # a rule asked about an item they bought ("can I return the linen camp shirt?")
             other = OTHER_ORDER.search(plain) is not None
             return Need(reading.named_topic, order_ids, text, other_than=memory.last_order if other else None)
         # "Can I cancel it?" right after a lookup showed an order: that order.
@@ -408,6 +413,10 @@ class Dialogue:
                 if added:
                     step.citations = [self._citation(answer, added)]
         return self._fit(step)
+
+    def _names_item(self, memory: DialogueMemory, text: str) -> bool:
+        customer = self._verified(memory) if self.store is not None else None
+        return customer is not None and lookups.names_an_item(customer, text)
 
     def _verified(self, memory: DialogueMemory) -> Customer | None:
         assert self.store is not None

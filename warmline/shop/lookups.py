@@ -55,6 +55,17 @@ def business_days_between(start: date, end: date) -> int:
     return days
 
 
+def names_an_item(customer: Customer, text: str) -> bool:
+    """Whether ``text`` names an item of the customer's orders by two words of its name ("the
+    linen camp shirt", "my work boots")."""
+    words = {stem(w) for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 3}
+    return any(
+        len(words & {stem(w) for w in re.findall(r"[a-z]+", item.name.lower()) if len(w) > 3}) >= 2
+        for order in customer.orders
+        for item in order.items
+    )
+
+
 def pick_order(
     customer: Customer,
     order_ids: tuple[str, ...],
