@@ -27,6 +27,7 @@ from warmline.model.signals_training import (
     team_rows,
 )
 from warmline.packs import load_pack
+from warmline.policy import load_policy
 
 GOLDEN = yaml.safe_load((Path(__file__).parents[1] / "policy" / "golden" / "human_request.yaml").read_text())
 
@@ -67,16 +68,20 @@ def test_a_foreign_file_is_refused(tmp_path) -> None:
         SignalModel.load(path)
 
 
+# What the demo policy escalates on (triggers.human_request.threshold).
+REQUEST_THRESHOLD = load_policy(load_pack("demo").path / "policy.yaml").triggers.human_request.threshold
+
+
 @pytest.mark.parametrize("text", GOLDEN["positive"])
 def test_requests_for_a_person(signals, encode, text: str) -> None:
     score, cues = human_request_score(text, turn(signals, encode, text).human_request)
-    assert score >= 0.5, cues
+    assert score >= max(0.5, REQUEST_THRESHOLD), cues
 
 
 @pytest.mark.parametrize("text", GOLDEN["negative"])
 def test_look_alikes_are_not_requests(signals, encode, text: str) -> None:
     score, cues = human_request_score(text, turn(signals, encode, text).human_request)
-    assert score < 0.5, cues
+    assert score < min(0.5, REQUEST_THRESHOLD), cues
 
 
 @pytest.mark.parametrize(

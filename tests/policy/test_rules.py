@@ -31,7 +31,7 @@ def test_demo_policy_loads_with_a_content_version() -> None:
     ("old", "new", "needle", "reason"),
     [
         (
-            "    threshold: 0.5 # analysis.human_request: calibrated probability that the customer asks for a person",
+            "    threshold: 0.4 # analysis.human_request: calibrated probability that the customer asks for a person",
             "    threshold: 1.5",
             "threshold: 1.5",
             "less than or equal to 1",
