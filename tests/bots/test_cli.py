@@ -56,9 +56,10 @@ def test_bad_input_is_refused_clearly(sqlite_url, monkeypatch, args, code) -> No
     assert result.exit_code == 2, result.output
     assert code in result.output
     with sa.create_engine(sqlite_url).connect() as connection:  # nothing of a refused bot is kept
-        assert not sa.inspect(connection).has_table("bot_sources") or not connection.execute(
-            sa.text("select count(*) from bot_sources")
-        ).scalar_one()
+        assert (
+            not sa.inspect(connection).has_table("bot_sources")
+            or not connection.execute(sa.text("select count(*) from bot_sources")).scalar_one()
+        )
 
 
 def test_production_wants_https(sqlite_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]
