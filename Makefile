@@ -46,6 +46,7 @@ $(LWC)/node_modules/.installed: $(LWC)/package-lock.json
 
 test: install-test browser lwc
 	$(BIN)/ruff check warmline tests
+	$(BIN)/ruff format --check warmline tests
 	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
 
