@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from warmline.cli import app
@@ -117,36 +118,26 @@ def test_eval_frustration_default_set() -> None:
 OWN_CONVERSATIONS = Path(__file__).parents[2] / "warmline" / "packs" / "demo" / "eval" / "conversations"
 
 
-def test_the_packs_own_conversations_route_to_their_team() -> None:
-    # 66 short conversations written for Warmline and never trained on (55 subflows, 11 in other
-    # languages): the need is often in the second message, after a general opening or a name.
-    result = runner.invoke(app, ["eval", "conversations", "--data", str(OWN_CONVERSATIONS), "--json"])
+@pytest.mark.parametrize(
+    ("folder", "n", "team", "subflow"),
+    [
+        # 66 short conversations written for Warmline and never trained on (55 subflows, 11 in other
+        # languages): the need is often in the second message, after a general opening or a name.
+        ("conversations", 66, 0.9, 0.85),
+        # 122 short conversations over all 55 subflows (12 in the seven other languages), written as a
+        # blind set and never trained on: terse, typed in a hurry, the detail or a name in a later turn.
+        ("conversations-short", 122, 0.95, 0.93),
+        # 62 conversations that tell the situation instead of naming the need, a blind set never trained
+        # on; the hardest of the own sets (team 0.79 when written): a floor against regressions.
+        ("conversations-indirect", 62, 0.75, 0.7),
+    ],
+)
+def test_the_packs_own_conversations_route_to_their_team(folder: str, n: int, team: float, subflow: float) -> None:
+    result = runner.invoke(app, ["eval", "conversations", "--data", str(OWN_CONVERSATIONS.with_name(folder)), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["n"] == 66
-    assert data["team_accuracy"] >= 0.9 and data["subflow_accuracy"] >= 0.85, data["errors"]
-
-
-def test_the_packs_short_conversations_route_to_their_team() -> None:
-    # 122 short conversations over all 55 subflows (12 in the seven other languages), written as a
-    # blind set and never trained on: terse, typed in a hurry, the detail or a name in a later turn.
-    short = OWN_CONVERSATIONS.with_name("conversations-short")
-    result = runner.invoke(app, ["eval", "conversations", "--data", str(short), "--json"])
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
-    assert data["n"] == 122
-    assert data["team_accuracy"] >= 0.95 and data["subflow_accuracy"] >= 0.93, data["errors"]
-
-
-def test_the_packs_indirect_conversations_mostly_route_to_their_team() -> None:
-    # 62 conversations that tell the situation instead of naming the need, a blind set never trained
-    # on; the hardest of the own sets (team 0.79 when written): a floor against regressions.
-    indirect = OWN_CONVERSATIONS.with_name("conversations-indirect")
-    result = runner.invoke(app, ["eval", "conversations", "--data", str(indirect), "--json"])
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
-    assert data["n"] == 62
-    assert data["team_accuracy"] >= 0.75 and data["subflow_accuracy"] >= 0.7, data["errors"]
+    assert data["n"] == n
+    assert data["team_accuracy"] >= team and data["subflow_accuracy"] >= subflow, data["errors"]
 
 
 def test_model_build_refuses_an_unknown_part() -> None:
