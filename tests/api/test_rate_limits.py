@@ -46,9 +46,10 @@ def test_a_burst_of_anonymous_starts_is_refused(limited) -> None:  # type: ignor
     with TestClient(create_app(limited.settings, services=limited), client=address()) as client:
         answers = [client.post("/v1/conversations", json={}) for _ in range(300)]
     started = [a for a in answers if a.status_code == 201]
-    assert len(started) == 20
-    assert sum(refused(a) for a in answers) == 280
-    assert len(limited.store.conversation_ids()) == 20  # a refused start stored nothing
+    # As for token guessing: a burst that crosses a minute boundary may get one more start through.
+    assert [a.status_code for a in answers[:20]] == [201] * 20 and len(started) <= 21
+    assert sum(refused(a) for a in answers) == 300 - len(started)
+    assert len(limited.store.conversation_ids()) == len(started)  # a refused start stored nothing
 
 
 def test_token_guessing_is_slowed_down(limited) -> None:  # type: ignore[no-untyped-def]
