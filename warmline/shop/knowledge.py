@@ -110,16 +110,18 @@ CODE = re.compile(r"\b(?=[a-z]*\d)(?=\d*[a-z])[a-z\d]{5,}\b", re.I)
 CODE_BOOST = 0.15
 
 
-def names_code(codes: Sequence[str], text: str) -> bool:
-    lowered = text.lower()
-    return any(re.search(rf"\b{re.escape(code)}\b", lowered) for code in codes)
+def code_pattern(codes: Sequence[str]) -> re.Pattern[str]:
+    """One pattern for the codes a query names, compiled once per query, not once per sentence."""
+    return re.compile("|".join(rf"\b{re.escape(code)}\b" for code in codes), re.I)
 
 
-def within_ranges(query: str, text: str) -> bool:
-    """Whether a number of ``query`` lies in a range ``text`` states."""
-    numbers = [float(n) for n in MEASURE.findall(query)] if SIZE_QUESTION.search(query) else []
-    if not numbers:
-        return False
+def measurements(query: str) -> list[float]:
+    """The numbers of a question about size or fit ("my chest is 43 inches": [43.0]); else none."""
+    return [float(n) for n in MEASURE.findall(query)] if SIZE_QUESTION.search(query) else []
+
+
+def within_ranges(numbers: Sequence[float], text: str) -> bool:
+    """Whether one of ``numbers`` lies in a range ``text`` states."""
     return any(float(a) <= n <= float(b) for a, b in RANGE.findall(text) for n in numbers if float(a) < float(b))
 
 
@@ -316,9 +318,11 @@ class HelpCenterIndex:
             scores += FACT_BOOST * self._states[:, wanted].any(axis=1)
         codes = [c.lower() for c in CODE.findall(query) if not re.fullmatch(r"[a-z]{2}\d{5,}", c, re.I)]
         if codes:  # not order numbers ("AB12345"): the records' business, not the help center's
-            scores += CODE_BOOST * np.array([names_code(codes, u.text) for u in self.units])
-        if SIZE_QUESTION.search(query) and MEASURE.search(query):
-            scores += RANGE_BOOST * np.array([within_ranges(query, u.text) for u in self.units])
+            named = code_pattern(codes)
+            scores += CODE_BOOST * np.array([named.search(u.text) is not None for u in self.units])
+        numbers = measurements(query)
+        if numbers:
+            scores += RANGE_BOOST * np.array([within_ranges(numbers, u.text) for u in self.units])
         if prefer is not None:
             scores = scores + np.array([prefer(u) for u in self.units], dtype=np.float32)
         ranked = [int(i) for i in np.argsort(-scores)]
