@@ -121,11 +121,17 @@ def reads_with_previous(text: str) -> bool:
     return words <= SHORT_FOLLOW_UP or (words <= FOLLOW_UP_WORDS and REFERS.search(folded(text)) is not None)
 
 
+def tells_own_case(reading: TurnReading, topic: str | None) -> bool:
+    """Whether a turn tells of the customer's own case in words no cue knows ("my boots say
+    delivered but they aren't here") while the article that answered it is about ``topic``, a
+    record (not an action): that record is what to look up once they say who they are."""
+    return topic is not None and topic not in ACTIONS and reading.personal and reading.topic is None
+
+
 def fold_memory(
     history: Sequence[EventRecord], before_seq: int, say: Phrases, article_topics: dict[str, str] | None = None
 ) -> DialogueMemory:
     memory = DialogueMemory()
-    identity_asks = {say.ask_identity, say.ask_name, say.ask_identity_again, say.identity_mismatch}
     asked: tuple[str, TurnReading] | None = None  # the customer turn the next bot reply answers
     for record in history:
         if record.seq >= before_seq:
@@ -142,20 +148,13 @@ def fold_memory(
             said = say.english(body.text)  # replies in the customer's language are compared in English
             memory.bot_replies.append(said)
             memory.said += [(c.article_id, c.passage) for c in body.citations]
-            if said in identity_asks or said.endswith(say.offer_lookup):
+            if say.asks_who(said):
                 memory.identity_asks += 1
             # The customer told of their own case in words no cue knows ("my boots say delivered
             # but they aren't here") and the reply cited an article about a record: that record is
             # the need, served once they say who they are.
             topic = article_topics.get(body.citations[0].article_id) if article_topics and body.citations else None
-            if (
-                topic is not None
-                and topic not in ACTIONS
-                and asked is not None
-                and asked[1].personal
-                and asked[1].topic is None
-                and memory.verified is None
-            ):
+            if topic is not None and asked is not None and memory.verified is None and tells_own_case(asked[1], topic):
                 memory.need = Need(topic, asked[1].order_ids, asked[0])
             asked = None
         elif isinstance(body, IdentityVerified):
@@ -200,14 +199,7 @@ class Dialogue:
 
     def asked_for_details(self, reply: str) -> bool:
         """Whether this bot reply asked the customer who they are."""
-        say = self.say
-        reply = say.english(reply)
-        return reply in (
-            say.ask_identity,
-            say.ask_name,
-            say.ask_identity_again,
-            say.identity_mismatch,
-        ) or reply.endswith(say.offer_lookup)
+        return self.say.asks_who(self.say.english(reply))
 
     def reply(
         self,
@@ -693,9 +685,7 @@ class Dialogue:
         they aren't here"), answered from an article about a record: offer to look at theirs."""
         if self.store is None or memory.verified is not None or not text:
             return False
-        reading = read_turn(text)
-        topic = self.article_topics.get(answer.article_id)
-        return reading.personal and reading.topic is None and topic is not None and topic not in ACTIONS
+        return tells_own_case(read_turn(text), self.article_topics.get(answer.article_id))
 
     def _fit(self, step: Step) -> Step:
         """At most 80 words: drop whole sentences from the end (the citation stays)."""

@@ -66,6 +66,11 @@ class Phrases:
         pairs = [(getattr(self, name), text) for name, text in own.items()]
         return sorted(pairs, key=lambda pair: -len(pair[0]))  # "Source:" inside no longer phrase
 
+    def asks_who(self, reply: str) -> bool:
+        """Whether a reply of the assistant (in English: see :meth:`english`) asked the customer who they are."""
+        asks = (self.ask_identity, self.ask_name, self.ask_identity_again, self.identity_mismatch)
+        return reply in asks or reply.endswith(self.offer_lookup)
+
     def rephrase_of(self, text: str) -> str:
         """The same content in other words, so no reply is sent twice in a row."""
         return self.rephrase.format(text=text[:1].lower() + text[1:])
