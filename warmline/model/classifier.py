@@ -460,17 +460,25 @@ def _fit_temperature(logits: np.ndarray, classes: list[str], y: np.ndarray) -> f
 
 def _choose_threshold(probs: np.ndarray, classes: list[str], y: np.ndarray, oos_label: str, budget: float) -> float:
     """Highest threshold keeping held-out in-scope accuracy within ``budget`` of the unthresholded one."""
+    pred = np.array(classes)[probs.argmax(axis=1)]
+    return _highest_limit(probs.max(axis=1), pred, y, oos_label, budget, none=0.0)
+
+
+def _highest_limit(
+    scores: np.ndarray, pred: np.ndarray, y: np.ndarray, oos_label: str, budget: float, none: float
+) -> float:
+    """The highest limit on ``scores`` (a turn under it is out of scope) that keeps held-out
+    in-scope accuracy within ``budget`` of the accuracy of ``pred`` without a limit; ``none`` when
+    no limit does (or there is no in-scope example)."""
     in_scope = y != oos_label
     if not in_scope.any():
-        return 0.0
-    pred = np.array(classes)[probs.argmax(axis=1)]
-    confidence = probs.max(axis=1)
+        return none
     base = float(np.mean(pred[in_scope] == y[in_scope]))
-    best = 0.0
-    for threshold in np.unique(np.round(confidence, 4)):
-        thresholded = np.where(confidence < threshold, oos_label, pred)
+    best = none
+    for limit in np.unique(np.round(scores, 4)):
+        thresholded = np.where(scores < limit, oos_label, pred)
         if np.mean(thresholded[in_scope] == y[in_scope]) >= base - budget:
-            best = float(threshold)
+            best = float(limit)
     return best
 
 
@@ -489,17 +497,6 @@ def in_odds(probs: np.ndarray, oos: int) -> np.ndarray:
 def _choose_odds(probs: np.ndarray, classes: list[str], y: np.ndarray, oos_label: str, budget: float) -> float:
     """Highest log-odds limit keeping held-out in-scope accuracy within ``budget`` of the accuracy of
     the best in-scope class without one (``_choose_threshold`` on the odds instead of the maximum)."""
-    in_scope = y != oos_label
     oos = classes.index(oos_label)
-    if not in_scope.any():
-        return float("-inf")
-    names = np.array(classes)
-    pred = names[_in_scope_best(probs, oos)]
-    odds = in_odds(probs, oos)
-    base = float(np.mean(pred[in_scope] == y[in_scope]))
-    best = float("-inf")
-    for limit in np.unique(np.round(odds, 4)):
-        thresholded = np.where(odds < limit, oos_label, pred)
-        if np.mean(thresholded[in_scope] == y[in_scope]) >= base - budget:
-            best = float(limit)
-    return best
+    pred = np.array(classes)[_in_scope_best(probs, oos)]
+    return _highest_limit(in_odds(probs, oos), pred, y, oos_label, budget, none=float("-inf"))
