@@ -68,6 +68,16 @@ def test_an_announced_new_topic_replaces_the_need() -> None:
     assert held is not None and held.subflow == "manage_change_phone"
 
 
+def test_a_new_need_after_an_answer_replaces_the_served_one() -> None:
+    returns = ("storewide_query/policy", 0.95)
+    status = ("shipping_issue/status", 0.7)
+    asked_again = [turn("how long do I have to return something?", returns), turn("where is my order?", status)]
+    assert conversation_intent(asked_again).subflow == "policy"  # type: ignore[union-attr]
+    after_answer = TurnEvidence("where is my order?", asked_again[1].intents, after_answer=True)
+    held = conversation_intent([asked_again[0], after_answer])
+    assert held is not None and held.subflow == "status"
+
+
 def test_the_answer_to_what_the_problem_is_refines_an_equally_sure_opening() -> None:
     opening = turn("my coupon code isn't working", (PROMO, 0.99))
     detail = ("purchase_dispute/promo_code_out_of_date", 0.99)

@@ -221,3 +221,18 @@ def test_a_name_and_a_zip_code_given_in_later_turns_reach_the_payload(client: Te
     assert facts["zip_code"]["value"] == "60614" and facts["gift_card"]["value"] == "AGC-1234-5678-9012"
     assert all(f["value"] in said[f["source_seq"]] for f in payload["key_facts"])  # each cites its turn
     assert payload["intent"]["subflow"] == "missing" and payload["routing"]["team"] == "orders"
+
+
+def test_a_new_need_after_the_bot_answered_replaces_the_answered_one(client: TestClient, svc: Services) -> None:
+    # No "also" or "another question": the help-center answer served the first need, so the order
+    # question is what the agent gets and what routes the conversation.
+    staff = agent(svc, ["general", "orders", "triage"])
+    chat = start_chat(client)
+    assert chat.say("hi! how long do I have to return something?").status_code == 201
+    customer = {"Authorization": f"Bearer {chat.token}"}
+    answer = [e for e in events(chat, customer) if e["type"] == "bot_message"][-1]["body"]
+    assert "30 days" in answer["text"], answer
+    assert chat.say("where is my order? it should have been here last week").status_code == 201
+    assert chat.say("can I talk to a human").status_code == 201
+    payload = client.get(f"/v1/conversations/{chat.id}/payload", headers=staff).json()["payload"]
+    assert payload["intent"]["flow"] == "shipping_issue" and payload["routing"]["team"] == "orders"

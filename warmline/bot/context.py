@@ -29,6 +29,7 @@ from warmline.conversation.events import (
 )
 from warmline.conversation.state import ConversationState
 from warmline.model import EscalationRecommendation, Fact, Turn, TurnAnalysis, TurnContext
+from warmline.model.conversation_intent import asks_customer
 from warmline.model.facts import extract_facts, merge_facts
 from warmline.routing import Routing, RoutingRules, route
 
@@ -122,7 +123,8 @@ def model_context(
         if isinstance(body, CustomerMessage | BotMessage | AgentMessage):
             kind = actor_kind(record.actor)
             speaker = "bot" if kind == "system" else kind
-            turns.append(Turn(seq=record.seq, speaker=speaker, text=body.text))
+            answered = isinstance(body, BotMessage) and body.kind == "answer" and not asks_customer(body.text)
+            turns.append(Turn(seq=record.seq, speaker=speaker, text=body.text, answered=answered))
             if kind == "agent":
                 known = merge_facts(known, extract_facts(body.text, record.seq, "agent"))
         elif isinstance(body, NoteAdded | HandedBack):

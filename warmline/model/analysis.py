@@ -52,6 +52,9 @@ class Turn(_Frozen):
     seq: int
     speaker: Speaker
     text: str
+    # A bot reply that answered the customer (not a question back): the need it answered is served,
+    # so a later confident, different need is a new topic even without "also" or "another question".
+    answered: bool = False
 
 
 class IntentScore(_Frozen):

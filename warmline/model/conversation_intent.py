@@ -18,7 +18,9 @@ conversations go:
   isn't working");
 * a turn that announces a new topic ("also", "another question", "one more thing", "actually")
   with a confident, different intent replaces the need: earlier evidence keeps only
-  ``EARLIER_AFTER_CHANGE`` of its weight.
+  ``EARLIER_AFTER_CHANGE`` of its weight. So does a confident, different intent right after the
+  bot answered (a help-center answer, a lookup): the earlier need was served, and "where is my
+  order?" after "how long is the return window?" is the conversation's need now.
 
 The confidence is the held intent's share of the weighted probability mass: a weighted mean of
 calibrated turn probabilities (each turn's distribution comes from the temperature-calibrated
@@ -60,6 +62,8 @@ class TurnEvidence:
     answers_request: bool = False
     # The agent or bot had just asked what the problem is ("What does the error say?"): a refinement.
     elaborates: bool = False
+    # The bot had just answered (not asked anything): the need it answered is served.
+    after_answer: bool = False
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,11 @@ def asks_about_need(text: str) -> bool:
     return bool(NEED_ASKED.search(text)) and not ANYTHING_ELSE.search(text)
 
 
+def asks_customer(text: str) -> bool:
+    """Whether an agent or bot turn asks the customer for details or for what the problem is."""
+    return asks_for_details(text) or asks_about_need(text)
+
+
 def changes_topic(text: str) -> bool:
     return bool(TOPIC_CHANGE.search(text))
 
@@ -129,7 +138,7 @@ def conversation_intent(turns: Sequence[TurnEvidence]) -> ConversationIntent | N
         weight = top.confidence
         if held is not None:
             new_topic = (top.flow, top.subflow) != held and top.confidence >= TOPIC_CHANGE_MIN
-            if new_topic and changes_topic(turn.text):
+            if new_topic and (turn.after_answer or changes_topic(turn.text)):
                 for key in totals:
                     totals[key] *= EARLIER_AFTER_CHANGE
                 weight_sum *= EARLIER_AFTER_CHANGE

@@ -310,14 +310,16 @@ class EmbeddedModel:
         by_seq = {a.message_seq: a for a in context.analyses}
         asked = False  # the last agent or bot turn asked for identifying details
         need_asked = False  # ... or what the problem is
+        answered = False  # ... or the bot answered
         for turn in context.history:
             if turn.speaker in ("agent", "bot"):
-                asked, need_asked = asks_for_details(turn.text), asks_about_need(turn.text)
+                asked, need_asked, answered = asks_for_details(turn.text), asks_about_need(turn.text), turn.answered
             elif turn.speaker == "customer" and turn.seq in by_seq:
                 analysis = by_seq[turn.seq]
-                turns.append(TurnEvidence(turn.text, analysis.alternatives, asked and bool(analysis.facts), need_asked))
-                asked = need_asked = False  # a second customer message in a row answers nothing new
-        turns.append(TurnEvidence(context.text, current, asked and current_has_facts, need_asked))
+                has_facts = asked and bool(analysis.facts)
+                turns.append(TurnEvidence(turn.text, analysis.alternatives, has_facts, need_asked, answered))
+                asked = need_asked = answered = False  # a second customer message in a row answers nothing new
+        turns.append(TurnEvidence(context.text, current, asked and current_has_facts, need_asked, answered))
         held = conversation_intent(turns)
         return (held.flow, held.subflow, held.confidence) if held else (None, None, 0.0)
 
