@@ -9,7 +9,9 @@ The bot never presses an agent's buttons, so "done" is judged from the conversat
   ``record-reason`` when the request was understood before the latest turn; customer instructions (``try-again``,
   ``log-out-in``, ``instructions``) when the bot or an agent already gave them;
 - any step counts as done when an agent turn or handback note says so (its button label, or the
-  action's words, e.g. "notified the team").
+  action's words, e.g. "notified the team");
+- the identity and purchase checks count as done when the bot made them in the store's systems
+  (it verified the customer against a record, it found the order there).
 """
 
 from __future__ import annotations
@@ -43,6 +45,11 @@ DONE_WORDS: dict[str, str] = {
     "enter-details": r"entered (your|the) details",
 }
 CUSTOMER_INSTRUCTIONS = {"try-again", "log-out-in", "instructions"}
+# Steps the bot does itself in the store's systems: matching the customer to a record (name plus
+# email, order id or ZIP) pulls up and verifies the account; finding the order validates the purchase.
+GUIDELINE_CHARS = 200
+IDENTITY_STEPS = {"pull-up-account", "verify-identity"}
+ORDER_STEP = "validate-purchase"
 
 
 class NextAction(BaseModel):
@@ -68,6 +75,8 @@ def recommend(
     intent_known_before: bool,
     bot_answered_from_kb: bool,
     has_account: bool,
+    bot_verified: bool = False,
+    bot_found_order: bool = False,
 ) -> NextAction | None:
     """The next procedure step not done yet, or None when no procedure matches."""
     if not flow or not subflow:
@@ -79,8 +88,11 @@ def recommend(
     before: set[str] = {f.kind for f in facts_before}
     now: set[str] = {f.kind for f in facts_now}
     done: list[str] = []
+    by_bot = (IDENTITY_STEPS if bot_verified else set()) | ({ORDER_STEP} if bot_found_order else set())
     for index, step in enumerate(steps, start=1):
-        if _done(step, before, bot_texts, agent_texts, intent_known_before, bot_answered_from_kb, has_account):
+        if step.action in by_bot or _done(
+            step, before, bot_texts, agent_texts, intent_known_before, bot_answered_from_kb, has_account
+        ):
             done.append(step.action)
             continue
         return NextAction(
@@ -158,5 +170,7 @@ def _reasoning(
     reason = "; ".join(parts) + "."
     if step.guideline:
         first = re.split(r"(?<=[.!?])\s+", step.guideline.strip(), maxsplit=1)[0]
-        reason += f" Guideline: {first[:200]}"
+        if len(first) > GUIDELINE_CHARS:  # ABCD's guidelines often run on without a full stop
+            first = first[:GUIDELINE_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+        reason += f" Guideline: {first}"
     return reason

@@ -37,6 +37,7 @@ from warmline.handoff.schema import (
     TranscriptTurn,
     payload_json_schema,
 )
+from warmline.handoff.store_work import StoreWork, store_work
 from warmline.handoff.summary import SummaryInput, compose_summary
 from warmline.model.analysis import Citation, Fact, TurnAnalysis
 from warmline.model.facts import extract_facts
@@ -91,6 +92,7 @@ def build_payload(
         if isinstance(r.event, HandedBack)
     ]
     citations = _citations(history, analyses)
+    work = store_work(history)
     customer_seqs = [r.seq for r in history if isinstance(r.event, CustomerMessage)]
     last_customer = customer_seqs[-1] if customer_seqs else None
     next_action = recommend(
@@ -104,6 +106,8 @@ def build_payload(
         intent_known_before=any(a.flow for a in analyses if last_customer is None or a.message_seq < last_customer),
         bot_answered_from_kb=bool(citations),
         has_account=account is not None,
+        bot_verified=work.verified,
+        bot_found_order=bool(work.orders),
     )
     description = None
     if flow and subflow:
@@ -115,7 +119,7 @@ def build_payload(
             who=_who(name, account),
             need=_need(description, flow, subflow, latest),
             facts=pairs,
-            bot_tried=_bot_tried(transcript, analyses, citations),
+            bot_tried=_bot_tried(transcript, analyses, citations, work),
             escalation=_why(escalation, routing),
             handback_note=handbacks[-1].note if handbacks else None,
         )
@@ -327,7 +331,9 @@ def _need(description: str | None, flow: str | None, subflow: str | None, latest
     return text
 
 
-def _bot_tried(transcript: list[TranscriptTurn], analyses: list[TurnAnalysis], citations: list[Citation]) -> str:
+def _bot_tried(
+    transcript: list[TranscriptTurn], analyses: list[TurnAnalysis], citations: list[Citation], work: StoreWork
+) -> str:
     replies = [t for t in transcript if t.speaker == "bot" and t.kind not in ("handoff_notice", "placeholder")]
     if not replies:
         return "The bot had not replied yet."
@@ -335,6 +341,8 @@ def _bot_tried(transcript: list[TranscriptTurn], analyses: list[TurnAnalysis], c
     parts = [f"The bot replied {len(replies)} time{'s' if len(replies) != 1 else ''}"]
     if citations:
         parts.append(f"citing '{citations[0].title}'")
+    if done := work.describe():
+        parts.append(done)
     if "clarify" in kinds:
         parts.append(f"asked to clarify {kinds.count('clarify')}x")
     if "refuse" in kinds:
