@@ -58,6 +58,19 @@ def customer_token(secret: str, conversation_id: str) -> str:
     return f"{CUSTOMER_PREFIX}{conversation_id}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
 
 
+def account_signature(secret: str, account_id: str) -> str:
+    """What the store's site sends with a signed-in customer's account id (HMAC-SHA256, hex): the
+    chat then starts signed in, as with Intercom's identity verification."""
+    return hmac.new(secret.encode(), account_id.encode(), hashlib.sha256).hexdigest()
+
+
+def signed_account(secret: str | None, account_id: str | None, signature: str | None) -> bool:
+    """Whether ``signature`` is the store's signature of ``account_id`` (never without a secret)."""
+    if not secret or account_id is None or signature is None:
+        return False
+    return hmac.compare_digest(account_signature(secret, account_id), signature)
+
+
 def new_staff_token() -> tuple[str, str]:
     """A fresh staff token and the hash that is stored."""
     token = STAFF_PREFIX + secrets.token_urlsafe(32)

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     # deployment's own order system (docs/store-api.md) at this URL with this bearer token.
     store_url: str | None = None
     store_token: SecretStr | None = None
+    # The store's site signs a signed-in customer's account id with this secret (``account_signature``
+    # when starting a chat, HMAC-SHA256 hex): such a chat is signed in, and the bot shows that
+    # account's records without asking who they are. Unset: an account id alone proves nothing.
+    account_signing_secret: SecretStr | None = None
     store_timeout_s: float = Field(5.0, gt=0, le=60)
 
     @field_validator("rate_limit_ip", "rate_limit_token", "rate_limit_start", "rate_limit_auth_failures")

@@ -19,6 +19,9 @@ class StartConversation(Request):
     channel: str = Field("web", pattern=r"^[a-z][a-z0-9_-]{0,31}$")
     customer_name: str | None = Field(None, max_length=120)
     account_id: str | None = Field(None, max_length=64)
+    # The store's signature of ``account_id`` (``warmline.auth.account_signature``): the customer is
+    # signed in on the store's site as that account.
+    account_signature: str | None = Field(None, max_length=128)
     locale: str | None = Field(None, pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 
 

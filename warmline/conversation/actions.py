@@ -20,7 +20,7 @@ from typing import Any
 from rapidfuzz.distance import Levenshtein
 
 from warmline.access import check_agent, check_holder, check_may_work
-from warmline.auth import Principal, customer_token
+from warmline.auth import Principal, customer_token, signed_account
 from warmline.bot import Bot, BotTurn, PreparedTurn
 from warmline.bus.base import FEED_CHANNEL, Bus, conversation_channel
 from warmline.config import Settings
@@ -36,7 +36,7 @@ from warmline.conversation.events import (
     SurveyAnswered,
 )
 from warmline.conversation.state import HUMAN, ConversationState
-from warmline.errors import InvalidInput, MessageTooLarge, WarmlineError
+from warmline.errors import AuthError, InvalidInput, MessageTooLarge, WarmlineError
 from warmline.privacy.redaction import redact
 from warmline.storage.sql.store import QUEUE_EVENTS, IdempotencyClaim, SqlStore, Writer
 
@@ -145,23 +145,44 @@ def check_note(note: str, svc: Services, field: str = "note") -> str:
     return note
 
 
+def check_signed_in(svc: Services, account_id: str | None, account_signature: str | None) -> bool:
+    """A chat started with the store's signature of its account is signed in; a signature that
+    does not match (or no secret to check it with) is refused, never quietly ignored."""
+    if account_signature is None:
+        return False
+    if account_id is None:
+        raise InvalidInput(
+            "account_signature needs account_id", code="invalid_request", details={"field": "account_id"}
+        )
+    secret = svc.settings.account_signing_secret
+    if not signed_account(secret.get_secret_value() if secret else None, account_id, account_signature):
+        raise AuthError("the account signature does not match this account", code="bad_account_signature")
+    return True
+
+
 def do_start_conversation(
     svc: Services,
     *,
     channel: str = "web",
     customer_name: str | None = None,
     account_id: str | None = None,
+    account_signature: str | None = None,
+    signed_in: bool = False,
     locale: str | None = None,
     idempotency: IdempotencyClaim | None = None,
     desk_conversation_id: str | None = None,
 ) -> Started:
+    """Start a chat. ``signed_in`` is for callers inside the process that know the customer (an
+    evaluation playing a signed-in customer); over HTTP only the store's ``account_signature`` says so."""
     customer_name = check_name(customer_name, "customer_name")
     if account_id is not None and svc.store.get_account(account_id) is None:
         raise InvalidInput(f"no account {account_id!r}", code="unknown_account", details={"field": "account_id"})
+    signed_in = check_signed_in(svc, account_id, account_signature) or (signed_in and account_id is not None)
     body = ConversationStarted(
         channel=channel,
         customer_name=customer_name,
         account_id=account_id,
+        signed_in=signed_in,
         locale=locale,
         desk_conversation_id=desk_conversation_id,
     )

@@ -45,6 +45,10 @@ class ConversationStarted(EventBody):
     channel: str = "web"
     customer_name: str | None = None
     account_id: str | None = None
+    # The store's site vouched that the customer is signed in as ``account_id`` (a signed account,
+    # see ``warmline.auth.account_signature``): the bot may show that account's records without
+    # asking who they are. Otherwise the account is only what the chat was started with.
+    signed_in: bool = False
     locale: str | None = None
     # The support desk's own id of the conversation (Sunshine Conversations, Intercom) when it
     # started in the desk's messaging; the desk is ``channel``.

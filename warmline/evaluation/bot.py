@@ -81,7 +81,9 @@ def play(harness: Harness, case: dict[str, Any]) -> dict[str, Any]:
     """One case through the service: the replies, whether it left the bot, each turn's time."""
     services = harness.services
     restore_demo_store(harness)
-    started = actions.do_start_conversation(services, channel="eval", account_id=case.get("customer_id"))
+    # A case's customer is signed in on the store's site as ``customer_id`` (the site vouches).
+    customer = case.get("customer_id")
+    started = actions.do_start_conversation(services, channel="eval", account_id=customer, signed_in=bool(customer))
     cid = started.conversation_id
     turn_ms: list[float] = []
     escalated = False

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from warmline.conversation.events import (
     BotMessage,
+    ConversationStarted,
     CustomerMessage,
     EventBody,
     EventRecord,
@@ -82,6 +83,7 @@ class DialogueMemory:
     customer_texts: list[str] = field(default_factory=list)
     bot_replies: list[str] = field(default_factory=list)
     verified: str | None = None  # customer id
+    signed_in: str | None = None  # the account the store's site says the customer is signed in as
     verified_by: list[str] = field(default_factory=list)
     need: Need | None = None  # an account need not served yet
     proposed: StoreAction | None = None  # waiting for the customer's yes or no
@@ -95,6 +97,11 @@ class DialogueMemory:
     @property
     def last_reply(self) -> str | None:
         return self.bot_replies[-1] if self.bot_replies else None
+
+    @property
+    def known(self) -> str | None:
+        """Whose records the bot may show: the customer verified in the chat, or signed in."""
+        return self.verified or self.signed_in
 
 
 # Where a turn that asks two things splits: "?", "; ", ", and" or " and" or ", also" before a
@@ -137,7 +144,9 @@ def fold_memory(
         if record.seq >= before_seq:
             break
         body = record.event
-        if isinstance(body, CustomerMessage):
+        if isinstance(body, ConversationStarted) and body.signed_in:
+            memory.signed_in = body.account_id
+        elif isinstance(body, CustomerMessage):
             memory.customer_texts.append(body.text)
             reading = read_turn(body.text)
             asked = (body.text, reading)
@@ -154,7 +163,7 @@ def fold_memory(
             # but they aren't here") and the reply cited an article about a record: that record is
             # the need, served once they say who they are.
             topic = article_topics.get(body.citations[0].article_id) if article_topics and body.citations else None
-            if topic is not None and asked is not None and memory.verified is None and tells_own_case(asked[1], topic):
+            if topic is not None and asked is not None and memory.known is None and tells_own_case(asked[1], topic):
                 memory.need = Need(topic, asked[1].order_ids, asked[0])
             asked = None
         elif isinstance(body, IdentityVerified):
@@ -235,7 +244,7 @@ class Dialogue:
         need = self._need(reading, memory, text, answer, account_id)
         if need is not None and self.store is not None:
             return self._serve(need, text, reading, memory, account_id, answer)
-        if self.store is not None and memory.verified is None and details_only(text):
+        if self.store is not None and memory.known is None and details_only(text):
             introduced = self._introduced(text, memory, account_id)
             if introduced is not None:
                 return introduced
@@ -303,7 +312,7 @@ class Dialogue:
             return Need(reading.topic, order_ids, text, also=reading.also)
         plain = folded(text)
         if (
-            memory.verified
+            memory.known
             and reading.named_topic is not None
             and (not reading.asks_rule or self._names_item(memory, text))
         ):
@@ -312,14 +321,14 @@ class Dialogue:
             other = OTHER_ORDER.search(plain) is not None
             return Need(reading.named_topic, order_ids, text, other_than=memory.last_order if other else None)
         # "Can I cancel it?" right after a lookup showed an order: that order.
-        if memory.verified and memory.last_order is not None and len(text.split()) <= FOLLOW_UP_WORDS:
+        if memory.known and memory.last_order is not None and len(text.split()) <= FOLLOW_UP_WORDS:
             action = action_on_it(plain)
             if action is not None:
                 return Need(action, (memory.last_order,), text)
         # A verified customer's short question after a lookup goes on with it ("and the tracking
         # number?", "how much do I owe?", "and my other order?").
         if (
-            memory.verified
+            memory.known
             and memory.last_topic is not None
             and memory.last_topic not in ACTIONS
             and len(text.split()) <= FOLLOW_UP_WORDS
@@ -351,7 +360,7 @@ class Dialogue:
         # wants their own record looked up too ("I'm Kim Lee, kim@example.com: when is my refund?").
         if details_only(text):
             return None  # who they are, not what they need: confirmed, then asked (see _introduced)
-        identified = bool(memory.verified) or reading.gives_details
+        identified = bool(memory.known) or reading.gives_details
         topic = self.article_topics.get(answer.article_id) if answer and answer.score >= ANSWER_FLOOR else None
         if topic is not None and identified and (reading.personal or account_id):
             return Need(topic, order_ids, text)
@@ -370,6 +379,10 @@ class Dialogue:
         events: list[EventBody] = []
         try:
             customer = self._verified(memory)
+            if customer is not None and memory.verified is None:
+                # Signed in on the store's site: that account, recorded as how it was known.
+                events.append(IdentityVerified(customer_id=customer.customer_id, by=["signed_in"]))
+                memory.verified_by = ["signed_in"]
             if customer is None:
                 customer, by = self._verify([*memory.customer_texts, text], account_id)
                 if customer is None:
@@ -389,7 +402,7 @@ class Dialogue:
         except StoreUnavailable:
             return Step(self.say.store_down, "refuse")
         step.events = [*events, *step.events]
-        if events and not step.text.startswith("Thanks"):
+        if events and memory.verified_by != ["signed_in"] and not step.text.startswith("Thanks"):
             step.text = f"{self.say.verified} {step.text}"
         if step.kind == "lookup" and answer is not None and answer.score >= ANSWER_FLOOR:
             # What the rule means beyond the record: the help center's sentences, as many as fit;
@@ -412,7 +425,7 @@ class Dialogue:
 
     def _verified(self, memory: DialogueMemory) -> Customer | None:
         assert self.store is not None
-        return self.store.customer(memory.verified) if memory.verified else None
+        return self.store.customer(memory.known) if memory.known else None
 
     def _verify(self, texts: list[str], account_id: str | None) -> tuple[Customer | None, list[str]]:
         """The customer whose name and one more detail (email, order id, ZIP) the customer gave."""
@@ -683,7 +696,7 @@ class Dialogue:
     def _offers_lookup(self, answer: Answer, memory: DialogueMemory, text: str) -> bool:
         """A customer not yet verified telling of their own case ("my boots say delivered but
         they aren't here"), answered from an article about a record: offer to look at theirs."""
-        if self.store is None or memory.verified is not None or not text:
+        if self.store is None or memory.known is not None or not text:
             return False
         return tells_own_case(read_turn(text), self.article_topics.get(answer.article_id))
 

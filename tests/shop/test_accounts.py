@@ -1,0 +1,75 @@
+"""Account questions through the HTTP API with the embedded model and the demo store: a customer
+signed in on the store's site (the site signs the account id) is answered from that account at
+once; an account id without the store's signature still has to be confirmed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.test_conversations import assert_error
+from tests.conftest import Chat, start_chat
+from tests.pipeline.test_pipeline import model_services
+from tests.shop.test_dialogue import replies, staff_events
+from warmline.app import create_app
+from warmline.auth import account_signature
+from warmline.conversation.actions import Services
+
+SECRET = "store-site-secret"
+
+
+@pytest.fixture
+def svc(sqlite_url: str) -> Iterator[Services]:
+    services = model_services(sqlite_url, account_signing_secret=SECRET)
+    yield services
+    services.close()
+
+
+@pytest.fixture
+def client(svc: Services) -> Iterator[TestClient]:
+    with TestClient(create_app(svc.settings, services=svc)) as test_client:
+        yield test_client
+
+
+def signed_in(client: TestClient, account_id: str) -> Chat:
+    return start_chat(client, account_id=account_id, account_signature=account_signature(SECRET, account_id))
+
+
+def test_a_signed_in_customer_is_answered_from_their_account_without_being_asked(
+    client: TestClient, svc: Services
+) -> None:
+    chat = signed_in(client, "cu_1010")
+    chat.say("where's my order at")
+    (answer,) = replies(chat)
+    assert "AB42107" in answer and "December 7, 2026" in answer
+    assert not answer.startswith("Thanks")  # nothing was given to confirm
+    verified = [e["body"] for e in staff_events(chat, svc) if e["type"] == "identity_verified"]
+    assert verified == [{"customer_id": "cu_1010", "by": ["signed_in"]}]
+
+
+def test_an_account_id_without_the_stores_signature_proves_nothing(client: TestClient) -> None:
+    chat = start_chat(client, account_id="cu_1010")
+    chat.say("where's my order at")
+    (ask,) = replies(chat)
+    assert "AB42107" not in ask and "full name" in ask
+
+
+def test_a_signature_that_does_not_match_is_refused(client: TestClient) -> None:
+    forged = account_signature("not-the-secret", "cu_1010")
+    response = client.post("/v1/conversations", json={"account_id": "cu_1010", "account_signature": forged})
+    assert_error(response, 401, "bad_account_signature")
+    other = account_signature(SECRET, "cu_1001")  # another account's signature
+    response = client.post("/v1/conversations", json={"account_id": "cu_1010", "account_signature": other})
+    assert_error(response, 401, "bad_account_signature")
+
+
+def test_without_a_signing_secret_no_chat_starts_signed_in(sqlite_url: str) -> None:
+    services = model_services(sqlite_url)
+    try:
+        with TestClient(create_app(services.settings, services=services)) as client:
+            body = {"account_id": "cu_1010", "account_signature": account_signature("", "cu_1010")}
+            assert_error(client.post("/v1/conversations", json=body), 401, "bad_account_signature")
+    finally:
+        services.close()
