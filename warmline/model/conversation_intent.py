@@ -18,7 +18,7 @@ conversations go:
   isn't working");
 * a turn that announces a new topic ("also", "another question", "one more thing", "actually")
   with a confident, different intent replaces the need: earlier evidence keeps only
-  ``EARLIER_AFTER_CHANGE`` of its weight. So does a confident, different intent right after the
+  ``EARLIER_AFTER_CHANGE`` of its weight. So does a sure (``AFTER_ANSWER_MIN``), different intent right after the
   bot answered (a help-center answer, a lookup): the earlier need was served, and "where is my
   order?" after "how long is the return window?" is the conversation's need now.
 
@@ -42,6 +42,9 @@ SHORT_ANSWER_WORDS = 2
 ELABORATION_WEIGHT = 1.2
 EARLIER_AFTER_CHANGE = 0.2
 TOPIC_CHANGE_MIN = 0.5
+# Without a word announcing it, a new topic after the bot's answer needs a sure reading: a turn that
+# hands over a name and an order id reads as a weak, diffuse "order status" (0.5-0.6).
+AFTER_ANSWER_MIN = 0.7
 TOPIC_CHANGE = re.compile(
     r"\b(?:also|another (?:question|thing|issue|problem)|one more (?:thing|question)|actually|separate(?:ly| issue)|"
     r"different (?:question|issue)|while i have you|by the way|btw|on another note|something else|"
@@ -138,7 +141,8 @@ def conversation_intent(turns: Sequence[TurnEvidence]) -> ConversationIntent | N
         weight = top.confidence
         if held is not None:
             new_topic = (top.flow, top.subflow) != held and top.confidence >= TOPIC_CHANGE_MIN
-            if new_topic and (turn.after_answer or changes_topic(turn.text)):
+            served = turn.after_answer and top.confidence >= AFTER_ANSWER_MIN
+            if new_topic and (served or changes_topic(turn.text)):
                 for key in totals:
                     totals[key] *= EARLIER_AFTER_CHANGE
                 weight_sum *= EARLIER_AFTER_CHANGE
