@@ -73,3 +73,50 @@ def test_without_a_signing_secret_no_chat_starts_signed_in(sqlite_url: str) -> N
             assert_error(client.post("/v1/conversations", json=body), 401, "bad_account_signature")
     finally:
         services.close()
+
+
+@pytest.mark.parametrize(
+    ("account", "turn", "facts"),
+    [
+        ("cu_1011", "how many packs of socks did i order?", ["3 x Merino Wool Socks (3-pack)"]),
+        ("cu_1023", "which colour did i get the tee in?", ["Heavyweight Pocket Tee, size M, Navy"]),
+        ("cu_1015", "which payment method is my plus billed to", ["billed to PayPal"]),
+        ("cu_1001", "i'm not getting the login code texts", ["text message (SMS)", "ending 0117"]),
+        ("cu_1009", "did my coat ship yet?", ["hasn't shipped yet"]),
+        ("cu_1001", "it's been forever and my flannel still isn't here", ["delayed", "November 20, 2026"]),
+        ("cu_1015", "wheres my pakage", ["out for delivery"]),
+        ("cu_1020", "when's my jeans order coming and when does my plus renew?", ["December 2", "December 10"]),
+        ("cu_1005", "you charged me TWICE for plus on the 27th", ["two charges of $49.00"]),
+    ],
+)
+def test_a_signed_in_customers_question_gets_the_fact_it_asks(
+    client: TestClient, account: str, turn: str, facts: list[str]
+) -> None:
+    chat = signed_in(client, account)
+    chat.say(turn)
+    (answer,) = replies(chat)
+    for fact in facts:
+        assert fact in answer
+
+
+def test_a_username_and_the_name_verify_and_a_misspelt_question_is_read(client: TestClient) -> None:
+    chat = start_chat(client)
+    chat.say("refnd status isabella.moore@example.com isabella moore")
+    first = start_chat(client)
+    first.say("Marcus Bell, mbell_atl. When did my refund go through?")
+    assert "completed on November 12, 2026" in replies(first)[0]
+    assert "is requested" in replies(chat)[0]
+
+
+@pytest.mark.parametrize(
+    "turn",
+    [
+        "my chest is 40 inches, what size shirt should i get?",
+        "so I bought a coat for my dad but it doesnt fit him, can he send it back even if it was a gift?",
+    ],
+)
+def test_a_question_about_the_rules_in_the_first_person_is_not_a_lookup(client: TestClient, turn: str) -> None:
+    chat = start_chat(client)
+    chat.say(turn)
+    (answer,) = replies(chat)
+    assert "Source:" in answer and "confirm it's you" not in answer

@@ -32,6 +32,8 @@ def test_the_demo_store_finds_customers_by_email_order_or_zip(demo: JsonStoreBac
     assert [c.customer_id for c in demo.find_customers(email="MAYA.THOMPSON@example.com")] == ["cu_1001"]
     assert [c.customer_id for c in demo.find_customers(order_id="ab40317")] == ["cu_1001"]
     assert demo.find_customers(zip_code="00000") == []
+    assert [c.customer_id for c in demo.find_customers(username="MBELL_ATL")] == ["cu_1004"]
+    assert [c.customer_id for c in demo.find_customers(phone="(404) 555-0142")] == ["cu_1004"]
     customer = demo.customer("cu_1001")
     assert customer is not None and customer.order("AB40317").status == "delayed"  # type: ignore[union-attr]
 
@@ -118,6 +120,8 @@ def test_the_http_store_reads_and_acts_through_the_injected_client() -> None:
     assert customer is not None and customer.orders[0].items[0].name == "Selvedge Jeans"
     assert store.customer("cu_404") is None
     assert [c.customer_id for c in store.find_customers(email="kim@example.com")] == ["cu_9"]
+    assert store.find_customers(username="kim_l") == []
+    assert requests[-1].url.params["username"] == "kim_l"
     assert store.find_customers() == []
     assert store.cancel_order("cu_9", "AB90001").order_id == "AB90001"
     assert json.loads(requests[-1].content) == {"customer_id": "cu_9"}

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from warmline.errors import WarmlineError
 from warmline.shop import rules
 from warmline.shop.records import Address, Customer, Order
+from warmline.shop.topics import phone_digits
 
 BACKEND_FILE = "store/backend.json"
 
@@ -60,7 +61,13 @@ class StoreBackend(Protocol):
     def customer(self, customer_id: str) -> Customer | None: ...
 
     def find_customers(
-        self, *, email: str | None = None, order_id: str | None = None, zip_code: str | None = None
+        self,
+        *,
+        email: str | None = None,
+        order_id: str | None = None,
+        zip_code: str | None = None,
+        username: str | None = None,
+        phone: str | None = None,
     ) -> list[Customer]: ...
 
     def cancel_order(self, customer_id: str, order_id: str) -> ActionDone: ...
@@ -111,7 +118,13 @@ class JsonStoreBackend:
         return list(self._customers.values())
 
     def find_customers(
-        self, *, email: str | None = None, order_id: str | None = None, zip_code: str | None = None
+        self,
+        *,
+        email: str | None = None,
+        order_id: str | None = None,
+        zip_code: str | None = None,
+        username: str | None = None,
+        phone: str | None = None,
     ) -> list[Customer]:
         found = []
         for customer in self._customers.values():
@@ -120,6 +133,10 @@ class JsonStoreBackend:
             elif order_id and customer.order(order_id) is not None:
                 found.append(customer)
             elif zip_code and customer.address.zip_code == zip_code:
+                found.append(customer)
+            elif username and customer.username and customer.username.lower() == username.lower():
+                found.append(customer)
+            elif phone and customer.phone and phone_digits(customer.phone) == phone_digits(phone):
                 found.append(customer)
         return found
 

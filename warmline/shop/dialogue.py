@@ -435,11 +435,12 @@ class Dialogue:
         order_ids = {o for r in readings for o in r.order_ids}
         zips = {z for r in readings for z in r.zip_codes}
         phones = {p for r in readings for p in r.phones}
+        usernames = {u for r in readings for u in r.usernames}
         if account_id is not None:
             one = self.store.customer(account_id)
             candidates = [one] if one is not None else []
         else:
-            candidates = self._customers_with(emails, order_ids, zips)
+            candidates = self._customers_with(emails, order_ids, zips, usernames, phones)
         joined = "\n".join(texts)
         said = EMAIL.sub(" ", joined)  # a name is what they wrote, not the words of their email address
         for customer in {c.customer_id: c for c in candidates}.values():
@@ -511,10 +512,21 @@ class Dialogue:
             text = self.say.ask_identity_again
         return Step(text, "ask_identity")
 
-    def _customers_with(self, emails: Iterable[str], order_ids: Iterable[str], zips: Iterable[str]) -> list[Customer]:
-        """The customers with any of these email addresses, order ids or ZIP codes."""
+    def _customers_with(
+        self,
+        emails: Iterable[str],
+        order_ids: Iterable[str],
+        zips: Iterable[str],
+        usernames: Iterable[str] = (),
+        phones: Iterable[str] = (),
+    ) -> list[Customer]:
+        """The customers with any of these email addresses, order ids, ZIP codes, usernames or phones."""
         assert self.store is not None
         found: list[Customer] = []
+        for username in usernames:
+            found += self.store.find_customers(username=username)
+        for phone in phones:
+            found += self.store.find_customers(phone=phone)
         for email in emails:
             found += self.store.find_customers(email=email)
         for order_id in order_ids:
@@ -542,7 +554,7 @@ class Dialogue:
         if topic == "order_problem" and order is not None:
             text = lookups.order_problem_reply(customer, order, need.text, today)
         elif topic == "order_status" and order is not None:
-            text = lookups.order_status_reply(customer, order, today)
+            text = lookups.order_status_reply(customer, order, today, need.text)
         elif topic == "order_charges" and order is not None:
             text = lookups.order_charges_reply(customer, order)
         elif topic == "refund":
@@ -550,7 +562,7 @@ class Dialogue:
         elif topic == "membership":
             text = lookups.membership_reply(customer)
         elif topic == "plus":
-            text = lookups.plus_reply(customer, today)
+            text = lookups.plus_reply(customer, today, need.text)
         elif topic == "store_credit":
             text = lookups.store_credit_reply(customer)
         elif topic == "payment_methods":
@@ -566,7 +578,12 @@ class Dialogue:
         store_action = "send_2fa_code" if action == "two_factor" else action
         if action == "two_factor":
             refusal = rules.check_2fa_reset(customer)
-            text = refusal.reason if refusal else self.say.propose_2fa.format(email=rules.masked_email(customer.email))
+            how = lookups.two_factor_reply(customer)  # how their codes come, then the offer
+            text = (
+                refusal.reason
+                if refusal
+                else f"{how} {self.say.propose_2fa.format(email=rules.masked_email(customer.email))}"
+            )
             order_id = None
         else:
             pending = [r for r in customer.refunds if r.status == "requested"]

@@ -70,9 +70,22 @@ class HttpStoreBackend:
         return self._customer(self._json(response))
 
     def find_customers(
-        self, *, email: str | None = None, order_id: str | None = None, zip_code: str | None = None
+        self,
+        *,
+        email: str | None = None,
+        order_id: str | None = None,
+        zip_code: str | None = None,
+        username: str | None = None,
+        phone: str | None = None,
     ) -> list[Customer]:
-        params = {k: v for k, v in (("email", email), ("order_id", order_id), ("zip_code", zip_code)) if v}
+        given = (
+            ("email", email),
+            ("order_id", order_id),
+            ("zip_code", zip_code),
+            ("username", username),
+            ("phone", phone),
+        )
+        params = {k: v for k, v in given if v}
         if not params:
             return []
         response = self._request("GET", "/customers", params=params)

@@ -101,6 +101,30 @@ def pick_order(
     return orders[0] if orders else None
 
 
+# What a question asks of an order's items ("which colour did I get?", "how many packs?", "what
+# was in my last order?"), of Acme Plus's billing ("which card is it billed to?").
+ASKS_ITEMS = re.compile(
+    r"\b(?:colou?r|size|how many|quantity|qty|what (?:was|is|'s|were) in|what did i (?:order|buy|get)|"
+    r"which (?:items?|products?|things?)|what items?)\b",
+    re.I,
+)
+ASKS_BILLING = re.compile(
+    r"\b(?:card|paypal|payment method|pay(?:ing)? with|billed to|charged to|last (?:payment|paid))\b", re.I
+)
+
+
+def item_details(order: Order) -> str:
+    """Every item with its quantity, size and colour: "3 x Merino Wool Socks (3-pack), size M, Grey"."""
+    described = []
+    for item in order.items:
+        count = f"{item.qty} x " if item.qty > 1 else ""
+        size = f", size {item.size}" if item.size and item.size.lower() != "one size" else ""
+        colour = f", {item.color}" if item.color else ""
+        described.append(f"{count}{item.name}{size}{colour}")
+    listed = described[0] if len(described) == 1 else f"{'; '.join(described[:-1])} and {described[-1]}"
+    return f"It holds {listed}."
+
+
 def items_words(order: Order) -> str:
     names = [i.name for i in order.items]
     if len(names) > 2:
@@ -108,7 +132,15 @@ def items_words(order: Order) -> str:
     return " and ".join(names) or "no items"
 
 
-def order_status_reply(customer: Customer, order: Order, today: date) -> str:
+def order_status_reply(customer: Customer, order: Order, today: date, text: str = "") -> str:
+    """Where the order is; what it holds too when the question asks about its items."""
+    status = order_whereabouts(customer, order, today)
+    if text and ASKS_ITEMS.search(text):
+        return f"{status} {item_details(order)}"
+    return status
+
+
+def order_whereabouts(customer: Customer, order: Order, today: date) -> str:
     ship = order.shipping
     head = f"Your order {order.order_id} ({items_words(order)}) is {status_words(order.status)}"
     carrier = f" with {ship.carrier}, tracking number {ship.tracking}" if ship.tracking else ""
@@ -213,7 +245,35 @@ def membership_reply(customer: Customer) -> str:
     return text
 
 
-def plus_reply(customer: Customer, today: date) -> str:
+def plus_reply(customer: Customer, today: date, text: str = "") -> str:
+    """Acme Plus's status, renewal and amount due; how it was last paid when the question asks."""
+    status = plus_status(customer, today)
+    plus = customer.acme_plus
+    if plus is None or not text or not ASKS_BILLING.search(text) or plus.last_payment is None:
+        return status
+    paid = plus.last_payment
+    method = METHOD_WORDS.get(paid.method, paid.method)
+    card = f" ending {paid.last4}" if paid.last4 else ""
+    return (
+        f"{status} It is billed to {method}{card}: the last payment was {money(paid.amount)} on {long_date(paid.date)}."
+    )
+
+
+def two_factor_reply(customer: Customer) -> str:
+    """How the customer's sign-in codes reach them."""
+    two_factor = customer.two_factor
+    if not two_factor.enabled:
+        return "Two-factor authentication is not switched on for this account."
+    phone = f" to your phone ending {customer.phone[-4:]}" if customer.phone else ""
+    how = {
+        "sms": f"by text message (SMS){phone}",
+        "app": "from your authenticator app",
+        "email": "by email",
+    }.get(two_factor.method or "", f"by {two_factor.method}")
+    return f"Two-factor authentication is on for your account: your sign-in codes come {how}."
+
+
+def plus_status(customer: Customer, today: date) -> str:
     plus = customer.acme_plus
     if plus is None:
         return "You don't have Acme Plus. It's $49 a year: free express shipping, free returns and 60-day returns."

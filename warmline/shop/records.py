@@ -94,6 +94,15 @@ class Charge(_Record):
     description: str = ""
 
 
+class PlusPayment(_Record):
+    """How Acme Plus was last paid: the method it is billed to."""
+
+    date: date
+    amount: float
+    method: str  # credit_card, debit_card, paypal
+    last4: str | None = None
+
+
 class AcmePlus(_Record):
     status: str  # active, past_due, cancelled
     plan_price: float = 49.0
@@ -101,6 +110,7 @@ class AcmePlus(_Record):
     ends_on: date | None = None
     amount_due: float = 0.0
     grace_ends_on: date | None = None
+    last_payment: PlusPayment | None = None
     charges: tuple[Charge, ...] = ()
 
 

@@ -15,11 +15,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz.distance import OSA
 
 ORDER_ID = re.compile(r"\b([A-Z]{2}-?\d{5,})\b", re.I)
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 PHONE = re.compile(r"(?<![\w-])\+?1?[\s.-]?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?![\w-])")
 ZIP = re.compile(r"(?<![\d-])(\d{5})(?:-\d{4})?(?![\d])")
+# A username as people write them ("mbell_atl", "priya.r", "mayat_88"): a word joined by "_" or "."
+# or ending in digits (a plain word could be any word).
+USERNAME = re.compile(r"(?<![\w.@-])([a-z][a-z0-9]*(?:[._][a-z0-9]+)+|[a-z]+\d+)(?![\w@-]|\.\w)", re.I)
 PERSONAL = re.compile(
     r"\b(my|mine|i|i'm|im|i've|ive|me|we|our|mi|mis|mon|ma|mes|mein|meine|meinen|meiner|minha|meu|mio|mia|"
     r"mijn|je|j'ai|ich|yo|tengo|eu)\b",
@@ -33,7 +39,11 @@ ITEM = (
 )
 # topic -> cue pattern (matched on the accent-folded, lower-cased text), in precedence order.
 TOPIC_CUES: tuple[tuple[str, str], ...] = (
-    ("two_factor", r"2fa|two[ -]?factor|authenticat|verification code|security code|login code|sign[ -]?in code"),
+    (
+        "two_factor",
+        r"2fa|two[ -]?factor|two[ -]?step|2[ -]?step|authenticat|verification code|security code|login code|"
+        r"sign[ -]?in code|one[ -]?time (?:code|password)|codes? (?:by|via) (?:text|sms)|(?:text|sms) codes?",
+    ),
     # "why was my order cancelled?" asks about a cancelled order; "cancel my order" asks to cancel
     (
         "order_status",
@@ -47,12 +57,18 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
     (
         "order_problem",
         r"\b(?:damaged|broken|ripped|torn|defect|faulty|missing from|wrong (?:item|size|colou?r|one)|"
-        r"came in the wrong|not what i ordered|can'?t find (?:it|my|the)|says delivered|marked (?:as )?delivered|"
+        r"came in the wrong|not what i ordered|can'?t find (?:it|my|the)|marked (?:as )?delivered|"
+        r"\b(?:says?|shows?|showing|listed as) (?:it was |it's |its |as )?delivered|"
+        r"delivered\b.{0,12}\bbut\b.{0,30}\b(?:not|never|isn'?t|aren'?t|nothing|no sign|can'?t|don'?t)|"
         r"warranty|fell apart|coming apart|"
         + ITEM
         + r"\b.{0,40}\b(?:tear|torn|hole|ripped|stain(?:ed)?|seam|scratch(?:ed)?))",
     ),
-    ("plus", r"acme ?plus|\bplus\b.{0,30}\b(?:renew|charge|fee|member|due|pay)|membership fee|annual fee|renewal"),
+    (
+        "plus",
+        r"acme ?plus|\bplus\b.{0,30}\b(?:renew|charge|fee|member|due|pay|bill|active|expire|end|benefit)|"
+        r"\b(?:charg\w*|bill\w*|paid|pay)\b.{0,30}\bplus\b|membership fee|annual fee|renewal",
+    ),
     ("store_credit", r"store credit|wallet|credito|credit balance|guthaben"),
     # the cards and PayPal saved on the account (not "which card did I pay with?": an order's)
     (
@@ -75,7 +91,8 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
     ),
     (
         "refund",
-        r"\brefund|money back|\bmy return\b.{0,30}\b(?:status|yet|been|arrived|received|processed|scanned)|"
+        r"\brefund|money back|how much .{0,20}\b(?:get|getting|got) back\b|"
+        r"\bmy return\b.{0,30}\b(?:status|yet|been|arrived|received|processed|scanned)|"
         r"\b(?:status|update) (?:of|on) my return|picked up my return|no money|not (?:been )?(?:refunded|credited)|"
         r"\bi (?:returned|sent (?:it|them|.{0,20}) back)\b|reembolso|rembourse|erstattung|ruckerstattung",
     ),
@@ -89,12 +106,19 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
         r"\bmy\b.{0,20}\b(?:level|tier|membership status|yearly spend)\b|what (?:level|tier) am i|"
         r"am i (?:a |at )?(?:gold|silver|bronze|guest)|how much (?:have )?i spent|\bi(?:'ve| have)? spent\b|"
         r"spent this year|(?:need|have) to spend to (?:reach|get|become|be)|\bmi nivel\b|mon niveau|"
+        r"spend .{0,15}\b(?:for|to (?:reach|get|become|be|hit|make)) (?:gold|silver|bronze|the next)|"
+        r"how (?:much|far) .{0,25}\b(?:to|from|until|till|for) (?:gold|silver|bronze|the next (?:level|tier))|"
         r"mein(?:e)? (?:stufe|level)",
     ),
     (
         "order_charges",
         r"\b(?:fees?|charged|total|tax|billed|paid)\b.{0,40}\b(?:order|purchase)\b|"
         r"\b(?:order|purchase)\b.{0,40}\b(?:fees?|charged|total|tax|cost|paid)\b|"
+        # "I did not get my 10%", "how much discount did I get", "what's the 5.99 on my order"
+        r"\b(?:did i|didn'?t i|i didn'?t|i did not|did not|didn'?t|never) (?:get|receive|got)\b.{0,25}"
+        r"(?:discount|\d+ ?%)|\bdiscount\b.{0,20}\b(?:did i|i got|was applied|on my)\b|"
+        r"what(?:'?s| is| was) (?:the|this|that) \$?\d+(?:\.\d\d)?\b|\$?\d+\.\d\d\b.{0,12}\bon (?:my|the|this) "
+        r"(?:order|bill|receipt|statement|card)|"
         r"why (?:was|am|did) i (?:get )?(?:charged|billed)|charged (?:me|for)|extra (?:fee|charge)|"
         r"what is th(?:is|e) fee|how much did i pay|did i pay|i paid|pay .{0,12}extra|extra \$?\d|\$\d+(?:\.\d\d)? "
         r"(?:charge|fee|extra)|\b(?:duties|customs)\b.{0,40}\b(?:order|charge|fee|paid|pay)|"
@@ -103,11 +127,23 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
     (
         "order_status",
         r"where(?:'s| is| are)\b.{0,30}\b(?:order|package|parcel|stuff|items?|jeans|boots|shirt|jacket)|"
-        r"\b(?:order|package|parcel|delivery|shipment)\b.{0,40}\b(?:status|arrive|come|late|delay|eta|track|shipped|"
+        r"where(?:'?s| is| are)\s+(?:my|our)\b(?!\s+(?:nearest|closest|local)\b)|"
+        r"\b(?:order|package|parcel|delivery|shipment)\b.{0,40}\b(?:status|arrive|come|coming|late|delay|eta|track|shipped|"
         r"deliver|yet|still|when)|track(?:ing)?|\beta\b|hasn'?t (?:arrived|come|shipped)|not (?:arrived|here|received)|"
         r"when will .{0,30}(?:arrive|come|ship|get here)|(?:haven'?t|hasn'?t|have not|has not|not yet) "
         r"(?:arrived|come|shipped|been delivered)|get here|arriv|on (?:its|their) way|shipped yet|picked up|"
-        r"pedido|commande|bestellung|encomenda|ordine|bestelling",
+        r"pedido|commande|bestellung|encomenda|ordine|bestelling|"
+        # "did my coat ship yet?", "when do my boots ship?", "my flannel still isn't here"
+        r"\b(?:ship|shipped|dispatch\w*|sent out|go out|left)\b.{0,15}\byet\b|"
+        r"\b(?:has|have|did|is|was)\b (?:my|our|it|they)\b.{0,30}\b(?:ship(?:ped)?|dispatched|sent|left|arrived)\b|"
+        r"\bwhen (?:will|does|do|is|are|did|would|was|were)\b (?:my|our|it|they|the|this|that)\b.{0,30}"
+        r"\b(?:ship|deliver|arriv|com(?:e|es|ing)\b)|"
+        r"(?:isn'?t|aren'?t|is not|are not|never|still not) (?:here|arrived|come|shown up|turned up)|"
+        r"\b(?:carrier|courier)\b|"
+        # what the order holds: "what was in my last order", "which colour did I get the tee in"
+        r"\bwhat (?:did i|have i) (?:order|buy|get)\b|\bdid i (?:order|buy|purchase)\b|what(?:'?s| was| is) in my|"
+        r"\b(?:colou?r|size|how many|quantity)\b.{0,40}\b(?:did i (?:get|order|buy|pick|choose)|"
+        r"i (?:got|ordered|bought|picked|chose))\b",
     ),
 )
 # A question about the store's rules ("how long do I have to return something?", "can I cancel an
@@ -130,7 +166,8 @@ OWN_RECORD = re.compile(
 )
 # Where a turn's questions part: "?", "; ", or "and"/"also" before a question word.
 QUESTION_SPLIT = re.compile(
-    r"\?+\s*|;\s*|,?\s+(?:and|also|plus)\s+(?=(?:how|what|whats|when|where|which|did|do|does|is|can|will)\b)"
+    r"\?+\s*|;\s*|,?\s+(?:and|also|plus)\s+(?=(?:how|what|whats|when|where|which|why|did|do|does|is|are|was|has|"
+    r"have|can|will|am)\b)"
 )
 ACTIONS = frozenset({"cancel_order", "change_address", "start_return", "two_factor"})
 
@@ -177,6 +214,37 @@ GREETING = re.compile(
 )
 
 
+# The words the account cues are written in, and what a hurried customer types for them ("refnd
+# status", "wheres my pakage", "membrship levle"): one edit (a swap counts as one), two for long
+# words. Real words one edit from these are not typos of them ("change" is not "charge").
+ACCOUNT_WORDS = tuple(
+    """refund refunds package packages parcel order orders tracking delivery delivered shipped shipping
+    shipment membership level balance credit renewal renew renews status arrive arrived payment charged
+    subscription warranty cancel cancelled return returned discount""".split()
+)
+NOT_TYPOS = frozenset(
+    """change changed charge older lever levels revel statue status chipped whipped shipper ordered reorder
+    credits credit arrives arrival renewed parcels leveled tracing trading cancer causal carrier carriers
+    returns refunded charges payments discounts balanced deliver delivers""".split()
+)
+
+
+@lru_cache(maxsize=4096)
+def _account_word(word: str) -> str:
+    if len(word) < 5 or word in NOT_TYPOS or word in ACCOUNT_WORDS:
+        return word
+    limit = 1 if len(word) < 8 else 2
+    for known in ACCOUNT_WORDS:
+        if abs(len(known) - len(word)) <= limit and OSA.distance(word, known, score_cutoff=limit) <= limit:
+            return known
+    return word
+
+
+def respelled(plain: str) -> str:
+    """``plain`` (folded) with misspelt account words written as the cues spell them."""
+    return re.sub(r"[a-z]+", lambda m: _account_word(m.group()), plain)
+
+
 def folded(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")
@@ -191,6 +259,7 @@ class TurnReading:
     emails: tuple[str, ...]
     zip_codes: tuple[str, ...]
     phones: tuple[str, ...]  # the last 10 digits of each phone number
+    usernames: tuple[str, ...]  # words shaped like a username ("mbell_atl")
     yes: bool
     no: bool
     done: bool  # the customer is finished ("thanks, that's all")
@@ -207,13 +276,14 @@ class TurnReading:
 
 
 def read_turn(text: str) -> TurnReading:
-    plain = folded(text)
+    plain = respelled(folded(text))
     order_ids = tuple(dict.fromkeys(m.group(1).upper().replace("-", "") for m in ORDER_ID.finditer(text)))
     emails = tuple(dict.fromkeys(m.group().lower() for m in EMAIL.finditer(text)))
     phones = tuple(dict.fromkeys(phone_digits(m.group()) for m in PHONE.finditer(text)))
     rest = PHONE.sub(" ", ORDER_ID.sub(" ", EMAIL.sub(" ", text)))
     zip_codes = tuple(dict.fromkeys(m.group(1) for m in ZIP.finditer(rest)))
-    personal = bool(PERSONAL.search(plain)) or bool(order_ids)
+    usernames = tuple(dict.fromkeys(m.group(1).lower() for m in USERNAME.finditer(rest)))
+    personal = bool(PERSONAL.search(plain)) or bool(order_ids) or bool(emails)  # their own email: their records
     named = next((name for name, cue in TOPIC_CUES if re.search(cue, plain)), None)
     topic = named if personal else None
     asks_rule = RULE_QUESTION.search(plain) is not None
@@ -239,6 +309,7 @@ def read_turn(text: str) -> TurnReading:
         emails=emails,
         zip_codes=zip_codes,
         phones=phones,
+        usernames=usernames,
         yes=bool(YES.search(plain)) and not NO.search(plain),
         no=bool(NO.search(plain)),
         done=bool(DONE.search(plain)),
