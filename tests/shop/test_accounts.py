@@ -16,6 +16,7 @@ from tests.shop.test_dialogue import replies, staff_events
 from warmline.app import create_app
 from warmline.auth import account_signature
 from warmline.conversation.actions import Services
+from warmline.shop.topics import store_answers_turn
 
 SECRET = "store-site-secret"
 
@@ -120,3 +121,20 @@ def test_a_question_about_the_rules_in_the_first_person_is_not_a_lookup(client: 
     chat.say(turn)
     (answer,) = replies(chat)
     assert "Source:" in answer and "confirm it's you" not in answer
+
+
+def test_an_account_question_the_classifier_is_unsure_of_is_answered_not_handed_off(
+    client: TestClient, svc: Services
+) -> None:
+    """The intent classifier reads this as a payment-method change it is unsure of (a critical
+    intent); the store's records answer it, so the bot does."""
+    chat = signed_in(client, "cu_1006")
+    chat.say("plus renewal failed?? card expired i guess. how long do i have")
+    (answer,) = replies(chat)
+    assert "December 8, 2026" in answer
+    assert not any(e["type"] == "escalated" for e in staff_events(chat, svc))
+
+
+def test_a_charge_the_customer_says_they_never_made_is_not_a_store_answer() -> None:
+    assert store_answers_turn("why was my order charged twice?")
+    assert not store_answers_turn("someone used my card, I never made this order and got charged")

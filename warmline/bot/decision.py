@@ -31,10 +31,17 @@ class TurnDecision:
         return RecordedDecision(**dict(self.decision), decide_ms=round(self.decide_ms, 4))
 
 
-def decide_turn(snapshot: TurnSnapshot, analysis: TurnAnalysis, policy: Policy, rules: RoutingRules) -> TurnDecision:
+def decide_turn(
+    snapshot: TurnSnapshot,
+    analysis: TurnAnalysis,
+    policy: Policy,
+    rules: RoutingRules,
+    *,
+    store_answers: bool = False,
+) -> TurnDecision:
     recommended = analysis.recommendation.trigger
     routing = snapshot.route(rules, recommended)
-    inputs = conversation_inputs(snapshot.history(), analysis, routing.team, snapshot.team_load)
+    inputs = conversation_inputs(snapshot.history(), analysis, routing.team, snapshot.team_load, store_answers)
     started = time.perf_counter()
     decision = decide(policy, inputs, snapshot.now)
     decide_ms = (time.perf_counter() - started) * 1000

@@ -54,7 +54,7 @@ from warmline.policy.rules import Policy, load_policy, pack_policy_path
 from warmline.routing import RoutingRules, load_routing, routable_teams
 from warmline.shop import shared_dialogue
 from warmline.shop.dialogue import FOLLOW_UP_WORDS, SHORT_FOLLOW_UP, Dialogue, fold_memory
-from warmline.shop.topics import details_only, read_turn
+from warmline.shop.topics import details_only, read_turn, store_answers_turn
 from warmline.storage.sql.store import SqlStore, Writer
 
 # Dialogue steps that are answers for the policy's counters (the rest ask something back).
@@ -135,7 +135,8 @@ class ModelBot(BotDefaults):
         if turn.state.status != Status.BOT:
             return  # a person has the conversation: remember, never reply
         snapshot = TurnSnapshot(writer, analysis, turn.account, self.store.clock(), self.team_load)
-        chosen = decide_turn(snapshot, analysis, self.policy, self.routing)
+        store_answers = self.dialogue is not None and self.dialogue.store is not None and store_answers_turn(text)
+        chosen = decide_turn(snapshot, analysis, self.policy, self.routing, store_answers=store_answers)
         turn.append(BOT, PolicyDecided(message_seq=turn.message.seq, decision=chosen.recorded()))
         decision = chosen.decision
         if decision.escalates:

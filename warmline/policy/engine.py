@@ -72,6 +72,10 @@ class PolicyInputs(BaseModel):
     has_phone: bool = False
     has_email: bool = False
     bot: BotSignals | None = None  # set when an outside bot holds the conversation
+    # The bot reads the turn as a question about the customer's own records that the store's
+    # systems answer ("how long do I have on my Plus renewal?"): it knows what is asked, whatever
+    # the intent classifier's confidence, so low confidence alone is no reason to hand off.
+    store_answers: bool = False
 
 
 class HeldBack(BaseModel):
@@ -143,7 +147,7 @@ def _low_confidence(rule: LowConfidenceRule, inputs: PolicyInputs) -> str | None
             )
     a = inputs.analysis
     intent = _intent(a)
-    if intent is None or a.out_of_scope or not is_critical(rule, a):
+    if intent is None or a.out_of_scope or not is_critical(rule, a) or inputs.store_answers:
         return None
     threshold = rule.per_intent.get(intent, rule.per_intent.get(a.flow or "", rule.threshold))
     if a.confidence < threshold:

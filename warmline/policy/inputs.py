@@ -69,6 +69,7 @@ def conversation_inputs(
     analysis: TurnAnalysis,
     team: str,
     team_load: Mapping[str, Mapping[str, Any] | TeamLoad],
+    store_answers: bool = False,
 ) -> PolicyInputs:
     """The :class:`PolicyInputs` for the customer turn ``analysis`` is about."""
     handback_index = max((i for i, r in enumerate(history) if isinstance(r.event, HandedBack)), default=None)
@@ -104,5 +105,6 @@ def conversation_inputs(
         minutes_since_handback=minutes_since,
         has_phone=any(f.kind == "phone" for f in facts),
         has_email=any(f.kind == "email" for f in facts),
+        store_answers=store_answers,
         **window_counters([*earlier, analysis]),
     )

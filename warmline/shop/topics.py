@@ -321,6 +321,20 @@ def read_turn(text: str) -> TurnReading:
     )
 
 
+# A charge the customer says they never made is a dispute for people, never a lookup's answer.
+DISPUTE = re.compile(
+    r"\b(?:never (?:made|bought|ordered|authori[sz]ed|placed)|fraud\w*|unauthori[sz]ed|stolen|hacked|"
+    r"(?:didn'?t|did not) (?:make|buy|order|authori[sz]e|place)|not mine|someone (?:else )?(?:used|bought|ordered))\b"
+)
+
+
+def store_answers_turn(text: str) -> bool:
+    """Whether the turn asks about the customer's own records, which the store's systems answer
+    (not a charge they dispute)."""
+    plain = folded(text)
+    return read_turn(text).topic is not None and DISPUTE.search(plain) is None
+
+
 # Words around identity details that ask nothing ("hi, this is Kim Lee, my email is ...").
 DETAIL_WORDS = frozenset(
     "hi hello hey yes sure ok okay this is it's its i'm im i am my name name's email e-mail mail order number "
