@@ -88,6 +88,13 @@ def test_without_a_signing_secret_no_chat_starts_signed_in(sqlite_url: str) -> N
         ("cu_1015", "wheres my pakage", ["out for delivery"]),
         ("cu_1020", "when's my jeans order coming and when does my plus renew?", ["December 2", "December 10"]),
         ("cu_1005", "you charged me TWICE for plus on the 27th", ["two charges of $49.00"]),
+        ("cu_1016", "which card is my default and is it still valid?", ["ending 4108 (expired 11/26) (default)"]),
+        ("cu_1023", "I ordered the oxford in pink and a white one showed up", ["until December 28, 2026"]),
+        ("cu_1024", "the sole on my work boots is peeling off", ["warranty until February 4, 2027"]),
+        ("cu_1017", "why did you send my boots back to me?", ["rejected", "outdoor wear"]),
+        ("cu_1021", "I got a return label but haven't sent it yet. deadline?", ["December 12, 2026"]),
+        ("cu_1020", "Quando si rinnova il mio abbonamento Plus?", ["December 10, 2026"]),
+        ("cu_1003", "Wanneer komt mijn jas aan?", ["December 2, 2026"]),
     ],
 )
 def test_a_signed_in_customers_question_gets_the_fact_it_asks(
@@ -138,3 +145,10 @@ def test_an_account_question_the_classifier_is_unsure_of_is_answered_not_handed_
 def test_a_charge_the_customer_says_they_never_made_is_not_a_store_answer() -> None:
     assert store_answers_turn("why was my order charged twice?")
     assert not store_answers_turn("someone used my card, I never made this order and got charged")
+
+
+def test_a_name_alone_first_is_an_introduction(client: TestClient) -> None:
+    chat = start_chat(client)
+    chat.say("Olivia Rossi here")
+    (reply,) = replies(chat)
+    assert reply.startswith("What can I help you with")

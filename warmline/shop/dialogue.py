@@ -248,6 +248,9 @@ class Dialogue:
             introduced = self._introduced(text, memory, account_id)
             if introduced is not None:
                 return introduced
+            if not memory.customer_texts and (answer is None or answer.score < ANSWER_FLOOR):
+                # "Olivia Rossi here": an introduction, not a question nobody could answer
+                return Step(self.say.how_can_i_help, "clarify")
         return self._answer(answer, memory, analysis, text)
 
     def _introduced(self, text: str, memory: DialogueMemory, account_id: str | None) -> Step | None:

@@ -401,7 +401,8 @@ def order_problem_reply(customer: Customer, order: Order, text: str, today: date
     if delivered is None:
         return order_status_reply(customer, order, today)
     plain = text.lower()
-    if re.search(r"wrong|size|colou?r|different|instead|quantity|too many|extra", plain):
+    wrong_one = re.search(r"\bordered\b.{0,50}\b(?:got|received|came|showed up|arrived|sent)\b", plain)
+    if wrong_one or re.search(r"wrong|size|colou?r|different|instead|quantity|too many|extra", plain):
         until = delivered + timedelta(days=WRONG_ITEM_DAYS)
         rule = (
             f"A wrong item, colour, size or extra items can be reported until {long_date(until)} (30 days after "

@@ -60,21 +60,28 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
         r"came in the wrong|not what i ordered|can'?t find (?:it|my|the)|marked (?:as )?delivered|"
         r"\b(?:says?|shows?|showing|listed as) (?:it was |it's |its |as )?delivered|"
         r"delivered\b.{0,12}\bbut\b.{0,30}\b(?:not|never|isn'?t|aren'?t|nothing|no sign|can'?t|don'?t)|"
-        r"warranty|fell apart|coming apart|"
+        r"warranty|fell apart|coming apart|came apart|peel\w*|"
+        r"\b(?:sole|heel|stitch\w*|zip\w*|seam|strap|buckle)s?\b.{0,30}\b(?:off|loose|broke\w*|split\w*|crack\w*|"
+        r"separat\w*)|\bi ordered\b.{0,50}\b(?:and|but)\b.{0,40}\b(?:got|received|came|showed up|arrived|sent)\b|"
+        r"\b(?:sent|got|received) (?:me )?(?:the |a )?wrong\b|\bdifferent (?:colou?r|size|item)|"
         + ITEM
         + r"\b.{0,40}\b(?:tear|torn|hole|ripped|stain(?:ed)?|seam|scratch(?:ed)?))",
     ),
     (
         "plus",
         r"acme ?plus|\bplus\b.{0,30}\b(?:renew|charge|fee|member|due|pay|bill|active|expire|end|benefit)|"
-        r"\b(?:charg\w*|bill\w*|paid|pay)\b.{0,30}\bplus\b|membership fee|annual fee|renewal",
+        r"\b(?:charg\w*|bill\w*|paid|pay)\b.{0,30}\bplus\b|membership fee|annual fee|renewal|"
+        r"(?:rinnov|renouvel|renuev|renov|verlang|verleng|abbonamento|suscripcion|abonnement|assinatura|lidmaatschap|"
+        r"mitgliedschaft)\w*.{0,40}\bplus\b|\bplus\b.{0,30}(?:rinnov|renouvel|renuev|renov|verlang|verleng)",
     ),
     ("store_credit", r"store credit|wallet|credito|credit balance|guthaben"),
     # the cards and PayPal saved on the account (not "which card did I pay with?": an order's)
     (
         "payment_methods",
         r"\b(?:cards?|payment methods?|payment options?)\b.{0,20}\b(?:on file|saved|stored|on my account)|"
-        r"\b(?:saved|stored)\b.{0,12}\b(?:cards?|payment)|\bmy (?:saved |stored )?(?:cards|payment methods)\b",
+        r"\b(?:saved|stored)\b.{0,12}\b(?:cards?|payment)|\bmy (?:saved |stored )?(?:cards|payment methods)\b|"
+        r"\bdefault\b.{0,15}\b(?:card|payment)|\b(?:card|payment method)\b.{0,25}\bdefault\b|"
+        r"\bmy (?:\w+ )?card\b.{0,25}\b(?:still )?(?:valid|expired?|expiring)\b",
     ),
     # "which card did I pay with?" is about an order's payment, not a gift card
     (
@@ -92,6 +99,11 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
     (
         "refund",
         r"\brefund|money back|how much .{0,20}\b(?:get|getting|got) back\b|"
+        r"why (?:did|have|was|were|are) (?:you|they|it|my \w+)\b.{0,10}\b(?:sent|send|ship\w*|return\w*)\b"
+        r".{0,20}\bback\b|"
+        r"\b(?:rejected|denied|refused)\b.{0,30}\b(?:return|refund)|\b(?:return|refund)\b.{0,30}\b(?:rejected|denied|refused)|"
+        r"\bmy return label\b|\b(?:got|have|received|printed|used) (?:a|the|my) return label\b|"
+        r"\blabel\b.{0,30}\b(?:haven'?t|not yet|deadline|ship (?:it )?by|send it)\b|"
         r"\bmy return\b.{0,30}\b(?:status|yet|been|arrived|received|processed|scanned)|"
         r"\b(?:status|update) (?:of|on) my return|picked up my return|no money|not (?:been )?(?:refunded|credited)|"
         r"\bi (?:returned|sent (?:it|them|.{0,20}) back)\b|reembolso|rembourse|erstattung|ruckerstattung",
@@ -132,7 +144,9 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
         r"deliver|yet|still|when)|track(?:ing)?|\beta\b|hasn'?t (?:arrived|come|shipped)|not (?:arrived|here|received)|"
         r"when will .{0,30}(?:arrive|come|ship|get here)|(?:haven'?t|hasn'?t|have not|has not|not yet) "
         r"(?:arrived|come|shipped|been delivered)|get here|arriv|on (?:its|their) way|shipped yet|picked up|"
-        r"pedido|commande|bestellung|encomenda|ordine|bestelling|"
+        r"pedido|commande|bestellung|encomenda|ordine|bestelling|colis|paquete|paket|pacote|pacco|pakket|"
+        r"\b(?:llega\w*|kommt\b.{0,20}\ban|chega\w*|arriva\w*|komt\b.{0,20}\baan|geliefert|livre\w*|entreg\w*|"
+        r"consegn\w*|bezorg\w*|verschickt|versendet|spedit\w*|enviad\w*|expedi\w*|verzonden)\b|"
         # "did my coat ship yet?", "when do my boots ship?", "my flannel still isn't here"
         r"\b(?:ship|shipped|dispatch\w*|sent out|go out|left)\b.{0,15}\byet\b|"
         r"\b(?:has|have|did|is|was)\b (?:my|our|it|they)\b.{0,30}\b(?:ship(?:ped)?|dispatched|sent|left|arrived)\b|"
@@ -160,7 +174,7 @@ RULE_QUESTION = re.compile(
 OWN_RECORD = re.compile(
     r"\b(?:my|mine|mi|mis|mon|ma|mes|mein|meine|meinen|minha|meu|mio|mia|mijn)\s+(?:\w+\s+)?"
     r"(?:order|package|parcel|refund|return|account|level|tier|gift ?card|store credit|credit|balance|plus|wallet|"
-    r"membership|subscription|renewal|card|charge|payment|delivery|shipment|jacket|jeans|boots?|shirt|socks|coat|"
+    r"membership|subscription|renewal|card|cards|default|charge|payment|delivery|shipment|jacket|jeans|boots?|shirt|socks|coat|"
     r"stuff|items?|pedido|commande|bestellung|encomenda|ordine|bestelling|reembolso|remboursement)|"
     r"\b(?:do i have|have i|am i|did i|was i|i owe|is mine)\b"
 )
