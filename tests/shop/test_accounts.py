@@ -95,6 +95,10 @@ def test_without_a_signing_secret_no_chat_starts_signed_in(sqlite_url: str) -> N
         ("cu_1021", "I got a return label but haven't sent it yet. deadline?", ["December 12, 2026"]),
         ("cu_1020", "Quando si rinnova il mio abbonamento Plus?", ["December 10, 2026"]),
         ("cu_1003", "Wanneer komt mijn jas aan?", ["December 2, 2026"]),
+        ("cu_1011", "I only ordered one pack of socks on AB41455 but got three", ["3 x Merino Wool Socks"]),
+        ("cu_1012", "my gift card isnt working and is my plus still on?", ["expired", "past due"]),
+        ("cu_1019", "I used WELCOME15, how much did I save?", ["-$24.75 (WELCOME15)"]),
+        ("cu_1018", "order AB41011 - when can I still report damage?", ["until December 3, 2026"]),
     ],
 )
 def test_a_signed_in_customers_question_gets_the_fact_it_asks(
@@ -152,3 +156,19 @@ def test_a_name_alone_first_is_an_introduction(client: TestClient) -> None:
     chat.say("Olivia Rossi here")
     (reply,) = replies(chat)
     assert reply.startswith("What can I help you with")
+
+
+def test_no_to_a_proposed_action_is_a_no_not_frustration(client: TestClient, svc: Services) -> None:
+    chat = signed_in(client, "cu_1011")
+    chat.say("can I cancel my cap order?")
+    chat.say("no, keep it")
+    proposal, declined = replies(chat)
+    assert "Shall I cancel" in proposal and "left it as it is" in declined
+    assert not any(e["type"] == "escalated" for e in staff_events(chat, svc))
+
+
+def test_a_rule_asked_about_something_the_customer_does_not_have_gets_the_rule(client: TestClient) -> None:
+    chat = signed_in(client, "cu_1014")  # no refund on the account
+    chat.say("I paid duties on my Canada order, is that refundable if I return it?")
+    (answer,) = replies(chat)
+    assert "Duties on returned items are refunded" in answer and "I don't see a refund" not in answer

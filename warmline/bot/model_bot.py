@@ -41,6 +41,7 @@ from warmline.conversation.events import (
     IdentityVerified,
     PolicyDecided,
     Routed,
+    StoreAction,
     TurnAnalysed,
 )
 from warmline.conversation.state import Status
@@ -210,12 +211,21 @@ class ModelBot(BotDefaults):
         priya@example.com"), or that opens by introducing the customer with a contact detail
         ("This is Priya Raman, priya@example.com"), is neither a request for a person nor
         frustration, whatever the signal heads make of a name: the bot goes on with the lookup.
-        Words asking for a person ("Grace Liu, get me an agent") still count."""
+        Words asking for a person ("Grace Liu, get me an agent") still count. So is a short yes or
+        no to the action the bot just proposed ("no, keep it")."""
         if self.dialogue is None or rule_backstop(text) is not None:
             return analysis
         last_bot = next((r.event.text for r in reversed(history) if isinstance(r.event, BotMessage)), None)
         asked = last_bot is not None and self.dialogue.asked_for_details(last_bot)
-        if not details_only(text) or not (asked or read_turn(text).gives_details):
+        reading = read_turn(text)
+        proposed = next((r.event for r in reversed(history) if isinstance(r.event, StoreAction)), None)
+        answers_proposal = (
+            proposed is not None
+            and proposed.status == "proposed"
+            and (reading.yes or reading.no)
+            and len(text.split()) <= SHORT_FOLLOW_UP
+        )
+        if not answers_proposal and (not details_only(text) or not (asked or reading.gives_details)):
             return analysis
         recommendation = analysis.recommendation
         if recommendation.trigger in ("human_request", "frustration", "out_of_scope"):

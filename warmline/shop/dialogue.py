@@ -243,7 +243,7 @@ class Dialogue:
         answer = self._retrieve(text, memory)
         need = self._need(reading, memory, text, answer, account_id)
         if need is not None and self.store is not None:
-            return self._serve(need, text, reading, memory, account_id, answer)
+            return self._serve(need, text, reading, memory, account_id, answer, analysis)
         if self.store is not None and memory.known is None and details_only(text):
             introduced = self._introduced(text, memory, account_id)
             if introduced is not None:
@@ -377,6 +377,7 @@ class Dialogue:
         memory: DialogueMemory,
         account_id: str | None,
         answer: Answer | None,
+        analysis: TurnAnalysis,
     ) -> Step:
         assert self.store is not None
         events: list[EventBody] = []
@@ -393,6 +394,18 @@ class Dialogue:
                 events.append(IdentityVerified(customer_id=customer.customer_id, by=by))
                 memory.verified_by = by
             step = self._lookup(need, customer, memory)
+            if (
+                step.kind == "lookup"
+                and reading.asks_rule
+                and not lookups.has_record(customer, need.topic)
+                and answer is not None
+                and answer.score >= ANSWER_FLOOR
+            ):
+                # A rule asked about something they don't have ("is the duty refundable if I
+                # return it?" with no refund yet): the help center's answer, not "nothing found".
+                ruled = self._answer(answer, memory, analysis, text)
+                ruled.events = [*events, *ruled.events]
+                return ruled
             if step.kind == "lookup":
                 # The turn's other questions about the customer's records get their answers too.
                 for topic in need.also:

@@ -41,6 +41,18 @@ MEMBER_DISCOUNT = {"bronze": "5%", "silver": "10%", "gold": "15%"}
 ACTIVE = ("processing", "shipped", "out_for_delivery", "delayed")
 
 
+def has_record(customer: Customer, topic: str) -> bool:
+    """Whether the customer has anything of ``topic`` to show (a refund, a gift card, Acme Plus...)."""
+    held = {
+        "refund": bool(customer.refunds),
+        "gift_card": bool(customer.gift_cards),
+        "store_credit": customer.store_credit > 0,
+        "plus": customer.acme_plus is not None,
+        "payment_methods": bool(customer.payment_methods),
+    }
+    return held.get(topic, bool(customer.orders))
+
+
 def money(amount: float) -> str:
     return f"${amount:,.2f}"
 
@@ -427,4 +439,10 @@ def order_problem_reply(customer: Customer, order: Order, text: str, today: date
         rule = rule.replace("can be reported until", "could be reported until").replace(
             "are under warranty until", "were under warranty until"
         )
-    return f"{head} was delivered on {long_date(delivered)}. {rule}"
+    counted = re.search(
+        r"\b(?:only|just) (?:ordered|wanted|bought)\b|quantity|how many|too many|\b(?:one|two|three|four|\d+) "
+        r"(?:packs?|pairs?|of them)\b",
+        plain,
+    )
+    held = f" {item_details(order)}" if counted or ASKS_ITEMS.search(text) else ""  # what the record says was ordered
+    return f"{head} was delivered on {long_date(delivered)}.{held} {rule}"

@@ -56,13 +56,14 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
     ),
     (
         "order_problem",
-        r"\b(?:damaged|broken|ripped|torn|defect|faulty|missing from|wrong (?:item|size|colou?r|one)|"
+        r"\b(?:damaged?|broken|ripped|torn|defect|faulty|missing from|wrong (?:item|size|colou?r|one)|"
         r"came in the wrong|not what i ordered|can'?t find (?:it|my|the)|marked (?:as )?delivered|"
         r"\b(?:says?|shows?|showing|listed as) (?:it was |it's |its |as )?delivered|"
         r"delivered\b.{0,12}\bbut\b.{0,30}\b(?:not|never|isn'?t|aren'?t|nothing|no sign|can'?t|don'?t)|"
         r"warranty|fell apart|coming apart|came apart|peel\w*|"
         r"\b(?:sole|heel|stitch\w*|zip\w*|seam|strap|buckle)s?\b.{0,30}\b(?:off|loose|broke\w*|split\w*|crack\w*|"
-        r"separat\w*)|\bi ordered\b.{0,50}\b(?:and|but)\b.{0,40}\b(?:got|received|came|showed up|arrived|sent)\b|"
+        r"separat\w*)|\bi (?:only |just )?ordered\b.{0,50}\b(?:and|but)\b.{0,40}\b(?:got|received|came|showed up|"
+        r"arrived|sent)\b|"
         r"\b(?:sent|got|received) (?:me )?(?:the |a )?wrong\b|\bdifferent (?:colou?r|size|item)|"
         + ITEM
         + r"\b.{0,40}\b(?:tear|torn|hole|ripped|stain(?:ed)?|seam|scratch(?:ed)?))",
@@ -70,7 +71,7 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
     (
         "plus",
         r"acme ?plus|\bplus\b.{0,30}\b(?:renew|charge|fee|member|due|pay|bill|active|expire|end|benefit)|"
-        r"\b(?:charg\w*|bill\w*|paid|pay)\b.{0,30}\bplus\b|membership fee|annual fee|renewal|"
+        r"\b(?:charg\w*|bill\w*|paid|pay)\b.{0,30}\bplus\b|membership fee|annual fee|renewal|\bmy (?:acme )?plus\b|"
         r"(?:rinnov|renouvel|renuev|renov|verlang|verleng|abbonamento|suscripcion|abonnement|assinatura|lidmaatschap|"
         r"mitgliedschaft)\w*.{0,40}\bplus\b|\bplus\b.{0,30}(?:rinnov|renouvel|renuev|renov|verlang|verleng)",
     ),
@@ -129,6 +130,7 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
         # "I did not get my 10%", "how much discount did I get", "what's the 5.99 on my order"
         r"\b(?:did i|didn'?t i|i didn'?t|i did not|did not|didn'?t|never) (?:get|receive|got)\b.{0,25}"
         r"(?:discount|\d+ ?%)|\bdiscount\b.{0,20}\b(?:did i|i got|was applied|on my)\b|"
+        r"how much (?:did|have|do) i save|\bi used\b.{0,20}\b(?:code|coupon|promo|[a-z]+\d\d)\b|"
         r"what(?:'?s| is| was) (?:the|this|that) \$?\d+(?:\.\d\d)?\b|\$?\d+\.\d\d\b.{0,12}\bon (?:my|the|this) "
         r"(?:order|bill|receipt|statement|card)|"
         r"why (?:was|am|did) i (?:get )?(?:charged|billed)|charged (?:me|for)|extra (?:fee|charge)|"
