@@ -86,3 +86,10 @@ def test_the_no_agent_notice_tells_the_truth_about_an_open_team(policy) -> None:
     # Sunday: closed, so the notice gives the next opening.
     closed = decide(policy, nobody, datetime(2025, 3, 9, 15, 0, tzinfo=UTC))
     assert "next opening: Mon 08:00" in (closed.customer_message or "")
+
+
+def test_a_customer_with_no_phone_or_email_is_told_the_answer_comes_in_the_chat(policy) -> None:
+    nobody = make_inputs({"human_request": 1.0}, team_load={"general": {"agents_online": 0}})
+    closed = decide(policy, nobody, datetime(2025, 3, 9, 15, 0, tzinfo=UTC))
+    assert closed.mode == "ticket"
+    assert "they will answer by replying in this chat (next opening: Mon 08:00" in (closed.customer_message or "")

@@ -240,7 +240,8 @@ def _availability(
         "contact": "",
     }
     offline: Mode = "callback" if inputs.has_phone else "ticket"
-    fields["contact"] = "phone" if inputs.has_phone else ("email" if inputs.has_email else "this chat")
+    # Read after "by" in the templates: "they will answer by email", "... by replying in this chat".
+    fields["contact"] = "phone" if inputs.has_phone else ("email" if inputs.has_email else "replying in this chat")
     if not hours.is_open(now):
         return offline, None, f"{team} is closed now (opens {fields['opens_at'] or 'later'})", fields, False
     if availability.require_agent_online and load.agents_online <= 0:
