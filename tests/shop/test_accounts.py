@@ -99,6 +99,16 @@ def test_without_a_signing_secret_no_chat_starts_signed_in(sqlite_url: str) -> N
         ("cu_1012", "my gift card isnt working and is my plus still on?", ["expired", "past due"]),
         ("cu_1019", "I used WELCOME15, how much did I save?", ["-$24.75 (WELCOME15)"]),
         ("cu_1018", "order AB41011 - when can I still report damage?", ["until December 3, 2026"]),
+        ("cu_1003", "where is my refund?", ["refund issued to card November 25, 2026"]),
+        ("cu_1021", "return status", ["ship it by December 12, 2026"]),
+        ("cu_1006", "amount due", ["$49.00 is past due"]),
+        ("cu_1015", "Hey! So excited for my new shirt, any idea when it gets here?", ["out for delivery"]),
+        (
+            "cu_1003",
+            "when will my jacket arrive, and how long do I have to return it?",
+            ["December 2, 2026", "30 days"],
+        ),
+        ("cu_1010", "where's my order? also do you price match?", ["December 7, 2026", "we match their price"]),
     ],
 )
 def test_a_signed_in_customers_question_gets_the_fact_it_asks(

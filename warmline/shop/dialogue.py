@@ -420,6 +420,8 @@ class Dialogue:
         step.events = [*events, *step.events]
         if events and memory.verified_by != ["signed_in"] and not step.text.startswith("Thanks"):
             step.text = f"{self.say.verified} {step.text}"
+        if step.kind == "lookup":
+            self._add_rule_answers(step, text)
         if step.kind == "lookup" and answer is not None and answer.score >= ANSWER_FLOOR:
             # What the rule means beyond the record: the help center's sentences, as many as fit;
             # where an order is ("what's the tracking number?") is the record's alone, unless the
@@ -432,8 +434,27 @@ class Dialogue:
                         step.text = f"{step.text} {unit.text}"
                         added.append(unit)
                 if added:
-                    step.citations = [self._citation(answer, added)]
+                    step.citations = [*step.citations, self._citation(answer, added)]
         return self._fit(step)
+
+    def _add_rule_answers(self, step: Step, text: str) -> None:
+        """A turn asking about the customer's records and a rule ("when will my jacket arrive, and
+        how long do I have to return it?"): each rule question gets the help center's sentence
+        that answers it after the record's facts, as far as 80 words allow."""
+        previous: str | None = None
+        for part in question_parts(text)[:3]:
+            asked, previous = (previous, part)
+            topic = read_turn(part).topic
+            if topic is not None and topic not in ACTIONS:
+                continue  # a question about their records: the lookups answer it
+            found = self.answer_in_context(part, asked)
+            if found is None or found.score < ANSWER_FLOOR or found.lead is None:
+                continue
+            lead = found.lead
+            if lead.text in step.text or len(f"{step.text} {lead.text}".split()) > MAX_WORDS:
+                continue
+            step.text = f"{step.text} {lead.text}"
+            step.citations = [*step.citations, self._citation(found, [lead])]
 
     def _names_item(self, memory: DialogueMemory, text: str) -> bool:
         customer = self._verified(memory) if self.store is not None else None

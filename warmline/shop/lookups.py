@@ -240,8 +240,24 @@ def refund_reply(customer: Customer, order_ids: tuple[str, ...]) -> str:
     else:
         text = f"{head} is {status}."
     if refund.note:
-        text += f" {refund.note}"
+        text += f" {written_dates(refund.note)}"
     return text
+
+
+ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def written_dates(note: str) -> str:
+    """A record's note with its ISO dates written as the help center writes them ("refund issued
+    to card November 25, 2026"), as a customer reads them."""
+
+    def written(match: re.Match[str]) -> str:
+        try:
+            return long_date(date(int(match.group(1)), int(match.group(2)), int(match.group(3))))
+        except ValueError:
+            return match.group()
+
+    return ISO_DATE.sub(written, note)
 
 
 def membership_reply(customer: Customer) -> str:

@@ -72,10 +72,14 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
         "plus",
         r"acme ?plus|\bplus\b.{0,30}\b(?:renew|charge|fee|member|due|pay|bill|active|expire|end|benefit)|"
         r"\b(?:charg\w*|bill\w*|paid|pay)\b.{0,30}\bplus\b|membership fee|annual fee|renewal|\bmy (?:acme )?plus\b|"
+        r"\b(?:amount|balance) due\b|\bpast due\b|\b(?:do i|i) owe\b|\bnext (?:charge|payment|bill(?:ing)?)\b|"
         r"(?:rinnov|renouvel|renuev|renov|verlang|verleng|abbonamento|suscripcion|abonnement|assinatura|lidmaatschap|"
         r"mitgliedschaft)\w*.{0,40}\bplus\b|\bplus\b.{0,30}(?:rinnov|renouvel|renuev|renov|verlang|verleng)",
     ),
-    ("store_credit", r"store credit|wallet|credito|credit balance|guthaben"),
+    (
+        "store_credit",
+        r"store credit|wallet|credito|credit balance|guthaben|\bcredits? (?:expir\w*|balance|left)\b|\bmy credit\b",
+    ),
     # the cards and PayPal saved on the account (not "which card did I pay with?": an order's)
     (
         "payment_methods",
@@ -103,6 +107,8 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
         r"why (?:did|have|was|were|are) (?:you|they|it|my \w+)\b.{0,10}\b(?:sent|send|ship\w*|return\w*)\b"
         r".{0,20}\bback\b|"
         r"\b(?:rejected|denied|refused)\b.{0,30}\b(?:return|refund)|\b(?:return|refund)\b.{0,30}\b(?:rejected|denied|refused)|"
+        r"\breturns?\b.{0,15}\b(?:status|update|progress)\b|"
+        r"\b(?:status|update|progress) (?:of|on) (?:my |the )?returns?\b|"
         r"\bmy return label\b|\b(?:got|have|received|printed|used) (?:a|the|my) return label\b|"
         r"\blabel\b.{0,30}\b(?:haven'?t|not yet|deadline|ship (?:it )?by|send it)\b|"
         r"\bmy return\b.{0,30}\b(?:status|yet|been|arrived|received|processed|scanned)|"
@@ -155,6 +161,10 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
         r"\bwhen (?:will|does|do|is|are|did|would|was|were)\b (?:my|our|it|they|the|this|that)\b.{0,30}"
         r"\b(?:ship|deliver|arriv|com(?:e|es|ing)\b)|"
         r"(?:isn'?t|aren'?t|is not|are not|never|still not) (?:here|arrived|come|shown up|turned up)|"
+        r"\bmy (?:\w+ )?(?:delivery|arrival) (?:date|day|estimate)\b|"
+        r"^\W*(?:delivery|arrival) (?:date|day|estimate)\W*$|"
+        r"\bgets? here\b|"
+        r"\bwhen (?:it|they|this|that|these|those)\b.{0,15}\b(?:gets?|arriv\w*|comes?|coming|ships?|deliver\w*)\b|"
         r"\b(?:carrier|courier)\b|"
         # what the order holds: "what was in my last order", "which colour did I get the tee in"
         r"\bwhat (?:did i|have i) (?:order|buy|get)\b|\bdid i (?:order|buy|purchase)\b|what(?:'?s| was| is) in my|"
