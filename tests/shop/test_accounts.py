@@ -182,3 +182,18 @@ def test_a_rule_asked_about_something_the_customer_does_not_have_gets_the_rule(c
     chat.say("I paid duties on my Canada order, is that refundable if I return it?")
     (answer,) = replies(chat)
     assert "Duties on returned items are refunded" in answer and "I don't see a refund" not in answer
+
+
+def test_a_username_the_customer_names_verifies_them(client: TestClient) -> None:
+    chat = start_chat(client)
+    chat.say("where is my order")
+    chat.say("Daniel Okafor, my user name is dokafor")
+    ask, answer = replies(chat)
+    assert "confirm it's you" in ask and "AB41562" in answer
+
+
+def test_a_promo_code_is_not_taken_for_a_username(client: TestClient) -> None:
+    chat = start_chat(client)
+    chat.say("can i stack HOLIDAY25 with my silver discount")
+    (answer,) = replies(chat)
+    assert "confirm it's you" not in answer

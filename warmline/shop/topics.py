@@ -24,8 +24,10 @@ EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 PHONE = re.compile(r"(?<![\w-])\+?1?[\s.-]?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?![\w-])")
 ZIP = re.compile(r"(?<![\d-])(\d{5})(?:-\d{4})?(?![\d])")
 # A username as people write them ("mbell_atl", "priya.r", "mayat_88"): a word joined by "_" or "."
-# or ending in digits (a plain word could be any word).
-USERNAME = re.compile(r"(?<![\w.@-])([a-z][a-z0-9]*(?:[._][a-z0-9]+)+|[a-z]+\d+)(?![\w@-]|\.\w)", re.I)
+# (a plain word could be any word, a word ending in digits a promo code such as HOLIDAY25).
+USERNAME = re.compile(r"(?<![\w.@-])([a-z][a-z0-9]*(?:[._][a-z0-9]+)+)(?![\w@-]|\.\w)", re.I)
+# Any word the customer says is their username ("username hannahk", "my user name is dokafor").
+NAMED_USERNAME = re.compile(r"\buser ?(?:name|id)\b(?:\s+is)?\s*[:=-]?\s*([a-z][\w.]{1,29})", re.I)
 PERSONAL = re.compile(
     r"\b(my|mine|i|i'm|im|i've|ive|me|we|our|mi|mis|mon|ma|mes|mein|meine|meinen|meiner|minha|meu|mio|mia|"
     r"mijn|je|j'ai|ich|yo|tengo|eu)\b",
@@ -136,7 +138,9 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
         # "I did not get my 10%", "how much discount did I get", "what's the 5.99 on my order"
         r"\b(?:did i|didn'?t i|i didn'?t|i did not|did not|didn'?t|never) (?:get|receive|got)\b.{0,25}"
         r"(?:discount|\d+ ?%)|\bdiscount\b.{0,20}\b(?:did i|i got|was applied|on my)\b|"
-        r"how much (?:did|have|do) i save|\bi used\b.{0,20}\b(?:code|coupon|promo|[a-z]+\d\d)\b|"
+        r"how much (?:did|have|do) i save|"
+        r"\b\d+(?:\.\d\d)? ?(?:dollars?|bucks|usd)\b.{0,15}\b(?:fee|charge|extra|more)\b|"
+        r"\bthe \$?\d+(?:\.\d\d)? (?:dollar )?(?:fee|charge)\b|\bi used\b.{0,20}\b(?:code|coupon|promo|[a-z]+\d\d)\b|"
         r"what(?:'?s| is| was) (?:the|this|that) \$?\d+(?:\.\d\d)?\b|\$?\d+\.\d\d\b.{0,12}\bon (?:my|the|this) "
         r"(?:order|bill|receipt|statement|card)|"
         r"why (?:was|am|did) i (?:get )?(?:charged|billed)|charged (?:me|for)|extra (?:fee|charge)|"
@@ -233,7 +237,7 @@ DONE = re.compile(
 THANKS = re.compile(r"\b(?:thanks?|thank you|thx|ty|cheers|gracias|merci|danke|obrigad[oa]|grazie|bedankt)\b", re.I)
 FILLER = (
     "yes yeah yep sure ok okay no nope thanks thank you please hi hello hey its it's is my name email order number "
-    "zip code and the"
+    "zip code and the user username"
 )
 GREETING = re.compile(
     r"^\s*(?:hi|hello|hey|good (?:morning|afternoon|evening)|hola|bonjour|hallo|ola|olá|ciao)\b[\s!.,]*$", re.I
@@ -297,8 +301,8 @@ class TurnReading:
 
     @property
     def gives_details(self) -> bool:
-        """The turn holds an email, order id, ZIP code or phone number."""
-        return bool(self.emails or self.order_ids or self.zip_codes or self.phones)
+        """The turn holds an email, order id, ZIP code, phone number or username."""
+        return bool(self.emails or self.order_ids or self.zip_codes or self.phones or self.usernames)
 
 
 def read_turn(text: str) -> TurnReading:
@@ -308,14 +312,18 @@ def read_turn(text: str) -> TurnReading:
     phones = tuple(dict.fromkeys(phone_digits(m.group()) for m in PHONE.finditer(text)))
     rest = PHONE.sub(" ", ORDER_ID.sub(" ", EMAIL.sub(" ", text)))
     zip_codes = tuple(dict.fromkeys(m.group(1) for m in ZIP.finditer(rest)))
-    usernames = tuple(dict.fromkeys(m.group(1).lower() for m in USERNAME.finditer(rest)))
+    usernames = tuple(
+        dict.fromkeys(
+            m.group(1).lower().rstrip(".") for pattern in (NAMED_USERNAME, USERNAME) for m in pattern.finditer(rest)
+        )
+    )
     personal = bool(PERSONAL.search(plain)) or bool(order_ids) or bool(emails)  # their own email: their records
     named = next((name for name, cue in TOPIC_CUES if re.search(cue, plain)), None)
     topic = named if personal else None
     asks_rule = RULE_QUESTION.search(plain) is not None
     if topic is not None and asks_rule and not OWN_RECORD.search(plain) and not (order_ids or emails or zip_codes):
         topic = None
-    words = re.findall(r"[a-z']+", folded(ZIP.sub(" ", rest)))
+    words = re.findall(r"[a-z']+", folded(ZIP.sub(" ", without_usernames(rest))))
     filler = set(FILLER.split())
     also: tuple[str, ...] = ()
     if topic is not None:
@@ -364,15 +372,20 @@ def store_answers_turn(text: str) -> bool:
 # Words around identity details that ask nothing ("hi, this is Kim Lee, my email is ...").
 DETAIL_WORDS = frozenset(
     "hi hello hey yes sure ok okay this is it's its i'm im i am my name name's email e-mail mail order number "
-    "zip code postcode postal and the here it's me of on account sorry soy je suis ich bin mi mein ma mon".split()
+    "zip code postcode postal and the here it's me of on account sorry soy je suis ich bin mi mein ma mon user "
+    "username".split()
 )
+
+
+def without_usernames(text: str) -> str:
+    return USERNAME.sub(" ", NAMED_USERNAME.sub(" ", text))
 
 
 def details_only(text: str) -> bool:
     """The turn hands over identity details (an email, order id or ZIP code and a name, or a bare
     name) and asks nothing else."""
     reading = read_turn(text)
-    rest = ZIP.sub(" ", PHONE.sub(" ", ORDER_ID.sub(" ", EMAIL.sub(" ", text))))
+    rest = without_usernames(ZIP.sub(" ", PHONE.sub(" ", ORDER_ID.sub(" ", EMAIL.sub(" ", text)))))
     words = [w for w in re.findall(r"[a-z']+", folded(rest)) if w not in DETAIL_WORDS]
     if "?" in rest:
         return False
