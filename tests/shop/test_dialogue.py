@@ -105,6 +105,20 @@ def test_the_payload_shows_what_the_bot_looked_up(client: TestClient, svc: Servi
     assert payload["account"]["id"] == "cu_1013"
 
 
+def test_the_summary_and_next_action_read_the_bots_lookup(client: TestClient, svc: Services) -> None:
+    chat = start_chat(client)
+    chat.say("where is my order? I'm Maya Thompson, maya.thompson@example.com")
+    chat.say("I'd rather talk to a person about it")
+    headers = staff_token(svc, "lead", ["orders"])
+    payload = client.get(f"/v1/conversations/{chat.id}/payload", headers=headers).json()["payload"]
+    assert "verified the customer by name and email, looked up order AB40317" in payload["summary"]
+    assert len(payload["summary"].split()) <= 80
+    action = payload["next_action"]
+    assert {"pull-up-account", "verify-identity", "validate-purchase"} <= set(action["steps_done"])
+    assert action["step"] not in ("pull-up-account", "verify-identity", "validate-purchase")
+    assert "ask for" not in action["action"]
+
+
 def test_the_same_reply_is_never_sent_twice_in_a_row(client: TestClient) -> None:
     chat = start_chat(client)
     for _ in range(3):

@@ -9,7 +9,7 @@ the bot made as done.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from warmline.conversation.events import EventRecord, IdentityVerified, StoreAction, StoreLookedUp
 
@@ -37,7 +37,7 @@ class StoreWork:
     verified_by: tuple[str, ...] = ()  # the details that matched the customer's record, if verified
     orders: tuple[str, ...] = ()  # orders looked up, in the order first looked at
     topics: tuple[str, ...] = ()  # other records looked at
-    actions: tuple[StoreAction, ...] = field(default=())  # each action's latest state
+    actions: tuple[StoreAction, ...] = ()  # each action's latest state
 
     @property
     def verified(self) -> bool:
