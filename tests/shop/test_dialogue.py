@@ -264,6 +264,16 @@ def test_cancel_it_for_a_shipped_order_gives_the_rule_not_another_topic(client: 
     assert "AB40317" in reply and "Acme Plus" not in reply
 
 
+def test_a_delivered_order_is_returned_not_refused_and_a_bare_yes_asks_what_next(client: TestClient) -> None:
+    chat = start_chat(client)
+    chat.say("Daniel Okafor, daniel.okafor@example.com. where is my order?")
+    chat.say("can you cancel it?")
+    refusal = replies(chat)[-1]
+    assert "AB41562" in refusal and "return it instead" in refusal and "refuse the delivery" not in refusal
+    chat.say("yes")  # nothing was proposed: no article found for "yes"
+    assert "Source:" not in replies(chat)[-1] and "Acme Plus" not in replies(chat)[-1]
+
+
 def test_an_opening_that_introduces_the_customer_is_not_a_request_for_a_person(client: TestClient) -> None:
     chat = start_chat(client)
     chat.say("This is Priya Raman, priya.raman@example.com")

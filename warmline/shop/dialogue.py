@@ -238,6 +238,12 @@ class Dialogue:
             if reading.done or memory.last_reply and memory.last_reply.endswith(self.say.anything_else):
                 return Step(self.say.closing, "closing", close=True)
             return Step(self.say.welcome, "clarify")
+        if (reading.yes or reading.no) and reading.question_words == 0 and not reading.gives_details:
+            # A bare yes or no with nothing proposed answers nothing: searching the help center for
+            # "yes" finds an article at random. "No" to "anything else?" ends the chat.
+            if reading.no and memory.last_reply and memory.last_reply.endswith(self.say.anything_else):
+                return Step(self.say.closing, "closing", close=True)
+            return Step(self.say.how_can_i_help, "clarify")
         if reading.greeting:
             return Step(self.say.greeting, "greeting")
         answer = self._retrieve(text, memory)

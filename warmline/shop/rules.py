@@ -20,6 +20,13 @@ SHIP_WITHIN_DAYS = 14  # start-a-return
 LABEL_FEE = 5.99  # return-label-costs: guest and bronze, US
 INTERNATIONAL_LABEL_FEE = 19.99
 RETURNABLE = ("delivered", "partially_returned")
+IN_TRANSIT = ("shipped", "delayed", "out_for_delivery")
+# What the customer can still do, by status (cancel-order): a delivered order is returned, not refused.
+AFTER_CANCEL = {
+    **dict.fromkeys(IN_TRANSIT, ": you can refuse the delivery or return it once it arrives."),
+    **dict.fromkeys(RETURNABLE, ": you can return it instead."),
+}
+AFTER_ADDRESS = "; the carrier's redirect service, refusing the delivery or a return are the options."
 
 
 @dataclass(frozen=True)
@@ -40,8 +47,8 @@ def check_cancel(order: Order) -> Refusal | None:
     if order.status != "processing":
         return Refusal(
             "order_not_processing",
-            f"Order {order.order_id} is {status_words(order.status)}, so it can't be cancelled anymore: "
-            "you can refuse the delivery or return it once it arrives.",
+            f"Order {order.order_id} is {status_words(order.status)}, so it can't be cancelled anymore"
+            + AFTER_CANCEL.get(order.status, "."),
             "cancel-order",
         )
     if any(item.personalization for item in order.items):
@@ -57,8 +64,8 @@ def check_address_change(order: Order, address: Address | None = None) -> Refusa
     if order.status != "processing":
         return Refusal(
             "order_not_processing",
-            f"Order {order.order_id} is {status_words(order.status)}, so its address can't be changed anymore; "
-            "the carrier's redirect service, refusing the delivery or a return are the options.",
+            f"Order {order.order_id} is {status_words(order.status)}, so its address can't be changed anymore"
+            + (AFTER_ADDRESS if order.status in IN_TRANSIT else "."),
             "change-order-address",
         )
     current = order.shipping.address
