@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from warmline.conversation.events import (
     BotMessage,
@@ -39,7 +40,7 @@ from warmline.shop.help_center import Unit
 from warmline.shop.knowledge import Answer, HelpCenterIndex
 from warmline.shop.language import conversation_language
 from warmline.shop.phrases import Phrases
-from warmline.shop.records import Customer
+from warmline.shop.records import Customer, Order
 from warmline.shop.topics import (
     ACTIONS,
     EMAIL,
@@ -640,6 +641,8 @@ class Dialogue:
             order_id = order.order_id
             if action == "cancel_order":
                 refusal = rules.check_cancel(order)
+                if refusal is not None and order.status in rules.RETURNABLE:
+                    return self._return_instead(refusal, customer, order, by, today)
                 text = (
                     refusal.reason
                     if refusal
@@ -671,6 +674,31 @@ class Dialogue:
             action=store_action, status="proposed", customer_id=customer.customer_id, order_id=order_id, verified_by=by
         )
         return Step(text, "confirm", [event])
+
+    def _return_instead(
+        self, refusal: rules.Refusal, customer: Customer, order: Order, by: list[str], today: date
+    ) -> Step:
+        """A delivered order can't be cancelled: the refusal, and the return offered in its place
+        (so "yes" starts it)."""
+        refused = StoreAction(
+            action="cancel_order",
+            status="refused",
+            customer_id=customer.customer_id,
+            order_id=order.order_id,
+            reason=refusal.code,
+            verified_by=by,
+        )
+        offer, allowed = lookups.return_offer(customer, order, today)
+        if not allowed:
+            return Step(f"{refusal.reason} {offer}", "action", [refused])
+        proposed = StoreAction(
+            action="start_return",
+            status="proposed",
+            customer_id=customer.customer_id,
+            order_id=order.order_id,
+            verified_by=by,
+        )
+        return Step(f"{refusal.reason} {offer}", "confirm", [refused, proposed])
 
     def _answer_proposal(self, proposed: StoreAction, reading: TurnReading, memory: DialogueMemory) -> Step:
         assert self.store is not None
