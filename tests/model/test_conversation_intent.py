@@ -78,6 +78,17 @@ def test_a_new_need_after_an_answer_replaces_the_served_one() -> None:
     assert held is not None and held.subflow == "status"
 
 
+def test_details_of_the_answered_need_do_not_replace_it() -> None:
+    promo = turn("my promo code SAVE20 says invalid at checkout", (PROMO, 0.9))
+    detail = TurnEvidence(
+        "I got it in an email 3 days ago",
+        [IntentScore(flow="shipping_issue", subflow="status", confidence=0.75)],
+        after_answer=True,
+    )
+    held = conversation_intent([promo, detail])
+    assert held is not None and held.subflow == "promo_code_invalid"
+
+
 def test_the_answer_to_what_the_problem_is_refines_an_equally_sure_opening() -> None:
     opening = turn("my coupon code isn't working", (PROMO, 0.99))
     detail = ("purchase_dispute/promo_code_out_of_date", 0.99)

@@ -9,7 +9,8 @@ from warmline.model.encoder import shared_encoder
 from warmline.packs import PackError, load_pack
 from warmline.shop import help_center_index
 from warmline.shop.help_center import load_help_center, parse_article
-from warmline.shop.knowledge import HelpCenterIndex
+from warmline.shop.knowledge import HelpCenterIndex, ask_units
+from warmline.shop.phrases import Question, load_questions
 
 
 @pytest.fixture(scope="module")
@@ -118,3 +119,20 @@ def test_a_code_the_customer_names_finds_the_sentence_that_spells_it(index: Help
     answer = index.answer("how long is HOLIDAY25 valid for")
     assert answer is not None and answer.article_id == "current-promo-codes"
     assert "HOLIDAY25: 25% off one full-price jacket; December 1-24, 2026." in answer.text
+
+
+def test_every_customer_phrasing_names_a_sentence_of_its_article() -> None:
+    pack = load_pack("demo").path
+    questions = load_questions(pack)
+    assert sum(len(q.asks) for q in questions) >= 400
+    units = ask_units(load_help_center(pack), questions)
+    assert len(units) == sum(len(q.asks) for q in questions)
+    with pytest.raises(PackError, match="no sentence"):
+        ask_units(load_help_center(pack), [Question("returns-window", "a sentence it does not have", ("x",))])
+
+
+def test_the_way_customers_ask_finds_the_sentence_that_answers(index: HelpCenterIndex) -> None:
+    # the help center's words are far from the customer's: "hits my card" is refund timing
+    answer = index.answer("how long until my refund lands on my card")
+    assert answer is not None and answer.article_id == "refund-timing"
+    assert "5-10 business days" in answer.text

@@ -20,7 +20,9 @@ conversations go:
   with a confident, different intent replaces the need: earlier evidence keeps only
   ``EARLIER_AFTER_CHANGE`` of its weight. So does a sure (``AFTER_ANSWER_MIN``), different intent right after the
   bot answered (a help-center answer, a lookup): the earlier need was served, and "where is my
-  order?" after "how long is the return window?" is the conversation's need now.
+  order?" after "how long is the return window?" is the conversation's need now; a turn that only
+  tells more about what was answered ("I got it in an email 3 days ago": it points back and asks
+  nothing) does not replace it.
 
 The confidence is the held intent's share of the weighted probability mass: a weighted mean of
 calibrated turn probabilities (each turn's distribution comes from the temperature-calibrated
@@ -129,6 +131,21 @@ def changes_topic(text: str) -> bool:
     return bool(TOPIC_CHANGE.search(text))
 
 
+# A turn that points back at what was answered ("I got it in an email 3 days ago") and neither asks
+# nor requests anything tells more about that need: it does not replace it, however sure its reading.
+POINTS_BACK = re.compile(r"\b(?:it|that|this|them|those|they|one)\b", re.I)
+ASKS_OR_REQUESTS = re.compile(
+    r"\?|^\s*(?:how|what|whats|when|where|which|who|why|can|could|do|does|did|is|are|will|would|should)\b|"
+    r"\b(?:want|need|would like|like to|can you|could you|please|help)\b",
+    re.I,
+)
+
+
+def tells_more(text: str) -> bool:
+    """Whether a customer turn only adds details about what the bot just answered."""
+    return bool(POINTS_BACK.search(text)) and not ASKS_OR_REQUESTS.search(text)
+
+
 def conversation_intent(turns: Sequence[TurnEvidence]) -> ConversationIntent | None:
     """The held need after ``turns`` (oldest first), or None when no turn said one."""
     totals: dict[tuple[str, str], float] = defaultdict(float)
@@ -141,7 +158,7 @@ def conversation_intent(turns: Sequence[TurnEvidence]) -> ConversationIntent | N
         weight = top.confidence
         if held is not None:
             new_topic = (top.flow, top.subflow) != held and top.confidence >= TOPIC_CHANGE_MIN
-            served = turn.after_answer and top.confidence >= AFTER_ANSWER_MIN
+            served = turn.after_answer and top.confidence >= AFTER_ANSWER_MIN and not tells_more(turn.text)
             if new_topic and (served or changes_topic(turn.text)):
                 for key in totals:
                     totals[key] *= EARLIER_AFTER_CHANGE

@@ -14,7 +14,7 @@ from warmline.shop.backend import StoreBackend, demo_backend
 from warmline.shop.dialogue import Dialogue
 from warmline.shop.help_center import load_help_center
 from warmline.shop.knowledge import Encode, Glossary, HelpCenterIndex, load_vectors, save_vectors
-from warmline.shop.phrases import load_article_topics, load_glossary, load_phrases
+from warmline.shop.phrases import load_article_topics, load_glossary, load_phrases, load_questions
 
 if TYPE_CHECKING:
     from warmline.model import Model
@@ -49,17 +49,18 @@ def help_center_index(pack_path: Path, encode: Encode) -> HelpCenterIndex | None
     articles = load_help_center(pack_path)
     if not articles:
         return None
-    vectors = load_vectors(pack_path / VECTORS_FILE, articles, encode)
+    questions = load_questions(pack_path)
+    vectors = load_vectors(pack_path / VECTORS_FILE, articles, encode, questions)
     if vectors is None:
         cached = cache_dir() / f"{pack_path.name}-help-center.npz"
-        vectors = load_vectors(cached, articles, encode)
+        vectors = load_vectors(cached, articles, encode, questions)
         if vectors is None:
             log.info("embedding the %s help center (first start with these articles)", pack_path.name)
             try:
-                vectors = save_vectors(cached, articles, encode)
+                vectors = save_vectors(cached, articles, encode, questions)
             except OSError as error:
                 log.warning("could not cache the help-center vectors: %s", error)
-    return HelpCenterIndex(articles, encode, vectors, Glossary(load_glossary(pack_path)))
+    return HelpCenterIndex(articles, encode, vectors, Glossary(load_glossary(pack_path)), questions)
 
 
 _indexes: dict[tuple[str, str], HelpCenterIndex | None] = {}

@@ -24,6 +24,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from warmline.shop.help_center import HelpArticle, Unit
+from warmline.shop.phrases import Question
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 
@@ -55,6 +56,10 @@ MAX_UNITS = 3
 LEAD_PRIOR = 0.1
 PROBE = "Where is my order?"
 ANSWER_WORDS = 70  # the reply's budget before the citation (the whole reply stays <= 80)
+# How customers ask (``store/questions.yaml``): a turn close in meaning to a phrasing mapped to a
+# sentence adds to that sentence's score, from nothing at ASK_FLOOR to ASK_WEIGHT at a perfect match.
+ASK_WEIGHT = 0.3
+ASK_FLOOR = 0.6
 
 
 # What kind of fact a question asks for, and how a sentence that states one looks: "how much is
@@ -235,8 +240,9 @@ class HelpCenterIndex:
         self,
         articles: Sequence[HelpArticle],
         encode: Encode,
-        vectors: tuple[np.ndarray, np.ndarray] | None = None,
+        vectors: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
         glossary: Glossary | None = None,
+        questions: Sequence[Question] = (),
     ) -> None:
         self.glossary = glossary or Glossary({})
         self.articles = {a.id: a for a in articles}
@@ -263,9 +269,11 @@ class HelpCenterIndex:
         self._states = np.array(
             [[fact.search(u.text) is not None for _, fact in FACT_KINDS] for u in self.units], dtype=bool
         ).reshape(len(self.units), len(FACT_KINDS))
+        # Which unit each customer phrasing is answered by.
+        self._ask_units = np.array(ask_units(articles, questions), dtype=np.int64)
         if vectors is None:
-            vectors = embed_help_center(articles, encode)
-        self._unit_vectors, self._title_vectors = vectors
+            vectors = embed_help_center(articles, encode, questions)
+        self._unit_vectors, self._title_vectors, self._ask_vectors = vectors
 
     def __len__(self) -> int:
         return len(self.units)
@@ -287,6 +295,10 @@ class HelpCenterIndex:
             + W_TITLE_DENSE * title_dense
             + self._prior
         )
+        if len(self._ask_units):
+            asked = np.zeros(len(self.units), dtype=np.float32)
+            np.maximum.at(asked, self._ask_units, (self._ask_vectors @ vector).astype(np.float32))
+            combined = combined + ASK_WEIGHT * np.clip((asked - ASK_FLOOR) / (1 - ASK_FLOOR), 0.0, 1.0)
         return np.where(self._answerable, combined, 0.0).astype(np.float32)
 
     def answer(
@@ -399,7 +411,35 @@ class HelpCenterIndex:
 REFERS_BACK = re.compile(r"^(?:it|its|it's|they|their|this|that|these|those|he|she)\b", re.I)
 
 
-def embedding_texts(articles: Sequence[HelpArticle]) -> tuple[list[str], list[str]]:
+def ask_units(articles: Sequence[HelpArticle], questions: Sequence[Question]) -> list[int]:
+    """The index (in the articles' units, in order) of the unit answering each phrasing of
+    ``questions``: the first unit of the named article that starts with, else holds, the answer."""
+    from warmline.packs import PackError
+
+    offsets, start = {}, 0
+    for article in articles:
+        offsets[article.id] = (start, article)
+        start += len(article.units)
+    found: list[int] = []
+    for question in questions:
+        if question.article not in offsets:
+            raise PackError(f"questions: no help-center article {question.article!r}")
+        first, article = offsets[question.article]
+        wanted = question.answer.lower()
+        texts = [u.text.lower() for u in article.units]
+        position = next((i for i, t in enumerate(texts) if t.startswith(wanted)), None)
+        if position is None:
+            position = next((i for i, t in enumerate(texts) if wanted in t), None)
+        if position is None:
+            raise PackError(f"questions: {question.article!r} has no sentence {question.answer!r}")
+        found += [first + position] * len(question.asks)
+    return found
+
+
+def embedding_texts(
+    articles: Sequence[HelpArticle],
+    questions: Sequence[Question] = (),
+) -> tuple[list[str], list[str], list[str]]:
     units = []
     for article in articles:
         previous = ""
@@ -407,44 +447,61 @@ def embedding_texts(articles: Sequence[HelpArticle]) -> tuple[list[str], list[st
             text = f"{previous} {unit.text}" if previous and REFERS_BACK.match(unit.text) else unit.text
             units.append(f"{unit.context}: {text}" if unit.context else text)
             previous = unit.text
-    return units, [a.title for a in articles]
+    return units, [a.title for a in articles], [ask for q in questions for ask in q.asks]
 
 
-def embed_help_center(articles: Sequence[HelpArticle], encode: Encode) -> tuple[np.ndarray, np.ndarray]:
-    units, titles = embedding_texts(articles)
+def embed_help_center(
+    articles: Sequence[HelpArticle], encode: Encode, questions: Sequence[Question] = ()
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    units, titles, asks = embedding_texts(articles, questions)
     empty = np.zeros((0, 384), dtype=np.float32)
-    return (encode(units) if units else empty, encode(titles) if titles else empty)
+    return tuple(encode(texts) if texts else empty for texts in (units, titles, asks))  # type: ignore[return-value]
 
 
-def vectors_stamp(articles: Sequence[HelpArticle], encode: Encode) -> tuple[str, np.ndarray]:
+def vectors_stamp(
+    articles: Sequence[HelpArticle], encode: Encode, questions: Sequence[Question] = ()
+) -> tuple[str, np.ndarray]:
     """What stored vectors must match: the texts' hash, and the encoder's vector of a probe
     sentence (a different encoder gives a different vector, whatever its name)."""
-    units, titles = embedding_texts(articles)
-    digest = hashlib.sha256("\0".join([*units, "\1", *titles]).encode()).hexdigest()[:16]
+    units, titles, asks = embedding_texts(articles, questions)
+    digest = hashlib.sha256("\0".join([*units, "\1", *titles, "\2", *asks]).encode()).hexdigest()[:16]
     return digest, encode([PROBE])[0]
 
 
-def load_vectors(path: Path, articles: Sequence[HelpArticle], encode: Encode) -> tuple[np.ndarray, np.ndarray] | None:
+def load_vectors(
+    path: Path, articles: Sequence[HelpArticle], encode: Encode, questions: Sequence[Question] = ()
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     if not path.is_file():
         return None
-    digest, probe = vectors_stamp(articles, encode)
+    digest, probe = vectors_stamp(articles, encode, questions)
     try:
         with np.load(path) as stored:
             if str(stored["digest"]) != digest or not np.allclose(stored["probe"], probe, atol=2e-2):
                 return None
-            return stored["units"].astype(np.float32), stored["titles"].astype(np.float32)
+            return (
+                stored["units"].astype(np.float32),
+                stored["titles"].astype(np.float32),
+                stored["asks"].astype(np.float32),
+            )
     except (OSError, KeyError, ValueError):
         return None
 
 
-def save_vectors(path: Path, articles: Sequence[HelpArticle], encode: Encode) -> tuple[np.ndarray, np.ndarray]:
-    digest, probe = vectors_stamp(articles, encode)
-    units, titles = embed_help_center(articles, encode)
+def save_vectors(
+    path: Path, articles: Sequence[HelpArticle], encode: Encode, questions: Sequence[Question] = ()
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    digest, probe = vectors_stamp(articles, encode, questions)
+    units, titles, asks = embed_help_center(articles, encode, questions)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
-        path, digest=np.array(digest), probe=probe, units=units.astype(np.float16), titles=titles.astype(np.float16)
+        path,
+        digest=np.array(digest),
+        probe=probe,
+        units=units.astype(np.float16),
+        titles=titles.astype(np.float16),
+        asks=asks.astype(np.float16),
     )
-    return units, titles
+    return units, titles, asks
 
 
 def _scaled(scores: np.ndarray) -> np.ndarray:

@@ -145,3 +145,32 @@ def load_glossary(pack_path: Path) -> dict[str, str]:
     if not isinstance(data, dict) or not all(isinstance(v, str) and v.strip() for v in data.values()):
         raise PackError(f"{path}: a glossary maps words to their English")
     return {str(k): str(v) for k, v in data.items()}
+
+
+QUESTIONS_FILE = "store/questions.yaml"
+
+
+@dataclass(frozen=True)
+class Question:
+    """Phrasings customers use for what one sentence of an article answers."""
+
+    article: str
+    answer: str  # how the answering sentence starts (or a part of it)
+    asks: tuple[str, ...]
+
+
+def load_questions(pack_path: Path) -> tuple[Question, ...]:
+    """The pack's customer phrasings mapped to the help-center sentences that answer them (none
+    when the pack has no ``store/questions.yaml``)."""
+    path = pack_path / QUESTIONS_FILE
+    data = _optional_yaml(path) or []
+    if not isinstance(data, list) or not all(
+        isinstance(entry, dict)
+        and isinstance(entry.get("article"), str)
+        and isinstance(entry.get("answer"), str)
+        and isinstance(entry.get("asks"), list)
+        and all(isinstance(a, str) and a.strip() for a in entry["asks"])
+        for entry in data
+    ):
+        raise PackError(f"{path}: a list of {{article, answer, asks: [phrasings]}}")
+    return tuple(Question(e["article"], e["answer"], tuple(e["asks"])) for e in data)
