@@ -82,6 +82,16 @@ def test_a_measurement_finds_the_size_whose_range_holds_it(index: HelpCenterInde
     assert any(u.text.startswith("L: chest (in) 42-44") for u in answer.units)
 
 
+@pytest.mark.parametrize(
+    ("question", "row"),
+    [("chest size for a medium shirt?", "M: chest"), ("extra large shirt measurements", "XL: chest")],
+)
+def test_a_size_named_in_words_finds_its_row(index: HelpCenterIndex, question: str, row: str) -> None:
+    answer = index.answer(question)
+    assert answer is not None and answer.article_id == "sizing-shirts-and-jackets"
+    assert any(u.text.startswith(row) for u in answer.units)
+
+
 def test_a_sentence_on_a_pronoun_is_found_by_what_it_refers_to(index: HelpCenterIndex) -> None:
     answer = index.answer("how much is acme plus")
     assert answer is not None and "$49 a year" in answer.text

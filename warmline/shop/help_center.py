@@ -21,6 +21,15 @@ LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 # Split after ., ? or ! followed by a space and a capital, digit or quote; not after "e.g." or
 # "a.m."/"p.m." ("by 1 p.m. ET on a business day").
 SENTENCE_END = re.compile(r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<![ap]\.m\.)(?<=[.?!])\s+(?=[A-Z0-9\"“(])")
+# A size table's row is found by the size's name too ("chest size for a medium?" is row M).
+SIZE_NAMES = {
+    "XS": "extra small",
+    "S": "small",
+    "M": "medium",
+    "L": "large",
+    "XL": "extra large",
+    "XXL": "double extra large",
+}
 HEADING = re.compile(r"^\s*(?:#+\s*(.+)|\*\*([^*]+)\*\*:?)\s*$")
 
 
@@ -99,7 +108,9 @@ def _units(article_id: str, body: str) -> list[Unit]:
             if header is None:
                 header = cells
                 continue
-            add(_table_row(header, cells), lead or heading or opening)
+            context = lead or heading or opening
+            spoken = SIZE_NAMES.get(cells[0].upper())
+            add(_table_row(header, cells), f"{context} {spoken}".strip() if spoken else context)
             continue
         header = None
         if line.startswith(("- ", "* ")) or re.match(r"^\d+\.\s", line):
