@@ -305,6 +305,7 @@ class TurnReading:
         return bool(self.emails or self.order_ids or self.zip_codes or self.phones or self.usernames)
 
 
+@lru_cache(maxsize=4096)  # a turn is read by several steps of one reply, and again on each later turn
 def read_turn(text: str) -> TurnReading:
     plain = respelled(folded(text))
     order_ids = tuple(dict.fromkeys(m.group(1).upper().replace("-", "") for m in ORDER_ID.finditer(text)))
