@@ -113,3 +113,82 @@ def test_a_date_without_the_message_time_is_kept_unresolved() -> None:
 def test_a_one_word_reply_to_a_name_question_is_a_name_only_when_it_is_one(answer: str) -> None:
     facts = extract_facts(answer, seq=3, asked="Can I have your name?", sent_at=SENT)
     assert not [f for f in facts if f.kind == "name"]
+
+
+NAME_ASKED = "Could I have your full name, please?"
+
+
+@pytest.mark.parametrize(
+    ("text", "asked", "expected"),
+    [
+        # names in later turns, in whatever order, case and wording they come
+        ("the name is Tan, Wei", NAME_ASKED, {("name", "Tan, Wei", "Wei Tan")}),
+        ("sure its jamal wright", NAME_ASKED, {("name", "jamal wright", "Jamal Wright")}),
+        ("ok it's lopez, maria", NAME_ASKED, {("name", "lopez, maria", "Maria Lopez")}),
+        ("LOPEZ MARIA", NAME_ASKED, {("name", "LOPEZ MARIA", "Lopez Maria")}),
+        ("name on the order is Maria Lopez", None, {("name", "Maria Lopez", None)}),
+        ("account holder: Maria Lopez", None, {("name", "Maria Lopez", None)}),
+        ("its 3358104972 under my husband David Kim", "Order number?", {("name", "David Kim", None)}),
+        ("me llamo maría lópez", NAME_ASKED, {("name", "maría lópez", None)}),
+        (
+            "Maria Lopez 94107",
+            "Can I have your name and zip code?",
+            {("name", "Maria Lopez", None), ("zip_code", "94107", None)},
+        ),
+        (
+            "maria lopez, zip 94107-1234",
+            "Can I have your name and zip code?",
+            {("name", "maria lopez", "Maria Lopez"), ("zip_code", "94107", None)},
+        ),
+        ("Dan Brown dan@example.com", "Your name and email?", {("name", "Dan Brown", None)}),
+        # zip codes
+        ("its 02139", "To verify, the zip code on file?", {("zip_code", "02139", None)}),
+        ("my credit is missing, I live in 60614 if that helps", None, {("zip_code", "60614", None)}),
+        # a code given after a question about it is the promo code, not a username
+        ("SPRING-15", "Which code are you using?", {("promo_code", "SPRING-15", None)}),
+        ("it's welcome10", "Which code are you using?", {("promo_code", "welcome10", None)}),
+        # relative dates
+        ("I sent it back two weeks back", None, {("date", "two weeks back", "2026-11-17")}),
+        ("ordered a couple days ago", None, {("date", "a couple days ago", "2026-11-29")}),
+        # what was tried, told in answer to a question about it
+        (
+            "yes, refreshed and logged out and back in",
+            "Have you tried refreshing the page?",
+            {("tried", "refreshed and logged out and back in", None)},
+        ),
+        (
+            "restarted my phone and reinstalled the app",
+            "What have you tried so far?",
+            {("tried", "restarted my phone and reinstalled the app", None)},
+        ),
+    ],
+)
+def test_later_answers_keep_their_facts(
+    text: str, asked: str | None, expected: set[tuple[str, str, str | None]]
+) -> None:
+    facts = extract_facts(text, seq=5, asked=asked, sent_at=SENT)
+    assert expected <= {(f.kind, f.value, f.resolved) for f in facts}
+    assert all(f.source_seq == 5 and f.value.lower() in text.lower() for f in facts)
+
+
+@pytest.mark.parametrize(
+    "answer", ["I don't know", "yes please", "one sec", "no idea honestly", "same as before", "it's under my husband"]
+)
+def test_a_sentence_after_a_name_question_is_no_name(answer: str) -> None:
+    assert not [f for f in extract_facts(answer, seq=3, asked=NAME_ASKED, sent_at=SENT) if f.kind == "name"]
+
+
+@pytest.mark.parametrize(
+    ("text", "asked", "bare"),
+    [
+        ("first name is Ana, last name Souza", NAME_ASKED, True),
+        ("its 3358104972 under my husband David Kim", "Order number?", True),
+        ("sure, my name is maria lopez and my zip is 94107", "Can I have your name and zip?", True),
+        ("I want a refund for order 3358104972 because it broke", None, False),
+        ("the promo code SAVE20 says it expired", None, False),
+    ],
+)
+def test_a_turn_of_identifiers_is_a_bare_answer(text: str, asked: str | None, bare: bool) -> None:
+    from warmline.model.facts import is_bare_answer
+
+    assert is_bare_answer(text, extract_facts(text, seq=2, asked=asked, sent_at=SENT)) is bare

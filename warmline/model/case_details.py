@@ -148,7 +148,7 @@ MONTHS = (
 )
 NUMBER_WORDS = "a|an|one|two|three|four|five|six|seven|eight|nine|ten|a couple of|a few|\\d{1,3}"
 DATE = re.compile(
-    rf"\b(?:(?:{NUMBER_WORDS})\s+(?:days?|weeks?|months?|hours?)\s+ago|"
+    rf"\b(?:(?:{NUMBER_WORDS}|a couple)\s+(?:days?|weeks?|months?|hours?)\s+(?:ago|back)|"
     rf"(?:since|last|this past|on|this|next)\s+(?:{WEEKDAYS}|week|month|weekend)|(?:{WEEKDAYS})|"
     rf"yesterday|tomorrow|the day before yesterday|"
     rf"(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{MONTHS})(?:\s+\d{{4}})?|"
@@ -194,6 +194,8 @@ NAME_UNDER = re.compile(
     r"\b(?i:(?:the )?(?:account|order|name on (?:the|my) account|its|it)(?:'s| is)? "
     r"(?:under|in the name of)(?: the name)?(?! (?:my|his|her|their) )|"
     r"(?:under|in) (?:my|his|her|their|the) (?:\w+'s )?name(?: of)?[,:]?|"
+    r"under my (?:husband|wife|partner|mom|mum|mother|dad|father|son|daughter|sister|brother|boss|company)(?:'s)?"
+    r"(?: name)?[,:]?|name on (?:the|my) (?:order|account|card|package)(?: is|:)|account holder(?: is|:)|"
     r"name(?:'s| is)|my name's|call me)\s+([A-Za-z][a-z'-]+(?:\s+[A-Za-z][a-z'-]+){0,2})"
 )
 # "first name Joseph, last name Banter", "last name is Banter and first name Joseph"
@@ -260,6 +262,7 @@ def _resolve(expression: str, base: datetime) -> str | None:
     import dateparser  # imported on first use: most turns hold no date, and it takes a second to load
 
     expression = re.sub(r"^(?:since|on)\s+", "", expression, flags=re.I)
+    expression = re.sub(r"\bback$", "ago", re.sub(r"^a couple\s+(?!of)", "2 ", expression, flags=re.I), flags=re.I)
     parsed = dateparser.parse(
         expression,
         languages=DATE_LANGUAGES,
@@ -276,7 +279,26 @@ def find_dates(text: str, sent_at: datetime | None) -> Iterator[Found]:
         yield Found("date", match.group(), match.span(), resolved)
 
 
-def find_tried(text: str) -> Iterator[Found]:
+TRIED_ASKED = re.compile(
+    r"\b(?:have you (?:already )?tried|did you (?:already )?try|what have you (?:already )?tried|"
+    r"have you (?:already )?(?:restarted|cleared|refreshed|reset|checked|updated|reinstalled|logged out))\b",
+    re.I,
+)
+# A reply that starts with what was done, without "I": "yes, refreshed and logged out", "restarted my phone".
+TRIED_ANSWER = re.compile(
+    r"^\s*(?:(?:yes|yeah|yep|yup|of course|already did)[,.!]?\s+(?:i\s+(?:already\s+)?)?)?"
+    r"((?:already\s+)?(?:tried|checked|double[- ]checked|restarted|cleared|reset|re-?entered|logged out|updated|"
+    r"reinstalled|rebooted|refreshed|switched|deleted|used|turned)\b[^.!?;]{0,80})",
+    re.I,
+)
+
+
+def find_tried(text: str, asked: str | None = None) -> Iterator[Found]:
+    if asked and TRIED_ASKED.search(asked) and not TRIED.search(text):
+        answer = TRIED_ANSWER.match(text)
+        if answer:
+            clause = CLAUSE_END.split(answer.group(1).strip(" ,"), maxsplit=1)[0]
+            yield Found("tried", clause, (answer.start(1), answer.start(1) + len(clause)))
     for match in TRIED.finditer(text):
         clause = match.group().strip(" ,")
         if TRIED_NOT.match(clause):

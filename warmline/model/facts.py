@@ -52,6 +52,25 @@ NAME_GIVEN = re.compile(
     rf"({NAME_WORD}(?:\s+{NAME_WORD}){{0,2}})\s*[.!]?\s*$"
 )
 ONE_NAME = re.compile(rf"^\s*({NAME_WORD})\s*[.!]?\s*$")
+# Any case, accents and hyphens: "LOPEZ MARIA", "maría lópez", "O'Connor-Hale".
+ANY_NAME_WORD = r"[^\W\d_][^\W\d_]*(?:[-'’][^\W\d_]+)*"
+# After a question about the name, the answer in whatever form it comes: "sure its jamal wright",
+# "the name is Tan, Wei", "name on the order is maria lopez", "LOPEZ MARIA", "Maria Lopez 94107",
+# "maria lopez, zip 94107" (the name, then nothing but other identifiers).
+ANSWERED_NAME = re.compile(
+    r"^\s*(?i:(?:sure|yes|yeah|yep|ok|okay|of course)[,!.]?\s+)?"
+    r"(?i:(?:it's|its|it is|that's|that is|(?:the |my )?(?:full )?name(?: on (?:the|my) (?:order|account|card))?"
+    r"(?:'s| is|:)|account holder(?: is|:)?|i'm|im|i am|this is)\s*:?\s+)?"
+    rf"(?P<name>{ANY_NAME_WORD}(?:\s*,\s*{ANY_NAME_WORD}|(?:\s+{ANY_NAME_WORD}){{1,2}}))(?![\w'’-])"
+    r"\s*(?:[.!]\s*$|$|(?=[,;]?\s*(?:and\s+)?(?i:(?:my\s+)?(?:zip|postal|order|email|phone|account|#|\d|\S+@))))"
+)
+# Everyday words that make a short answer a sentence, not a name ("I don't know", "one sec").
+NOT_NAME_WORDS = set(
+    "i you we they he she me us them don't dont can't cant won't know not need want think have had got get "
+    "wait sec second moment hold mind sorry same as before above already told gave said call text send sent "
+    "check look find give take use used like love hate see saw with from about under order account name "
+    "number zip code email phone first last full".split()
+)
 NOT_ONE_NAME = set(
     "great perfect done correct right exactly same nothing none nope yep yeah please hello thanks sure yes no "
     "okay ok cool nice what why how when help agent human person representative hmm wait later nevermind sorry "
@@ -69,7 +88,9 @@ BARE_NAME = re.compile(r"^\s*([A-Za-z][a-z]+(?:\s+[A-Za-z][a-z]+){1,2})\s*[.!]?\
 CAPITAL_NAME = re.compile(rf"^\s*({NAME_WORD}(?:\s+{NAME_WORD}){{1,2}})\s*(?:[.!]?\s*$|[,;]\s)")
 # Lower-case introductions: "my name is joyce wu"; "i'm chloe zhang" only as the whole message.
 LOWER_NAME_INTRO = re.compile(
-    r"\b(?i:my name is|my name's|my full name is|full name is|name is|name:)\s+([a-z]+\s+[a-z]+)\b"
+    r"\b(?i:my name is|my name's|my full name is|full name is|name is|name:|me llamo|mi nombre es|je m'appelle|"
+    r"mon nom est|ich heiße|mein name ist|meu nome é|me chamo|mi chiamo|il mio nome è|ik heet|mijn naam is|"
+    r"nazywam się|mam na imię)\s+([a-zà-ÿąćęłńóśźż]+\s+[a-zà-ÿąćęłńóśźż]+)(?![\w'-])"
 )
 LOWER_NAME_ONLY = re.compile(r"^\s*(?i:i am|i'm|im|this is|it's|its)\s+([a-z]+\s+[a-z]+)\s*[.!]?\s*$")
 NAME_STOPWORDS = NOT_NAMES | {
@@ -204,6 +225,7 @@ NAME_STOPWORDS |= set(
 )
 # A lower-case handle with digits ("joycewu5", "sa495897"), read as a username.
 BARE_USERNAME = re.compile(r"(?<![\w@.])(?=[a-z][a-z0-9_.]*\d)[a-z][a-z0-9_.]{4,29}(?![\w@])")
+OTHER_CODE_ASKED = re.compile(r"\b(?:zip|postal|post|area|pin|security|verification|2fa)\s+code", re.I)
 US_STATES = (
     "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR "
     "PA RI SC SD TN TX UT VT VA WA WV WI WY DC"
@@ -211,6 +233,18 @@ US_STATES = (
 STATE_WORDS = {"in", "me", "or", "ok", "hi", "oh", "de", "la", "pa", "ma", "co", "id", "al", "mi", "ga", "mo"}
 STATE_ZIP = re.compile(r"\b([A-Za-z]{2}),?\s+(\d{5})(?:-\d{4})?\b")
 ONLY_ZIP = re.compile(r"^\s*(\d{5})\s*[.!]?\s*$")
+LIVES_IN_ZIP = re.compile(
+    r"\b(?:i )?(?:live|living|based|located|reside)\s+(?:in|at)\s+(?:zip\s+)?(\d{5})(?:-\d{4})?\b", re.I
+)
+ZIP_ANSWER = re.compile(
+    r"^\s*(?i:(?:sure|yes|ok|okay)[,!.]?\s+)?(?i:(?:it's|its|it is|that's)\s+)?(\d{5})(?:-\d{4})?\s*[.!]?\s*$"
+)
+# After a question about a code: "SPRING-15", "it's welcome10" is the promo code, not a username.
+CODE_ASKED = re.compile(r"\b(?:code|coupon|promo|voucher|discount)\b", re.I)
+CODE_ANSWER = re.compile(
+    r"^\s*(?i:(?:sure|yes|ok|okay)[,!.]?\s+)?(?i:(?:it's|its|it is|the code is|code is|i used|i tried|i entered)\s+)?"
+    r"[\"']?((?=[A-Za-z0-9-]*\d)[A-Za-z][A-Za-z0-9-]{2,19}|[A-Z]{4,12})[\"']?\s*[.!]?\s*$"
+)
 
 
 def _is_name(words: str) -> bool:
@@ -246,6 +280,23 @@ def extract_facts(
         add("phone", phone.value, phone.span, phone.resolved)
     for code in case_details.find_codes(text):
         add(code.kind, code.value, code.span)  # type: ignore[arg-type]
+    asked_lower = (asked or "").lower()
+    code_asked = bool(CODE_ASKED.search(asked_lower)) and not OTHER_CODE_ASKED.search(asked_lower)
+    answered_code = CODE_ANSWER.match(text) if code_asked else None
+    if answered_code:
+        add("promo_code", answered_code.group(1), answered_code.span(1))
+    name_asked = "name" in asked_lower and "user" not in asked_lower
+    answered = ANSWERED_NAME.match(text) if name_asked else None
+    if (
+        answered
+        and _is_name(answered.group("name").replace(",", " "))
+        and not NOT_NAME_WORDS & set(answered.group("name").lower().replace(",", " ").split())
+    ):
+        typed = answered.group("name")
+        resolved = case_details.normal_name(typed) if "," in typed else None
+        if resolved is None and (typed.isupper() or typed.islower()) and len(typed.split()) > 1:
+            resolved = typed.title()
+        add("name", typed, answered.span("name"), resolved)
     for match in ADDRESS.finditer(text):
         add("address", match.group(), match.span())
         tail = STATE_ZIP.search(match.group())
@@ -266,7 +317,6 @@ def extract_facts(
         add("amount", match.group(), match.span())
     for date in case_details.find_dates(text, sent_at):
         add("date", date.value, date.span, date.resolved)
-    asked_lower = (asked or "").lower()
     for match in BARE_ORDER.finditer(text):
         add("order_id", match.group(), match.span())
     for match in BARE_ACCOUNT.finditer(text):
@@ -282,6 +332,11 @@ def extract_facts(
     only_zip = ONLY_ZIP.match(text)
     if only_zip and "pin" not in asked_lower:
         add("zip_code", only_zip.group(1), only_zip.span(1))
+    for match in LIVES_IN_ZIP.finditer(text):
+        add("zip_code", match.group(1), match.span(1))
+    zip_answer = ZIP_ANSWER.match(text)
+    if zip_answer and any(word in asked_lower for word in ZIP_WORDS):
+        add("zip_code", zip_answer.group(1), zip_answer.span(1))
     if "order id" not in asked_lower:
         for match in BARE_USERNAME.finditer(text):
             is_account = "account id" in asked_lower and len(match.group()) == 10 and "username" not in asked_lower
@@ -311,13 +366,21 @@ def extract_facts(
         token = re.fullmatch(r"\s*([a-z][a-z0-9_.]{3,})\s*", text)
         if token and token.group(1).lower() not in NAME_STOPWORDS:
             add("username", token.group(1))
+    if "member" in asked_lower:
+        level = re.fullmatch(
+            r"\s*(?i:(?:i'm |i am |it's |its )?(?:a |an )?)?(guest|bronze|silver|gold|platinum|premium)\s*[.!]?\s*",
+            text,
+            re.I,
+        )
+        if level:
+            add("membership", level.group(1).lower(), level.span(1))
     for match in MEMBERSHIP.finditer(text):
         add("membership", match.group(1).lower(), match.span())
     for match in PRODUCT.finditer(text):
         add("product", match.group().replace("_", " "), match.span())
     for detail in (
         *case_details.find_product_details(text),
-        *case_details.find_tried(text),
+        *case_details.find_tried(text, asked),
         *case_details.find_received_via(text),
     ):
         # a clause such as "I checked the whole box" may hold other facts: it takes no span
@@ -327,6 +390,43 @@ def extract_facts(
         Fact(kind=kind, value=value, source_seq=seq, speaker=speaker, resolved=resolved)
         for kind, value, resolved in found
     ]
+
+
+# Words around identifiers in an answer ("it's 3358104972 under my husband David Kim", "first name is
+# Ana, last name Souza", "sure, zip is 94107 and the order is #AB44102").
+ANSWER_FILLERS = set(
+    "a an and the it it's its is my our his her their this that's here sure yes yeah yep ok okay of course "
+    "please pls thanks thank you under in name first last full surname zip postal post code order number no "
+    "id account email e-mail phone mobile cell user username login on file was would be should husband wife "
+    "partner mom mum dad mother father son daughter sister brother boss company i i'm im am me member level tier "
+    "status".split()
+)
+IDENTIFYING_KINDS = {
+    "name",
+    "username",
+    "email",
+    "phone",
+    "order_id",
+    "account_id",
+    "zip_code",
+    "pin",
+    "promo_code",
+    "gift_card",
+    "membership",
+}
+
+
+def is_bare_answer(text: str, facts: list[Fact]) -> bool:
+    """Whether ``text`` is only identifiers and the filler words around them: an answer to a
+    question for details, which says nothing about the customer's need."""
+    values = [f.value for f in facts if f.kind in IDENTIFYING_KINDS]
+    if not values:
+        return False
+    rest = text.lower()
+    for value in sorted(values, key=len, reverse=True):
+        rest = rest.replace(value.lower(), " ")
+    words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", rest)
+    return all(word in ANSWER_FILLERS for word in words)
 
 
 def merge_facts(known: list[Fact], new: list[Fact]) -> list[Fact]:
