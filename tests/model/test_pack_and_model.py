@@ -143,6 +143,42 @@ def test_conversation_intent_survives_fact_turns_and_reply_does_not_reask(model)
     assert "order ID" not in third.reply and "username" not in third.reply
 
 
+@pytest.mark.parametrize(
+    ("opening", "agent", "answer", "subflow"),
+    [
+        ("my promo code keeps getting rejected at checkout", "What's your name?", "Lopez, Maria", "promo_code_invalid"),
+        (
+            "I need to update my address",
+            "Full name please?",
+            "first name is Ana, last name Souza",
+            "manage_change_address",
+        ),
+        (
+            "my order came with two instead of one",
+            "Order number?",
+            "its 3358104972 under my husband David Kim",
+            "status_quantity",
+        ),
+        ("the coupon isn't working", "Which code are you using?", "SPRING-15", "promo_code_invalid"),
+        ("my promo code won't work", "What is your membership level?", "I am a gold member", "promo_code_invalid"),
+        (
+            "I was billed for shoes I already returned",
+            "Did you keep the receipt?",
+            "yes I did",
+            "mistimed_billing_already_returned",
+        ),
+    ],
+)
+def test_a_later_turn_of_identifiers_keeps_the_need(model, opening: str, agent: str, answer: str, subflow: str) -> None:
+    first = model.analyse(TurnContext(conversation_id="c", message_seq=1, text=opening))
+    history = [Turn(seq=1, speaker="customer", text=opening), Turn(seq=2, speaker="agent", text=agent)]
+    second = model.analyse(
+        TurnContext(conversation_id="c", message_seq=3, text=answer, history=history, analyses=[first])
+    )
+    assert second.alternatives == [] and second.subflow == subflow
+    assert second.confidence == first.confidence
+
+
 def test_openai_backend_with_mock_transport(pack) -> None:
     recorded = {
         "id": "chatcmpl-1",

@@ -80,6 +80,7 @@ class ConversationIntent:
 
 DETAILS_ASKED = re.compile(
     r"\b(?:name|username|user name|e-?mail|phone|account(?: id| number)?|order(?: id| number)?|zip|address|pin|"
+    r"member(?:ship)?(?: level| status| tier)?|"
     r"verify|confirm|look (?:you|it) up|pull up)\b",
     re.I,
 )

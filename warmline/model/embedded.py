@@ -33,7 +33,7 @@ from warmline.model.analysis import EscalationRecommendation, IntentScore, TurnA
 from warmline.model.classifier import IntentClassifier
 from warmline.model.conversation_intent import TurnEvidence, asks_about_need, asks_for_details, conversation_intent
 from warmline.model.encoder import SentenceEncoder, shared_encoder
-from warmline.model.facts import extract_facts, merge_facts
+from warmline.model.facts import extract_facts, is_bare_answer, merge_facts
 from warmline.model.frustration import frustration_score, sentiment
 from warmline.model.human_request import human_request_score
 from warmline.model.replies import compose_reply
@@ -211,7 +211,7 @@ class EmbeddedModel:
         # A short turn of identifiers answers a question ("Joseph Banter", "order 4417790312"); words that
         # describe the item ("are the boots waterproof") are part of a request, not an answer.
         identifying = [f for f in facts if f.kind not in DESCRIBING_FACTS]
-        fact_only = bool(identifying) and len(text.split()) <= 2 * len(identifying) + 2
+        fact_only = bool(identifying) and (len(text.split()) <= 2 * len(identifying) + 2 or is_bare_answer(text, facts))
         human, _ = human_request_score(text, signals.human_request)
         # "I have a question about my account": in scope, but which need is not said yet; its
         # scattered intent scores are no evidence (and must not look like an unsure critical intent).
