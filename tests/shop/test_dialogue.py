@@ -338,3 +338,35 @@ def test_a_rule_asked_about_an_item_the_customer_bought_is_answered_for_that_ite
     chat.say("can i return the linen camp shirt?")
     _, answer = replies(chat)
     assert answer.startswith("Linen Camp Shirt (Clearance) is final sale")
+
+
+def test_an_item_the_customer_never_bought_is_said_so_not_the_newest_order(client: TestClient) -> None:
+    chat = start_chat(client)
+    chat.say("I want to return the jeans")
+    chat.say("Daniel Okafor, daniel.okafor@example.com")
+    reply = replies(chat)[-1]
+    assert "I don't see jeans" in reply and "AB41562" in reply and "AB36044" in reply
+    assert "Shall I" not in reply  # no return proposed for the boots
+
+
+def test_an_introduction_is_not_a_question_and_ciao_opening_it_is_no_goodbye(client: TestClient) -> None:
+    chat = start_chat(client)
+    chat.say("my name is Maya Thompson")
+    assert replies(chat)[-1].startswith("What can I help you with")  # not "change your name"
+    ciao = start_chat(client)
+    ciao.say("Ciao, sono Olivia Rossi")
+    assert "Come posso aiutarti" in replies(ciao)[-1]  # not the closing
+
+
+def test_a_level_asked_about_gets_its_own_row(client: TestClient) -> None:
+    chat = start_chat(client)
+    chat.say("what perks do gold members get?")
+    reply = replies(chat)[-1]
+    assert reply.startswith("Gold:") and "Bronze" not in reply and "Silver" not in reply
+
+
+def test_a_rule_question_in_the_first_person_gets_the_rule_and_the_offer(client: TestClient) -> None:
+    chat = start_chat(client)
+    chat.say("is the gift wrap fee refunded when I return the item?")
+    reply = replies(chat)[-1]
+    assert "aren't refunded" in reply and "full name" in reply

@@ -49,6 +49,7 @@ from warmline.shop.topics import (
     any_name_in,
     details_only,
     folded,
+    introduces_self,
     names_in,
     phone_digits,
     read_turn,
@@ -62,6 +63,10 @@ CONTEXT_GAIN = 0.05
 SHORT_FOLLOW_UP = 6  # words: "and for gold?" is read together with the question before it
 # A help-center answer this good is worth giving before the customer's record can be looked up.
 GENERAL_ANSWER = 0.55
+# A help-center answer this good is given first even when its article is about another record than
+# the one the turn names ("is the gift wrap fee refunded when I return the item?": the gift-wrap
+# article, not a refund lookup), with the offer to look at the customer's own.
+RULE_ANSWER = 0.65
 FOLLOW_UP_WORDS = 10
 # A turn that points back ("what do I actually get for it?") may be a little longer.
 REFERS = re.compile(r"\b(?:it|that|this|them|those|they)\b")
@@ -120,6 +125,15 @@ def question_parts(text: str) -> list[str]:
     parts = [re.sub(r"^(?:and|also|plus)\s+", "", p.strip(), flags=re.I) for p in PART_SPLIT.split(text)]
     asked = [p for p in parts if len(p.split()) >= PART_WORDS and ASKS.match(p)]
     return asked if len(asked) == len([p for p in parts if len(p.split()) >= PART_WORDS]) else []
+
+
+def is_question(text: str) -> bool:
+    """A turn that asks something ("is the gift wrap fee refunded...", "what do I do"), not one
+    that only says what the customer wants ("I want to return the jeans")."""
+    return "?" in text or bool(re.match(rf"\s*{QUESTION_WORD}\b", text, re.I)) or bool(WHAT_TO_DO.search(text))
+
+
+WHAT_TO_DO = re.compile(r"\bwhat (?:do|should|can|could) (?:i|we) do\b", re.I)
 
 
 def reads_with_previous(text: str) -> bool:
@@ -255,9 +269,12 @@ class Dialogue:
             introduced = self._introduced(text, memory, account_id)
             if introduced is not None:
                 return introduced
-            if not memory.customer_texts and (answer is None or answer.score < ANSWER_FLOOR):
-                # "Olivia Rossi here": an introduction, not a question nobody could answer
+            if introduces_self(text) or (not memory.customer_texts and (answer is None or answer.score < ANSWER_FLOOR)):
+                # "Olivia Rossi here", "my name is Maya Thompson": an introduction, not a question
+                # (and not one about changing the name on the account)
                 return Step(self.say.how_can_i_help, "clarify")
+        if need is None and introduces_self(text):
+            return Step(self.say.how_can_i_help, "clarify")
         return self._answer(answer, memory, analysis, text)
 
     def _introduced(self, text: str, memory: DialogueMemory, account_id: str | None) -> Step | None:
@@ -397,7 +414,9 @@ class Dialogue:
             if customer is None:
                 customer, by = self._verify([*memory.customer_texts, text], account_id)
                 if customer is None:
-                    return self._ask_identity(memory, reading, answer, need, signed_in=account_id is not None)
+                    return self._ask_identity(
+                        memory, reading, answer, need, signed_in=account_id is not None, text=text
+                    )
                 events.append(IdentityVerified(customer_id=customer.customer_id, by=by))
                 memory.verified_by = by
             step = self._lookup(need, customer, memory)
@@ -429,7 +448,7 @@ class Dialogue:
             step.text = f"{self.say.verified} {step.text}"
         if step.kind == "lookup":
             self._add_rule_answers(step, text)
-        if step.kind == "lookup" and answer is not None and answer.score >= ANSWER_FLOOR:
+        if step.kind == "lookup" and answer is not None and answer.score >= ANSWER_FLOOR and not details_only(text):
             # What the rule means beyond the record: the help center's sentences, as many as fit;
             # where an order is ("what's the tracking number?") is the record's alone, unless the
             # customer asks about the rule too.
@@ -523,6 +542,7 @@ class Dialogue:
         need: Need,
         *,
         signed_in: bool = False,
+        text: str = "",
     ) -> Step:
         """Ask once for what is missing. A question the help center answers (a rule asked about,
         or an article about this very need) gets that answer now, with the offer to look at the
@@ -531,10 +551,14 @@ class Dialogue:
         gave = reading.gives_details
         # Where an order is, is the record's alone (as in _serve): what the statuses mean is no answer.
         status_only = need.topic == "order_status" and not reading.asks_rule
+        on_topic = self.article_topics.get(answer.article_id) == need.topic if answer is not None else False
         rule_helps = (
             answer is not None
             and answer.score >= GENERAL_ANSWER
-            and (reading.asks_rule or (self.article_topics.get(answer.article_id) == need.topic and not status_only))
+            and (
+                reading.asks_rule
+                or (not status_only and (on_topic or (answer.score >= RULE_ANSWER and is_question(text))))
+            )
         )
         if memory.identity_asks == 0 and not gave and answer is not None and rule_helps:
             units: list[Unit] = []
@@ -590,6 +614,11 @@ class Dialogue:
         looked = StoreLookedUp(
             customer_id=customer.customer_id, topic=topic, order_id=order.order_id if order else None
         )
+        if (topic in ACTIONS and topic != "two_factor") or topic in ("order_status", "order_charges", "order_problem"):
+            missing = None if need.order_ids else lookups.missing_item(customer, need.text)
+            if missing is not None:  # "return the jeans" with no jeans: say so and ask, not the newest order
+                text = self.say.no_such_item.format(item=missing, orders=lookups.orders_words(customer))
+                return Step(text, "clarify")  # the need stays: the order they name next serves it
         if topic in ACTIONS:
             return self._propose(topic, customer, need, memory)
         if topic in ("order_status", "order_charges", "order_problem") and order is None:

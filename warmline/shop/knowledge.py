@@ -115,6 +115,17 @@ CODE = re.compile(r"\b(?=[a-z]*\d)(?=\d*[a-z])[a-z\d]{5,}\b", re.I)
 CODE_BOOST = 0.15
 
 
+# Membership levels: a table row about another level than the one asked is not said.
+LEVEL = re.compile(r"\b(guest|bronze|silver|gold)\b")
+LEVEL_ROW = re.compile(r"^(guest|bronze|silver|gold)\b", re.I)
+
+
+def other_level(text: str, asked: set[str]) -> bool:
+    """Whether ``text`` is a row about a level other than the ones asked ("Bronze: ..." for gold)."""
+    row = LEVEL_ROW.match(text)
+    return row is not None and row.group(1).lower() not in asked
+
+
 def code_pattern(codes: Sequence[str]) -> re.Pattern[str]:
     """One pattern for the codes a query names, compiled once per query, not once per sentence."""
     return re.compile("|".join(rf"\b{re.escape(code)}\b" for code in codes), re.I)
@@ -352,6 +363,9 @@ class HelpCenterIndex:
                 continue
             chosen.append(i)
             words += size
+        asked_levels = set(LEVEL.findall(query.lower()))
+        if asked_levels:  # "what do gold members get?": the gold row, not bronze's and silver's too
+            chosen = [i for i in chosen if i == best or not other_level(self.units[i].text, asked_levels)]
         chosen.sort(key=lambda i: self.units[i].position)
         answered = max(base[best], base[ranked[0]])  # how well the help center answers, said or not
         return Answer(

@@ -78,6 +78,43 @@ def names_an_item(customer: Customer, text: str) -> bool:
     )
 
 
+# The kinds of item a customer names ("return the jeans") and the words of item names that are that
+# kind: a kind none of their orders holds is an item they didn't buy from us, not their newest order.
+ITEM_KINDS: dict[str, tuple[str, ...]] = {
+    "jeans": ("jeans",), "pants": ("jeans",), "denim": ("jeans", "denim"), "boots": ("boot", "hiker"),
+    "boot": ("boot", "hiker"), "shirt": ("shirt", "overshirt", "tee"), "tee": ("tee",), "t-shirt": ("tee",),
+    "jacket": ("jacket", "parka", "coat"), "coat": ("coat", "parka", "jacket"), "parka": ("parka",),
+    "socks": ("socks",), "belt": ("belt",), "beanie": ("beanie",), "hat": ("cap", "beanie"), "cap": ("cap",),
+    "sweater": ("sweater",), "hoodie": ("hoodie",), "dress": ("dress",), "shorts": ("shorts",),
+    "sneakers": ("sneaker",), "scarf": ("scarf",), "gloves": ("gloves",),
+}  # fmt: skip
+NAMED_ITEM = re.compile(
+    r"\b(?:my|the|these|those|this|that)\s+(?:[a-z]+\s+){0,2}?("
+    + "|".join(sorted(ITEM_KINDS, key=len, reverse=True))
+    + r")s?\b",
+    re.I,
+)
+
+
+def missing_item(customer: Customer, text: str) -> str | None:
+    """The kind of item the customer names as theirs ("the jeans") that none of their orders
+    holds, as they wrote it; None when they hold it, name none, or have no orders."""
+    if not customer.orders:
+        return None
+    names = " ".join(i.name.lower() for o in customer.orders for i in o.items)
+    for match in NAMED_ITEM.finditer(text):
+        kind = match.group(1).lower()
+        if not any(re.search(rf"\b{re.escape(word)}", names) for word in ITEM_KINDS[kind]):
+            return match.group(0).split()[-1].lower()
+    return None
+
+
+def orders_words(customer: Customer) -> str:
+    """Each order with what it holds, newest first ("AB41562 (Leather Work Boot and ...)")."""
+    orders = sorted(customer.orders, key=lambda o: o.placed_on, reverse=True)
+    return "; ".join(f"{o.order_id} ({items_words(o)})" for o in orders[:3])
+
+
 def pick_order(
     customer: Customer,
     order_ids: tuple[str, ...],

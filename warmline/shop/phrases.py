@@ -31,6 +31,7 @@ class Phrases:
     verified: str
     how_can_i_help: str
     no_orders: str
+    no_such_item: str
     store_down: str
     propose_cancel: str
     propose_2fa: str

@@ -183,7 +183,7 @@ RULE_QUESTION = re.compile(
     r"^\s*(?:do|does|will|can|could|should)\s+(?:i|we)\b|"
     r"\b(?:does|do|is|are|will|can) (?:it|they|this|that|these|those)\b|"
     r"\b(?:how (?:long|much|many|soon|quickly|fast|often)|do i (?:get|need|have to)|will i|can i|could i|if i|"
-    r"what happens if|what (?:now|can (?:i|you) do|are my options|should i do)|is it possible|do you|is there|"
+    r"what happens if|what (?:now|can (?:i|you) do|are my options|should i do|do i do)|is it possible|do you|is there|"
     r"are there|cuanto|cuantos|cuantas|se puede|puedo|combien|"
     r"est-ce que je peux|wie (?:lange|viel|viele)|kann ich|quanto|quantos|posso|hoe (?:lang|veel)|hoeveel|kan ik)\b"
 )
@@ -231,7 +231,15 @@ NO = re.compile(r"^\s*(?:no|nope|nah|don'?t|do not|cancel that|never ?mind|not n
 DONE = re.compile(
     r"\b(?:that'?s (?:all|it|everything)|that is all|nothing else|no(?:thing)? more|all set|all good|"
     r"(?:good)?bye|see you|have a (?:good|nice|great) (?:day|one|night)|no,? thanks?|no thank you|i'?m done|"
-    r"that helps?|that answers|eso es todo|c'est tout|das war'?s|adios|adiós|au revoir|tschüss|tschuss|ciao)\b",
+    r"that helps?|that answers|eso es todo|c'est tout|das war'?s|adios|adiós|au revoir|tschüss|tschuss)\b|"
+    # "ciao" ends a turn to say goodbye ("grazie, ciao"); opening one it says hello ("Ciao, sono Olivia")
+    r"\S\s+ciao[\s!.]*$",
+    re.I,
+)
+# The customer says who they are ("my name is Maya Thompson", "mi chiamo Olivia Rossi").
+INTRODUCES = re.compile(
+    r"\b(?:my name is|my name's|name is|me llamo|mi nombre es|je m'appelle|mon nom est|ich hei(?:ß|ss)e|"
+    r"mein name ist|mi chiamo|il mio nome è|sono|meu nome é|me chamo|mijn naam is|ik heet)\s+\w",
     re.I,
 )
 THANKS = re.compile(r"\b(?:thanks?|thank you|thx|ty|cheers|gracias|merci|danke|obrigad[oa]|grazie|bedankt)\b", re.I)
@@ -374,7 +382,7 @@ def store_answers_turn(text: str) -> bool:
 DETAIL_WORDS = frozenset(
     "hi hello hey yes sure ok okay this is it's its i'm im i am my name name's email e-mail mail order number "
     "zip code postcode postal and the here it's me of on account sorry soy je suis ich bin mi mein ma mon user "
-    "username".split()
+    "username sono soy llamo chiamo appelle heiße heisse naam nome chamo heet".split()
 )
 
 
@@ -393,6 +401,11 @@ def details_only(text: str) -> bool:
     if reading.gives_details:
         return len(words) <= 4
     return 1 <= len(words) <= 3
+
+
+def introduces_self(text: str) -> bool:
+    """The turn only says who the customer is, in words ("my name is Maya Thompson")."""
+    return INTRODUCES.search(text) is not None and details_only(text)
 
 
 def phone_digits(phone: str) -> str:
