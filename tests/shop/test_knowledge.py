@@ -146,3 +146,10 @@ def test_the_way_customers_ask_finds_the_sentence_that_answers(index: HelpCenter
     answer = index.answer("how long until my refund lands on my card")
     assert answer is not None and answer.article_id == "refund-timing"
     assert "5-10 business days" in answer.text
+
+
+def test_a_country_the_store_ships_to_is_a_question_about_shipping_there(index: HelpCenterIndex) -> None:
+    answer = index.answer("i live in canada, how much is shipping")
+    assert answer is not None and answer.article_id == "international-shipping"
+    # an English question is judged on its own words, not on the gloss of a country
+    assert index.coverage("what's the capital of France", "international-shipping") < 0.5

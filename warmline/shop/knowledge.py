@@ -24,6 +24,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from warmline.shop.help_center import HelpArticle, Unit
+from warmline.shop.language import language_of
 from warmline.shop.phrases import Question
 
 Encode = Callable[[Sequence[str]], np.ndarray]
@@ -410,7 +411,9 @@ class HelpCenterIndex:
     def coverage(self, query: str, article_id: str) -> float:
         """The share of the query's words (stemmed, without stopwords) that the article uses: an
         off-topic question shares few ("what's the capital of France" meets "France" only)."""
-        english = self.glossary.english(query)
+        # A question in another language is judged on its glossed support words; one in English
+        # on its own words ("what's the capital of France" is not all "international").
+        english = self.glossary.english(query) if language_of(query) not in (None, "en") else ""
         query_terms = set(terms(english or query))
         if not query_terms or article_id not in self._article_terms:
             return 0.0
