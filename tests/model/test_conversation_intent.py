@@ -114,3 +114,15 @@ def test_the_answer_to_what_the_problem_is_refines_an_equally_sure_opening() -> 
 )
 def test_which_agent_turns_ask_about_the_need(agent: str, asks: bool) -> None:
     assert asks_about_need(agent) is asks
+
+
+def test_a_sure_specific_need_after_a_status_check_refines_it() -> None:
+    status, cost = "shipping_issue/status", "shipping_issue/cost"
+    opening = turn("I would like to check my order status because the shipping is high", (status, 0.99), (cost, 0.01))
+    detail = turn("I haven't had to pay for shipping this high before", (cost, 0.93), (status, 0.01))
+    held = conversation_intent([opening, detail])
+    assert held is not None and held.subflow == "cost"
+    # an unsure or a short later turn does not
+    unsure = turn("it was shipped a while ago and still has not come", (cost, 0.6), (status, 0.3))
+    held = conversation_intent([opening, unsure])
+    assert held is not None and held.subflow == "status"

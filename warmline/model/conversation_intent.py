@@ -16,6 +16,10 @@ conversations go:
   say?" / "it says the code expired") refines it: it counts ``ELABORATION_WEIGHT``, so that a
   confident detail outweighs an opening that was as confident but less specific ("my coupon
   isn't working");
+* after an opening that is a status check ("I'd like to check my order status because ..."), a
+  sure (``SPECIFIC_NEED_MIN``), different reading of the next turn that says anything about the
+  need refines it the same way: the check was how the customer opened a more specific need
+  ("haven't had to pay shipping this high"); later turns do not (they answer the agent);
 * a turn that announces a new topic ("also", "another question", "one more thing", "actually")
   with a confident, different intent replaces the need: earlier evidence keeps only
   ``EARLIER_AFTER_CHANGE`` of its weight. So does a sure (``AFTER_ANSWER_MIN``), different intent right after the
@@ -42,6 +46,10 @@ LATER_TURN_WEIGHT = 0.8
 SHORT_ANSWER_WEIGHT = 0.3
 SHORT_ANSWER_WORDS = 2
 ELABORATION_WEIGHT = 1.2
+# "I'd like to check my order status because ...": a status check is often how a customer opens a
+# more specific need; a sure, different reading of a later turn counts as a refinement.
+STATUS_CHECKS = {("shipping_issue", "status")}
+SPECIFIC_NEED_MIN = 0.85
 EARLIER_AFTER_CHANGE = 0.2
 TOPIC_CHANGE_MIN = 0.5
 # Without a word announcing it, a new topic after the bot's answer needs a sure reading: a turn that
@@ -152,9 +160,11 @@ def conversation_intent(turns: Sequence[TurnEvidence]) -> ConversationIntent | N
     totals: dict[tuple[str, str], float] = defaultdict(float)
     weight_sum = 0.0
     held: tuple[str, str] | None = None
+    intent_turns = 0
     for turn in turns:
         if not turn.intents:
             continue
+        intent_turns += 1
         top = turn.intents[0]
         weight = top.confidence
         if held is not None:
@@ -166,7 +176,13 @@ def conversation_intent(turns: Sequence[TurnEvidence]) -> ConversationIntent | N
                 weight_sum *= EARLIER_AFTER_CHANGE
             elif turn.answers_request:
                 weight *= SHORT_ANSWER_WEIGHT
-            elif turn.elaborates:
+            elif turn.elaborates or (
+                held in STATUS_CHECKS
+                and intent_turns == 2
+                and (top.flow, top.subflow) != held
+                and top.confidence >= SPECIFIC_NEED_MIN
+                and len(turn.text.split()) > SHORT_ANSWER_WORDS
+            ):
                 weight *= ELABORATION_WEIGHT
             elif len(turn.text.split()) <= SHORT_ANSWER_WORDS:
                 weight *= SHORT_ANSWER_WEIGHT
