@@ -137,6 +137,38 @@ def test_the_backstop_only_lifts_plain_requests() -> None:
     assert human_request_score("where is my order", 0.8)[0] == 0.8  # never lowers the model's score
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I was charged twice for my jacket. operator",
+        "I need to change my shipping address. representative please",
+        "my promo code doesn't work. speek to a humen",
+        "i want a representitive",
+        "call me back please",
+        "Is there a number I can call?",
+        "can someone ring me today",
+    ],
+)
+def test_the_backstop_hears_a_last_sentence_a_misspelt_person_and_a_callback(text: str) -> None:
+    assert rule_backstop(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "call me Sam",
+        "please call me Sam, and where is my order",
+        "don't call me please, email is fine",
+        "Your agent said it shipped. Thanks.",
+        "I work as a travel agent. Any discount?",
+        "I dont want a representitive",
+        "I need to update the phone number on my account",
+    ],
+)
+def test_the_backstop_leaves_look_alikes_alone(text: str) -> None:
+    assert rule_backstop(text) is None
+
+
 def test_features_handle_case_and_spacing() -> None:
     assert sparse_features("Où est") == sparse_features("ou est")
     assert style_features("W H E R E  I S  I T")[4] == 1.0

@@ -50,20 +50,64 @@ def _plain(text: str) -> str:
     return " ".join(re.sub(r"[^\w' ]+", " ", text).split())
 
 
+def _person_word(word: str) -> bool:
+    """``word`` is one of the person words, misspelt at most a letter or two ("humen", "representitive")."""
+    if len(word) < 5:
+        return False
+    limit = 1 if len(word) <= 7 else 2
+    return any(OSA.distance(word, target, score_cutoff=limit) <= limit for target in _PERSON_WORDS)
+
+
+def _bare_request(plain: str) -> bool:
+    if _BARE.match(plain):
+        return True
+    words = [w for w in plain.split() if w not in _FILLERS]
+    return len(words) == 1 and _person_word(words[0])
+
+
+# "I was charged twice for my jacket. operator": a message whose last sentence is a bare person
+# word; the head reads the whole message, where the one word is diluted.
+_SENTENCE_END = re.compile(r"(?:[.!?;]+|\n)\s*")
+# "speek to a humen", "i want a representitive": a verb of asking right before a (misspelt) person word.
+_ASK = frozenset("want wanna need speak speek spk talk tlk chat get connect transfer give".split())
+
+
+def _asks_for_misspelt_person(plain: str) -> bool:
+    words = plain.split()
+    if len(words) > 10:
+        return False
+    for i, word in enumerate(words):
+        if word not in _PERSON_WORDS and _person_word(word):
+            before = words[max(0, i - 4) : i]
+            if any(w in _ASK for w in before) and not _NEGATION.search(" ".join(words[max(0, i - 6) : i])):
+                return True
+    return False
+
+
+# "call me back", "can someone ring me", "is there a number I can call": a call from a person.
+_CALLBACK = re.compile(
+    r"\b(?:(?:call|ring|phone) me (?:back|please|pls|asap|today|now|tomorrow|on|at)"
+    r"|(?:can|could|would) (?:someone|somebody|anyone|you|one of you) (?:please )?(?:call|ring|phone) me"
+    r"|(?:number|phone number|hotline) (?:i|we) (?:can|could) (?:call|ring|phone))\b"
+)
+
+
 def rule_backstop(text: str) -> str | None:
     """The backstop's cue when ``text`` is an unambiguous request for a person, else None."""
     plain = _plain(text)
-    if _BARE.match(plain):
+    if _bare_request(plain):
         return "rule:bare_person_word"
-    words = [w for w in plain.split() if w not in _FILLERS]
-    if len(words) == 1 and len(words[0]) >= 5:
-        word = words[0]
-        limit = 1 if len(word) <= 7 else 2
-        if any(OSA.distance(word, target, score_cutoff=limit) <= limit for target in _PERSON_WORDS):
-            return "rule:bare_person_word"
+    sentences = [_plain(part) for part in _SENTENCE_END.split(text.strip()) if _plain(part)]
+    if len(sentences) >= 2 and _bare_request(sentences[-1]):
+        return "rule:bare_person_word"
     match = _TALK_TO.search(plain)
     if match and not _NEGATION.search(" ".join(plain[: match.start()].split()[-4:])):
         return "rule:talk_to_person"
+    if _asks_for_misspelt_person(plain):
+        return "rule:talk_to_person"
+    callback = _CALLBACK.search(plain)
+    if callback and not _NEGATION.search(" ".join(plain[: callback.start()].split()[-3:])):
+        return "rule:callback"
     return None
 
 
