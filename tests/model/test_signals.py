@@ -147,6 +147,9 @@ def test_the_backstop_only_lifts_plain_requests() -> None:
         "call me back please",
         "Is there a number I can call?",
         "can someone ring me today",
+        "Kan jag få prata med en människa?",
+        "Müşteri temsilcisiyle görüşmek istiyorum",
+        "Beni bir yetkiliye bağlayın lütfen",
     ],
 )
 def test_the_backstop_hears_a_last_sentence_a_misspelt_person_and_a_callback(text: str) -> None:
@@ -163,6 +166,9 @@ def test_the_backstop_hears_a_last_sentence_a_misspelt_person_and_a_callback(tex
         "I work as a travel agent. Any discount?",
         "I dont want a representitive",
         "I need to update the phone number on my account",
+        "Jag vill inte prata med en människa",
+        "Kundtjänst sa att paketet kommer",
+        "Bir insanla konuşmak istemiyorum",
     ],
 )
 def test_the_backstop_leaves_look_alikes_alone(text: str) -> None:

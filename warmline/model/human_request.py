@@ -26,9 +26,12 @@ BACKSTOP = 0.9  # what the rule lifts the score to (above the policy's 0.5)
 _PERSON = (
     r"(?:human|agent|representative|rep|operator|real person|live agent|live person|actual person|supervisor|"
     r"humano|persona|agente|asesor|conseiller|humain|mitarbeiter|mensch|atendente|operatore|medewerker|"
-    r"konsultant|konsultanta|czlowiek|czlowieka)"
+    r"konsultant|konsultanta|czlowiek|czlowieka|manniska|handlaggare|musteri temsilcisi|temsilci|canlı destek|yetkili)"
 )
-_FILLER = r"(?:please|pls|plz|now|asap|por favor|svp|s il vous plait|bitte|per favore|alstublieft|aub|prosze|a|an)"
+_FILLER = (
+    r"(?:please|pls|plz|now|asap|por favor|svp|s il vous plait|bitte|per favore|alstublieft|aub|prosze|tack|"
+    r"lutfen|a|an|en|bir)"
+)
 _BARE = re.compile(rf"^(?:{_FILLER}\s+)*{_PERSON}(?:\s+{_FILLER})*$")
 _FILLERS = frozenset("please pls plz now asap a an".split())
 # One-word messages a customer types for a person, misspelt ("huamn", "agnet", "reprsentative").
@@ -37,10 +40,15 @@ _TALK_TO = re.compile(
     r"\b(?:(?:speak|talk|chat) (?:to|with)(?: a| an)?(?: real| live| actual)? (?:human|agent|person|representative)"
     r"|hablar con (?:una persona|un humano|un agente)|parler (?:a|avec) (?:un conseiller|un humain|une personne)"
     r"|mit einem (?:menschen|mitarbeiter) (?:sprechen|reden)|falar com (?:um atendente|uma pessoa|um humano)"
-    r"|parlare con (?:un operatore|una persona)|(?:medewerker|mens) spreken|rozmawiac z (?:czlowiekiem|konsultantem))\b"
+    r"|parlare con (?:un operatore|una persona)|(?:medewerker|mens) spreken|rozmawiac z (?:czlowiekiem|konsultantem)"
+    # Swedish and Turkish, which the training data hardly has: "prata med en människa",
+    # "müşteri temsilcisiyle görüşmek istiyorum", "beni yetkiliye bağlayın"
+    r"|prata med (?:en manniska|en riktig person|en person|nagon|en handlaggare|kundtjanst)"
+    r"|(?:insanla|temsilciyle|temsilcisiyle|yetkiliyle|biriyle) (?:gorusmek|konusmak) istiyorum"
+    r"|(?:temsilciye|yetkiliye|canlı destege) bagla\w*)\b"
 )
 _NEGATION = re.compile(
-    r"\b(?:not|dont|don't|no|never|rather not|ne|pas|nicht|kein|nao|non|niet|nie|no quiero|sin|without)\b"
+    r"\b(?:not|dont|don't|no|never|rather not|ne|pas|nicht|kein|nao|non|niet|nie|no quiero|sin|without|inte|degil)\b"
 )
 
 
@@ -119,7 +127,7 @@ _DECLINE = re.compile(
     r"|no (?:quiero|necesito) hablar|ne (?:veux|souhaite) pas (?:parler|discuter)"
     r"|(?:will|mochte) (?:mit )?(?:niemandem|keinem)"
     r"|nao (?:quero|preciso) falar|non (?:voglio|serve) (?:parlare|un operatore)|wil (?:met )?(?:niemand|geen)"
-    r"|nie (?:chce|potrzebuje) (?:rozmawiac|konsultanta))\b"
+    r"|nie (?:chce|potrzebuje) (?:rozmawiac|konsultanta)|vill inte prata)\b"
 )
 
 
