@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 
 from warmline.conversation.events import (
     BotMessage,
@@ -40,7 +39,7 @@ from warmline.shop.help_center import Unit
 from warmline.shop.knowledge import Answer, HelpCenterIndex
 from warmline.shop.language import conversation_language
 from warmline.shop.phrases import Phrases
-from warmline.shop.records import Customer, Order
+from warmline.shop.records import Customer
 from warmline.shop.topics import (
     ACTIONS,
     EMAIL,
@@ -269,11 +268,11 @@ class Dialogue:
             introduced = self._introduced(text, memory, account_id)
             if introduced is not None:
                 return introduced
-            if introduces_self(text) or (not memory.customer_texts and (answer is None or answer.score < ANSWER_FLOOR)):
-                # "Olivia Rossi here", "my name is Maya Thompson": an introduction, not a question
-                # (and not one about changing the name on the account)
+            if not memory.customer_texts and (answer is None or answer.score < ANSWER_FLOOR):
+                # "Olivia Rossi here": an introduction, not a question nobody could answer
                 return Step(self.say.how_can_i_help, "clarify")
         if need is None and introduces_self(text):
+            # "my name is Maya Thompson": an introduction, not a question about changing the name
             return Step(self.say.how_can_i_help, "clarify")
         return self._answer(answer, memory, analysis, text)
 
@@ -649,6 +648,7 @@ class Dialogue:
         today = self.store.today()
         by = memory.verified_by or ["name"]
         store_action = "send_2fa_code" if action == "two_factor" else action
+        instead: str | None = None  # the action proposed in place of a refused one
         if action == "two_factor":
             refusal = rules.check_2fa_reset(customer)
             how = lookups.two_factor_reply(customer)  # how their codes come, then the offer
@@ -670,13 +670,16 @@ class Dialogue:
             order_id = order.order_id
             if action == "cancel_order":
                 refusal = rules.check_cancel(order)
-                if refusal is not None and order.status in rules.RETURNABLE:
-                    return self._return_instead(refusal, customer, order, by, today)
                 text = (
                     refusal.reason
                     if refusal
                     else self.say.propose_cancel.format(order=order_id, items=lookups.items_words(order))
                 )
+                if refusal is not None and order.status in rules.RETURNABLE:
+                    # Delivered, so not cancelled: the return offered in its place, so "yes" starts it.
+                    offer, returnable = lookups.return_offer(customer, order, today)
+                    text = f"{refusal.reason} {offer}"
+                    instead = "start_return" if returnable else None
             elif action == "change_address":
                 refusal = rules.check_address_change(order)
                 text = refusal.reason if refusal else self.say.ask_address.format(order=order_id)
@@ -689,6 +692,13 @@ class Dialogue:
             else:
                 text, allowed = lookups.return_offer(customer, order, today)
                 refusal = None if allowed else rules.check_return(customer, order, (), today)
+        proposal = StoreAction(
+            action=instead or store_action,
+            status="proposed",
+            customer_id=customer.customer_id,
+            order_id=order_id,
+            verified_by=by,
+        )
         if refusal is not None:
             event = StoreAction(
                 action=store_action,
@@ -698,36 +708,8 @@ class Dialogue:
                 reason=refusal.code,
                 verified_by=by,
             )
-            return Step(text, "action", [event])
-        event = StoreAction(
-            action=store_action, status="proposed", customer_id=customer.customer_id, order_id=order_id, verified_by=by
-        )
-        return Step(text, "confirm", [event])
-
-    def _return_instead(
-        self, refusal: rules.Refusal, customer: Customer, order: Order, by: list[str], today: date
-    ) -> Step:
-        """A delivered order can't be cancelled: the refusal, and the return offered in its place
-        (so "yes" starts it)."""
-        refused = StoreAction(
-            action="cancel_order",
-            status="refused",
-            customer_id=customer.customer_id,
-            order_id=order.order_id,
-            reason=refusal.code,
-            verified_by=by,
-        )
-        offer, allowed = lookups.return_offer(customer, order, today)
-        if not allowed:
-            return Step(f"{refusal.reason} {offer}", "action", [refused])
-        proposed = StoreAction(
-            action="start_return",
-            status="proposed",
-            customer_id=customer.customer_id,
-            order_id=order.order_id,
-            verified_by=by,
-        )
-        return Step(f"{refusal.reason} {offer}", "confirm", [refused, proposed])
+            return Step(text, "confirm", [event, proposal]) if instead else Step(text, "action", [event])
+        return Step(text, "confirm", [proposal])
 
     def _answer_proposal(self, proposed: StoreAction, reading: TurnReading, memory: DialogueMemory) -> Step:
         assert self.store is not None
