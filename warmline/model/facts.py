@@ -401,19 +401,21 @@ ANSWER_FILLERS = set(
     "partner mom mum dad mother father son daughter sister brother boss company i i'm im am me member level tier "
     "status".split()
 )
-IDENTIFYING_KINDS = {
-    "name",
-    "username",
-    "email",
-    "phone",
-    "order_id",
-    "account_id",
-    "zip_code",
-    "pin",
-    "promo_code",
-    "gift_card",
-    "membership",
-}
+IDENTIFYING_KINDS: frozenset[FactKind] = frozenset(
+    {
+        "name",
+        "username",
+        "email",
+        "phone",
+        "order_id",
+        "account_id",
+        "zip_code",
+        "pin",
+        "promo_code",
+        "gift_card",
+        "membership",
+    }
+)
 
 
 def is_bare_answer(text: str, facts: list[Fact]) -> bool:
