@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -143,3 +144,13 @@ def test_the_checked_in_floors_name_known_evaluations() -> None:
 
     runs = read_floors(Path(__file__).parents[2] / "eval" / "floors.json")
     assert {r["eval"] for r in runs.values()} == {"bot", "escalation", "conversations", "handoff"}
+
+
+def test_the_evaluation_harness_keeps_its_startup_objects_out_of_garbage_collections() -> None:
+    # A full collection walking the model's and the help center's objects paused a turn for 25-100 ms.
+    from warmline.evaluation.harness import Harness
+
+    with Harness() as harness:
+        harness.converse(["hello"])
+        assert gc.get_freeze_count() > 10_000
+    assert gc.get_freeze_count() == 0

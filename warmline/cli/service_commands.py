@@ -40,6 +40,7 @@ def serve(
 
     from warmline.app import build_services, create_app
     from warmline.packs.demo_data import load_demo_data
+    from warmline.runtime import settle_startup_heap
 
     settings = settings_or_exit()
     try:
@@ -49,6 +50,7 @@ def serve(
             console.print(f"demo data: {loaded} accounts from pack '{settings.pack}'")
     except WarmlineError as exc:
         raise fail(exc) from exc
+    settle_startup_heap()
     console.print(f"Warmline on http://{host}:{port}  (database: {_safe_url(settings.database_url)})")
     uvicorn.run(create_app(settings, services=services), host=host, port=port, log_level=log_level)
 

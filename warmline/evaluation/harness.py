@@ -17,6 +17,7 @@ from warmline.conversation import actions
 from warmline.conversation.events import Escalated, EventRecord
 from warmline.conversation.state import Status
 from warmline.queue import actions as queue_actions
+from warmline.runtime import release_startup_heap, settle_startup_heap
 
 
 class Harness:
@@ -28,6 +29,7 @@ class Harness:
         defaults: dict[str, Any] = {"database_url": url, "environment": "test", "cold_transfer_share": 0.0}
         self.settings = Settings(**{**defaults, **settings})
         self.services = build_services(self.settings, bus=MemoryBus())
+        settle_startup_heap()
 
     def add_account(self, account: dict[str, Any]) -> str:
         self.services.store.upsert_accounts([account])
@@ -57,6 +59,7 @@ class Harness:
 
     def close(self) -> None:
         self.services.close()
+        release_startup_heap()
         self._folder.cleanup()
 
     def __enter__(self) -> Harness:
