@@ -173,3 +173,14 @@ def test_next_action_skips_done_steps(pack, rules) -> None:
     step = payload.next_action
     assert step is not None and "pull-up-account" in step.steps_done
     assert step.step != "pull-up-account"
+
+
+def test_next_action_speaks_the_stores_words_not_the_procedure_consoles(pack, rules) -> None:
+    payload = build(refund_conversation(), pack, rules)
+    step = payload.next_action
+    assert step is not None and step.step is not None
+    wording = next(s for s in pack.procedure("product_defect", "refund_initiate") if s.action == step.step)
+    assert step.action.startswith(wording.label) and wording.label != wording.button
+    assert wording.how in step.reasoning and "Guideline:" not in step.reasoning
+    every_step = {s.action for steps in pack.procedures.values() for s in steps}
+    assert all(s.label != s.button and s.how for steps in pack.procedures.values() for s in steps), every_step

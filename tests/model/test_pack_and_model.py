@@ -71,6 +71,31 @@ def test_the_bots_own_words_come_from_the_pack(pack, tmp_path: Path) -> None:
         load_pack(str(copy))
 
 
+def test_step_wording_is_checked_when_the_pack_loads(pack, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "shop"
+    shutil.copytree(pack.path, copy, ignore=shutil.ignore_patterns("*.npz", "*.onnx", "eval"))
+    steps = copy / "steps.yaml"
+    cases = {
+        "no-such-step: {label: x, how: y}\n": "actions in no procedure: no-such-step",
+        "pull-up-account: {label: x}\n": "pull-up-account: needs exactly",
+        "pull-up-account: {label: '', how: y}\n": "pull-up-account: needs exactly",
+        "[1, 2]\n": "expected a mapping",
+        "pull-up-account: [\n": "invalid YAML",
+    }
+    for text, problem in cases.items():
+        steps.write_text(text)
+        with pytest.raises(PackError, match=problem):
+            load_pack(str(copy))
+    steps.write_text("pull-up-account: {label: Find the member, how: By name.}\n")
+    step = load_pack(str(copy)).procedure("product_defect", "refund_initiate")[0]
+    assert (step.label, step.how, step.button) == ("Find the member", "By name.", "Pull up Account")
+    steps.unlink()
+    step = load_pack(str(copy)).procedure("product_defect", "refund_initiate")[0]
+    assert (step.label, step.how) == ("Pull up Account", "")
+
+
 def test_analysis_of_a_turn(model) -> None:
     analysis = model.analyse(
         TurnContext(conversation_id="c", message_seq=3, text="I forgot my password, can you help?")

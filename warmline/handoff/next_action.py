@@ -148,7 +148,7 @@ def _action_text(step: ProcedureStep, now: set[str]) -> str:
     needs = NEEDS.get(step.action) or []
     have = [options[0] for options in needs if now.intersection(options)]
     missing = [options[0] for options in needs if not now.intersection(options)]
-    text = step.button
+    text = step.label or step.button
     if have and not missing:
         text += " with the details the customer gave (" + ", ".join(k.replace("_", " ") for k in have) + ")"
     elif missing:
@@ -168,7 +168,9 @@ def _reasoning(
     parts = [f"Step {index} of {total} of the {procedure} procedure"]
     parts.append(f"after {', '.join(done)}" if done else "and nothing in it is done yet")
     reason = "; ".join(parts) + "."
-    if step.guideline:
+    if step.how:
+        reason += f" {step.how}"
+    elif step.guideline:
         first = re.split(r"(?<=[.!?])\s+", step.guideline.strip(), maxsplit=1)[0]
         if len(first) > GUIDELINE_CHARS:  # ABCD's guidelines often run on without a full stop
             first = first[:GUIDELINE_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + "…"

@@ -22,6 +22,7 @@ PACK_FILES = ("intents.yaml", "team_map.json", "articles.json", "procedures.json
 TRAINING_FILES = ("negatives.jsonl", "bitext.jsonl", "vague.jsonl", "generated.jsonl")
 # Not part of the pack's version: the model is trained without them.
 TEXTS_FILE = "texts.yaml"
+STEPS_FILE = "steps.yaml"  # optional
 TEXT_KEYS = ("brand", "handoff_notice", "resume", "resume_greeting")
 NEEDS_KEY = "needs"  # optional
 OOS_LABEL = "oos"
@@ -62,6 +63,8 @@ class ProcedureStep:
     action: str  # ABCD action id, e.g. "pull-up-account"
     button: str  # button label, e.g. "Pull up Account"
     guideline: str
+    label: str = ""  # what the step asks of the pack's agents (``steps.yaml``); the button when unset
+    how: str = ""  # how the pack's agents do it, in the business's words (``steps.yaml``)
 
 
 @dataclass(frozen=True)
@@ -167,7 +170,7 @@ def load_pack(name_or_path: str = "demo") -> Pack:
 
 def _content_hash(path: Path) -> str:
     digest = hashlib.sha256()
-    for name in (*PACK_FILES, *TRAINING_FILES, TEXTS_FILE):
+    for name in (*PACK_FILES, *TRAINING_FILES, TEXTS_FILE, STEPS_FILE):
         file = path / name
         if file.is_file():
             stat = file.stat()
@@ -222,11 +225,20 @@ def _load(path: Path, _stamp: str) -> Pack:
     )
     if len({a.id for a in articles}) != len(articles):
         raise PackError(f"{path / 'articles.json'}: article ids must be unique")
+    raw_procedures = read_json("procedures.json", {})
+    wording = _step_wording(path / STEPS_FILE, {s["action"] for steps in raw_procedures.values() for s in steps})
     procedures = {
         key: tuple(
-            ProcedureStep(action=s["action"], button=s["button"], guideline=s.get("guideline", "")) for s in steps
+            ProcedureStep(
+                action=s["action"],
+                button=s["button"],
+                guideline=s.get("guideline", ""),
+                label=wording.get(s["action"], {}).get("label", s["button"]),
+                how=wording.get(s["action"], {}).get("how", ""),
+            )
+            for s in steps
         )
-        for key, steps in read_json("procedures.json", {}).items()
+        for key, steps in raw_procedures.items()
     }
     accounts = {str(a["id"]): a for a in read_json("accounts.json", [])}
     texts = _texts(path / TEXTS_FILE)
@@ -246,6 +258,29 @@ def _load(path: Path, _stamp: str) -> Pack:
         accounts=MappingProxyType(accounts),
         texts=texts,
     )
+
+
+def _step_wording(file: Path, actions: set[str]) -> dict[str, dict[str, str]]:
+    """``steps.yaml``: action id -> {"label", "how"}, each a non-empty string; absent file, none."""
+    if not file.is_file():
+        return {}
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise PackError(f"{file}: invalid YAML ({error})") from None
+    if not isinstance(raw, dict):
+        raise PackError(f"{file}: expected a mapping of procedure action ids to a label and how")
+    unknown = sorted(set(raw) - actions)
+    if unknown:
+        raise PackError(f"{file}: actions in no procedure: {', '.join(map(str, unknown))}")
+    for action, entry in raw.items():
+        if (
+            not isinstance(entry, dict)
+            or set(entry) != {"label", "how"}
+            or not all(isinstance(v, str) and v.strip() for v in entry.values())
+        ):
+            raise PackError(f"{file}: {action}: needs exactly a non-empty 'label' and 'how'")
+    return {str(a): {k: str(v).strip() for k, v in e.items()} for a, e in raw.items()}
 
 
 def _texts(file: Path) -> PackTexts:
