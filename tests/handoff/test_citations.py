@@ -37,6 +37,20 @@ def test_the_payload_cites_the_help_center_passage_the_bot_quoted(svc: Services)
     assert all(c["passage"] for c in payload["citations"])
 
 
+def test_an_answer_from_the_store_s_records_cites_no_passage_nobody_was_shown(svc: Services) -> None:
+    with TestClient(create_app(svc.settings, services=svc)) as client:
+        chat = start_chat(client)
+        chat.say("has my order shipped? Omar Haddad, omar.haddad@example.com")
+        events = client.get(f"/v1/conversations/{chat.id}/events", headers=chat.auth).json()["events"]
+        answer = next(e["body"] for e in events if e["type"] == "bot_message")
+        assert "1Z1F58R09303211877" in answer["text"] and not answer.get("citations")
+        chat.say("can I talk to a person please")
+        headers = staff_token(svc, "lead", ["orders"])
+        payload = client.get(f"/v1/conversations/{chat.id}/payload", headers=headers).json()["payload"]
+    assert payload["citations"] == [] and "citing" not in payload["summary"]
+    assert "looked up order AB42107" in payload["summary"]
+
+
 def test_the_summary_and_draft_state_the_need_in_the_pack_s_words(svc: Services) -> None:
     with TestClient(create_app(svc.settings, services=svc)) as client:
         chat = start_chat(client)

@@ -271,9 +271,12 @@ def _analyses(history: list[EventRecord], latest: TurnAnalysis | None) -> list[T
 def _citations(history: list[EventRecord], analyses: list[TurnAnalysis]) -> list[Citation]:
     """The passages the bot's answers were grounded in, best score per article, most recent first:
     what the bot's replies quoted (the store's help center) when they quoted anything, else the
-    passages the model grounded its own replies in (a pack without a store)."""
-    quoted = [r.event.citations for r in reversed(history) if isinstance(r.event, BotMessage) and r.event.citations]
-    grounded = [a.citations for a in reversed(analyses) if a.reply_kind == "answer"]
+    passages of the model's own replies that were sent (a pack without a store). A reply from the
+    store's records quotes nothing, and the passages the model read for it were never shown."""
+    sent = [r.event for r in reversed(history) if isinstance(r.event, BotMessage)]
+    quoted = [message.citations for message in sent if message.citations]
+    said = {message.text for message in sent}
+    grounded = [a.citations for a in reversed(analyses) if a.reply_kind == "answer" and a.reply in said]
     best: dict[str, Citation] = {}
     for citations in quoted or grounded:
         for citation in citations:
