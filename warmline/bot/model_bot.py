@@ -115,6 +115,7 @@ class ModelBot(BotDefaults):
         account = self.store.get_account(account_id) if account_id else None
         after = history[-1].seq
         context = model_context(conversation_id, history, after + 1, text, account)
+        self._prefetch(text, history)
         return PreparedTurn(
             after_seq=after, text=text, analysis=self.model.analyse(context), history=history, account=account
         )
@@ -126,6 +127,7 @@ class ModelBot(BotDefaults):
             analysis = turn.prepared.analysis_of(turn.message.seq)
         else:
             context = model_context(writer.state.id, turn.history(), turn.message.seq, text, turn.account)
+            self._prefetch(text, turn.history())
             analysis = self.model.analyse(context)
         history = turn.history()
         analysis = self._grounded(text, analysis, history)
@@ -148,6 +150,17 @@ class ModelBot(BotDefaults):
             self.team_load.invalidate()
         else:
             self._reply(turn, text, analysis)
+
+    def _prefetch(self, text: str, history: Sequence[EventRecord]) -> None:
+        """Encode the turn and every text answering it may search in one call to the encoder,
+        before the model reads the turn: one batch costs far less than the two or three calls the
+        analysis and the dialogue would make one after the other."""
+        if self.dialogue is None:
+            return
+        said = [r.event.text for r in history if isinstance(r.event, CustomerMessage)]
+        if said and said[-1] == text:
+            said = said[:-1]
+        self.dialogue.prefetch(text, said[-1] if said else None, also=(text.strip() or " ",))
 
     def _grounded(self, text: str, analysis: TurnAnalysis, history: Sequence[EventRecord]) -> TurnAnalysis:
         """A question the store's help center answers well is in scope, whatever the intent

@@ -43,6 +43,20 @@ def store_backend(settings: Settings, pack_path: Path) -> StoreBackend | None:
     return demo_backend(pack_path)
 
 
+def english_words() -> frozenset[str]:
+    """The whole words of the encoder's vocabulary ("normally", "brands", "question"): a word
+    among them is English as written, never a misspelling to respell."""
+    import json
+
+    from warmline.model.encoder import TOKENIZER_PATH
+
+    try:
+        vocabulary = json.loads(TOKENIZER_PATH.read_text(encoding="utf-8"))["model"]["vocab"]
+    except (OSError, KeyError, ValueError):
+        return frozenset()
+    return frozenset(w for w in vocabulary if w.isalpha() and w.isascii())
+
+
 def help_center_index(pack_path: Path, encode: Encode) -> HelpCenterIndex | None:
     """The pack's help center with its embeddings: shipped with the pack, else computed once and
     cached (``$WARMLINE_CACHE_DIR``); None when the pack has no help center."""
@@ -60,7 +74,9 @@ def help_center_index(pack_path: Path, encode: Encode) -> HelpCenterIndex | None
                 vectors = save_vectors(cached, articles, encode, questions)
             except OSError as error:
                 log.warning("could not cache the help-center vectors: %s", error)
-    return HelpCenterIndex(articles, encode, vectors, Glossary(load_glossary(pack_path)), questions)
+    return HelpCenterIndex(
+        articles, encode, vectors, Glossary(load_glossary(pack_path)), questions, english=english_words()
+    )
 
 
 _indexes: dict[tuple[str, str], HelpCenterIndex | None] = {}

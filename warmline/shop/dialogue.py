@@ -301,16 +301,17 @@ class Dialogue:
         )
         return self.answer_in_context(text, memory.customer_texts[-1] if memory.customer_texts else None, said)
 
-    def prefetch(self, text: str, previous: str | None) -> None:
+    def prefetch(self, text: str, previous: str | None, also: Sequence[str] = ()) -> None:
         """Encode in one batch what answering this turn may search: the turn, the turn read with
-        the one before it, and each of its questions (alone and with the question before)."""
+        the one before it, and each of its questions (alone and with the question before); ``also``
+        are texts encoded in the same batch (the turn as the model reads it)."""
         queries = [text]
-        if previous is not None and reads_with_previous(text):
+        if previous is not None and reads_with_previous(text) and not details_only(text):
             queries.append(f"{previous} {text}")
         parts = question_parts(text)[:2]
         queries += parts
         queries += [f"{a} {b}" for a, b in zip(parts, parts[1:], strict=False) if reads_with_previous(b)]
-        self.help_center.prefetch(queries)
+        self.help_center.prefetch(queries, also)
 
     def answer_in_context(
         self, text: str, previous: str | None, exclude: frozenset[int] = frozenset()
@@ -319,7 +320,8 @@ class Dialogue:
         get?" after "a question about returns") is read with the customer's turn before it when
         that answers clearly better."""
         answer = self.help_center.answer(text, exclude=exclude)
-        if previous is None or not reads_with_previous(text):
+        if previous is None or not reads_with_previous(text) or details_only(text):
+            # who the customer is ("Maya Thompson, maya@example.com") is no follow-up question
             return answer
         continues = CONTINUES.match(folded(text)) is not None
         follow_up = self.help_center.answer(f"{previous} {text}", exclude=exclude)

@@ -255,8 +255,11 @@ class HelpCenterIndex:
         vectors: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
         glossary: Glossary | None = None,
         questions: Sequence[Question] = (),
+        english: frozenset[str] = frozenset(),
     ) -> None:
         self.glossary = glossary or Glossary({})
+        # Words that are English as written ("normally", "planning"): never respelled.
+        self._english = english
         self.articles = {a.id: a for a in articles}
         self.units = [u for a in articles for u in a.units]
         self._encode = encode
@@ -386,10 +389,10 @@ class HelpCenterIndex:
         spelled = self.spelled(glossed)
         return [glossed] if spelled == glossed else [glossed, spelled]
 
-    def prefetch(self, queries: Sequence[str]) -> None:
-        """Encode at once every text searching these queries needs (one call to the encoder
-        instead of one per query: its cache then serves each search)."""
-        texts = list(dict.fromkeys(t for q in queries for t in self.searched(q)))
+    def prefetch(self, queries: Sequence[str], also: Sequence[str] = ()) -> None:
+        """Encode at once every text searching these queries needs, and ``also`` (one call to the
+        encoder instead of one per query: its cache then serves each search)."""
+        texts = list(dict.fromkeys([*also, *(t for q in queries for t in self.searched(q))]))
         if texts:
             self._encode(texts)
 
@@ -400,7 +403,13 @@ class HelpCenterIndex:
         def fix(match: re.Match[str]) -> str:
             word = match.group()
             lower = word.lower()
-            if len(lower) < MIN_FIXED or lower in self._vocabulary or lower in STOPWORDS or lower in COMMON_WORDS:
+            if (
+                len(lower) < MIN_FIXED
+                or lower in self._vocabulary
+                or lower in STOPWORDS
+                or lower in COMMON_WORDS
+                or lower in self._english
+            ):
                 return word
             limit = 1 if len(lower) < 8 else 2
             found = process.extractOne(lower, self._vocabulary_list, scorer=OSA.distance, score_cutoff=limit)
