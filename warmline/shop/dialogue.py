@@ -42,6 +42,7 @@ from warmline.shop.phrases import Phrases
 from warmline.shop.records import Customer
 from warmline.shop.topics import (
     ACTIONS,
+    DETAIL_WORDS,
     EMAIL,
     TurnReading,
     action_on_it,
@@ -62,6 +63,9 @@ CONTEXT_GAIN = 0.05
 SHORT_FOLLOW_UP = 6  # words: "and for gold?" is read together with the question before it
 # A help-center answer this good is worth giving before the customer's record can be looked up.
 GENERAL_ANSWER = 0.55
+# ... or this good when its article is about the very need the turn names (the cue and the
+# retrieval agree: "the seam on my jacket tore, how long have I got to tell you?").
+ON_TOPIC_ANSWER = 0.45
 # A help-center answer this good is given first even when its article is about another record than
 # the one the turn names ("is the gift wrap fee refunded when I return the item?": the gift-wrap
 # article, not a refund lookup), with the offer to look at the customer's own.
@@ -124,6 +128,14 @@ def question_parts(text: str) -> list[str]:
     parts = [re.sub(r"^(?:and|also|plus)\s+", "", p.strip(), flags=re.I) for p in PART_SPLIT.split(text)]
     asked = [p for p in parts if len(p.split()) >= PART_WORDS and ASKS.match(p)]
     return asked if len(asked) == len([p for p in parts if len(p.split()) >= PART_WORDS]) else []
+
+
+PLAIN_WORD = re.compile(r"(?<![\w.@-])([a-z][a-z0-9]{3,29})(?![\w@-])")
+
+
+def plain_words(text: str) -> list[str]:
+    """The words of a turn that could be a username written plainly ("bellamoore"), at most four."""
+    return [w for w in PLAIN_WORD.findall(folded(EMAIL.sub(" ", text))) if w not in DETAIL_WORDS][:4]
 
 
 def is_question(text: str) -> bool:
@@ -500,6 +512,9 @@ class Dialogue:
         zips = {z for r in readings for z in r.zip_codes}
         phones = {p for r in readings for p in r.phones}
         usernames = {u for r in readings for u in r.usernames}
+        if not (emails or order_ids or zips or phones or usernames):
+            # "Isabella Moore, bellamoore": a plain word beside the name may be the username
+            usernames = {w for t in texts if details_only(t) for w in plain_words(t)}
         if account_id is not None:
             one = self.store.customer(account_id)
             candidates = [one] if one is not None else []
@@ -551,11 +566,12 @@ class Dialogue:
         for who they are (a sizing guide is no answer to "the jacket I got has a hole")."""
         gave = reading.gives_details
         # Where an order is, is the record's alone (as in _serve): what the statuses mean is no answer.
-        status_only = need.topic == "order_status" and not reading.asks_rule
+        # So is a record's own value ("how much was my refund?"): a rule about labels is no answer.
+        status_only = (need.topic == "order_status" or reading.asks_record) and not reading.asks_rule
         on_topic = self.article_topics.get(answer.article_id) == need.topic if answer is not None else False
         rule_helps = (
             answer is not None
-            and answer.score >= GENERAL_ANSWER
+            and answer.score >= (ON_TOPIC_ANSWER if on_topic else GENERAL_ANSWER)
             and (
                 reading.asks_rule
                 or (not status_only and (on_topic or (answer.score >= RULE_ANSWER and is_question(text))))

@@ -116,6 +116,18 @@ CODE = re.compile(r"\b(?=[a-z]*\d)(?=\d*[a-z])[a-z\d]{5,}\b", re.I)
 CODE_BOOST = 0.15
 
 
+# A unit labelled with what the customer names ("Inseams: 30, 32 and 34...", "Oversized item fee:
+# ..."): the row or bullet about that very thing, before its neighbours that only share the topic.
+LABEL = re.compile(r"^([^:.;]{2,40}):\s")
+LABEL_BOOST = 0.06
+
+
+def label_terms(text: str) -> frozenset[str]:
+    """The terms of a unit's label ("Inseams: ..." -> {"inseam"}); empty when it has none."""
+    found = LABEL.match(text)
+    return frozenset(terms(found.group(1))) if found and len(found.group(1).split()) <= 4 else frozenset()
+
+
 # Membership levels: a table row about another level than the one asked is not said.
 LEVEL = re.compile(r"\b(guest|bronze|silver|gold)\b")
 LEVEL_ROW = re.compile(r"^(guest|bronze|silver|gold)\b", re.I)
@@ -199,9 +211,11 @@ class Bm25:
 
 def answerable(unit: Unit) -> bool:
     """A lead-in ("Other things that can look like fees:") or a bare cross-reference ("See
-    "Do you ship internationally?"") is never an answer on its own."""
+    "Do you ship internationally?"") is never an answer on its own; a lead-in that states a
+    number ("Please report it within 14 days of delivery:") is."""
     text = unit.text.strip()
-    return not (text.endswith(":") or text.startswith(('"', "“")) or text.lower().startswith("see "))
+    lead_in = text.endswith(":") and not re.search(r"\d", text)
+    return not (lead_in or text.startswith(('"', "“")) or text.lower().startswith("see "))
 
 
 @dataclass(frozen=True)
@@ -284,6 +298,7 @@ class HelpCenterIndex:
         self._states = np.array(
             [[fact.search(u.text) is not None for _, fact in FACT_KINDS] for u in self.units], dtype=bool
         ).reshape(len(self.units), len(FACT_KINDS))
+        self._labels = [label_terms(u.text) for u in self.units]
         # Which unit each customer phrasing is answered by.
         self._ask_units = np.array(ask_units(articles, questions), dtype=np.int64)
         if vectors is None:
@@ -347,6 +362,10 @@ class HelpCenterIndex:
         if codes:  # not order numbers ("AB12345"): the records' business, not the help center's
             named = code_pattern(codes)
             scores += CODE_BOOST * np.array([named.search(u.text) is not None for u in self.units])
+        asked_terms = set(terms(query))
+        labelled = [bool(label) and label <= asked_terms for label in self._labels]
+        if any(labelled):
+            scores += LABEL_BOOST * np.array(labelled)
         numbers = measurements(query)
         if numbers:
             scores += RANGE_BOOST * np.array([within_ranges(numbers, u.text) for u in self.units])

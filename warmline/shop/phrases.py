@@ -74,7 +74,7 @@ class Phrases:
 
     def rephrase_of(self, text: str) -> str:
         """The same content in other words, so no reply is sent twice in a row."""
-        return self.rephrase.format(text=text[:1].lower() + text[1:])
+        return self.rephrase.format(text=text)
 
 
 def load_phrases(pack_path: Path) -> Phrases:

@@ -67,6 +67,8 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
         r"separat\w*)|\bi (?:only |just )?ordered\b.{0,50}\b(?:and|but)\b.{0,40}\b(?:got|received|came|showed up|"
         r"arrived|sent)\b|"
         r"\b(?:sent|got|received) (?:me )?(?:the |a )?wrong\b|\bdifferent (?:colou?r|size|item)|"
+        r"\b(?:seam|stitch\w*|sole|heel|zip\w*|button|strap|hem|pocket|lining)s?\b.{0,30}\b(?:tore|torn|ripped|"
+        r"split|fell off|came off|came undone|gave way)\b|"
         + ITEM
         + r"\b.{0,40}\b(?:tear|torn|hole|ripped|stain(?:ed)?|seam|scratch(?:ed)?))",
     ),
@@ -115,7 +117,9 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
         r"\blabel\b.{0,30}\b(?:haven'?t|not yet|deadline|ship (?:it )?by|send it)\b|"
         r"\bmy return\b.{0,30}\b(?:status|yet|been|arrived|received|processed|scanned)|"
         r"\b(?:status|update) (?:of|on) my return|picked up my return|no money|not (?:been )?(?:refunded|credited)|"
-        r"\bi (?:returned|sent (?:it|them|.{0,20}) back)\b|reembolso|rembourse|erstattung|ruckerstattung",
+        r"\bi (?:returned|sent (?:it|them|.{0,20}) back)\b|reembolso|rembourse|erstattung|ruckerstattung|"
+        r"\b(?:going on|happening|up|the (?:deal|story|latest)|news|updates?) (?:with|on) (?:my|our) returns?\b|"
+        r"\bmy last refund\b|\bwhat did my (?:refund|return) come to\b",
     ),
     (
         "start_return",
@@ -152,6 +156,8 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
         "order_status",
         r"where(?:'s| is| are)\b.{0,30}\b(?:order|package|parcel|stuff|items?|jeans|boots|shirt|jacket)|"
         r"where(?:'?s| is| are)\s+(?:my|our)\b(?!\s+(?:nearest|closest|local)\b)|"
+        r"\b(?:going on|happening|the (?:deal|story|latest)|news|updates?) (?:with|on) (?:my|our) "
+        r"(?:order|package|parcel|delivery|shipment|stuff)\b|"
         r"\b(?:order|package|parcel|delivery|shipment)\b.{0,40}\b(?:status|arrive|come|coming|late|delay|eta|track|shipped|"
         r"deliver|yet|still|when)|track(?:ing)?|\beta\b|hasn'?t (?:arrived|come|shipped)|not (?:arrived|here|received)|"
         r"when will .{0,30}(?:arrive|come|ship|get here)|(?:haven'?t|hasn'?t|have not|has not|not yet) "
@@ -181,11 +187,30 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
 # names the customer's own records ("my order", "do I have", an order number).
 RULE_QUESTION = re.compile(
     r"^\s*(?:do|does|will|can|could|should)\s+(?:i|we)\b|"
+    # "do gift cards count toward my yearly spend?", "is the return label free?": how things work,
+    # asked of a thing that is not the customer's own
+    r"^\W*(?:do|does|is|are|will|can|would|could)\s+(?!(?:i|we|my|our|mine|me|it|they|them|this|that)\b)"
+    r"(?:the |a |an |any )?[a-z]+\w*\b(?:\s+[a-z]+){0,2}\s+(?:count|counts|cover|covered|free|included|include|apply|"
+    r"expire|refundable|returnable|work|stack|allowed)\b|"
     r"\b(?:does|do|is|are|will|can) (?:it|they|this|that|these|those)\b|"
     r"\b(?:how (?:long|much|many|soon|quickly|fast|often)|do i (?:get|need|have to)|will i|can i|could i|if i|"
     r"what happens if|what (?:now|can (?:i|you) do|are my options|should i do|do i do)|is it possible|do you|is there|"
     r"are there|cuanto|cuantos|cuantas|se puede|puedo|combien|"
     r"est-ce que je peux|wie (?:lange|viel|viele)|kann ich|quanto|quantos|posso|hoe (?:lang|veel)|hoeveel|kan ik)\b"
+)
+# A question whose subject is not the customer's own ("do gift card purchases count towards my
+# level?"): how things work, even when it ends on "my".
+GENERAL_QUESTION = re.compile(
+    r"^\W*(?:do|does|is|are|will|would|could)\s+(?!(?:i|we|my|our|mine|me|it|they|them|this|that|you|u)\b)"
+    r"(?:the |a |an |any )?[a-z]+\w*\b(?:\s+[a-z]+){0,2}\s+(?:count|counts|cover|covered|free|included|include|apply|"
+    r"expire|refundable|returnable|work|stack|allowed)\b"
+)
+# A question about a record's own value ("how much was my refund?", "what's going on with my
+# return?"): the record answers, not the rule behind it.
+ASKS_RECORD = re.compile(
+    r"\b(?:how much|what|when|where|which|why)\b(?:'s|s)?\s+(?:was|were|did|has|have)\s+(?:my|our)\b|"
+    r"\bwhat(?:'s|s| is)? (?:going on|happening|up|the (?:deal|story|latest)) with (?:my|our)\b|"
+    r"\bwhat did (?:my|our) \w+(?: \w+)? come to\b"
 )
 OWN_RECORD = re.compile(
     r"\b(?:my|mine|mi|mis|mon|ma|mes|mein|meine|meinen|minha|meu|mio|mia|mijn)\s+(?:\w+\s+)?"
@@ -306,6 +331,7 @@ class TurnReading:
     question_words: int  # words beyond the details, thanks and yes/no
     personal: bool  # "my", "I", an order number: about the customer's own things
     asks_rule: bool  # asks how the store's rules work ("how long...", "can I...", "will I...")
+    asks_record: bool = False  # asks a record's own value ("how much was my refund?")
 
     @property
     def gives_details(self) -> bool:
@@ -329,8 +355,14 @@ def read_turn(text: str) -> TurnReading:
     personal = bool(PERSONAL.search(plain)) or bool(order_ids) or bool(emails)  # their own email: their records
     named = next((name for name, cue in TOPIC_CUES if re.search(cue, plain)), None)
     topic = named if personal else None
-    asks_rule = RULE_QUESTION.search(plain) is not None
-    if topic is not None and asks_rule and not OWN_RECORD.search(plain) and not (order_ids or emails or zip_codes):
+    asks_record = ASKS_RECORD.search(plain) is not None
+    asks_rule = RULE_QUESTION.search(plain) is not None and not asks_record
+    if (
+        topic is not None
+        and asks_rule
+        and (not OWN_RECORD.search(plain) or GENERAL_QUESTION.search(plain))
+        and not (order_ids or emails or zip_codes)
+    ):
         topic = None
     words = re.findall(r"[a-z']+", folded(ZIP.sub(" ", without_usernames(rest))))
     filler = set(FILLER.split())
@@ -361,6 +393,7 @@ def read_turn(text: str) -> TurnReading:
         question_words=len([w for w in words if w not in filler]),
         personal=personal,
         asks_rule=asks_rule,
+        asks_record=asks_record,
     )
 
 
