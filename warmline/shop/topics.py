@@ -30,7 +30,7 @@ USERNAME = re.compile(r"(?<![\w.@-])([a-z][a-z0-9]*(?:[._][a-z0-9]+)+)(?![\w@-]|
 NAMED_USERNAME = re.compile(r"\buser ?(?:name|id)\b(?:\s+is)?\s*[:=-]?\s*([a-z][\w.]{1,29})", re.I)
 PERSONAL = re.compile(
     r"\b(my|mine|i|i'm|im|i've|ive|me|we|our|mi|mis|mon|ma|mes|mein|meine|meinen|meiner|minha|meu|mio|mia|"
-    r"mijn|je|j'ai|ich|yo|tengo|eu)\b",
+    r"mijn|je|j'ai|ich|yo|tengo|eu|vorrei|voglio|quiero|quisiera|necesito|ik|quero|gostaria|preciso)\b",
     re.I,
 )
 
@@ -51,7 +51,12 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
         "order_status",
         r"\b(?:was|been|got|is|were)\b.{0,40}\bcancel+ed\b|\bcancel+ed\b.{0,10}\bwhy\b|why .{0,30}\bcancel+ed\b",
     ),
-    ("cancel_order", r"\bcancel+(?:l?ed|ing)?\b.{0,40}\border\b|\border\b.{0,40}\bcancel|cancelar|annuler|stornieren"),
+    (
+        "cancel_order",
+        r"\bcancel+(?:l?ed|ing)?\b.{0,40}\border\b|\border\b.{0,40}\bcancel|cancelar|annuler|stornieren|"
+        # the other languages' words for cancelling ("annullare il mio ordine", "ma commande annulée")
+        r"\b(?:cancela\w*|annul\w*|storn\w*|annuleer\w*)\b",
+    ),
     (
         "change_address",
         r"\b(?:change|update|fix|wrong|correct)\b.{0,30}\baddress\b|\baddress\b.{0,30}\b(?:change|wrong)",
@@ -67,6 +72,10 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
         r"separat\w*)|\bi (?:only |just )?ordered\b.{0,50}\b(?:and|but)\b.{0,40}\b(?:got|received|came|showed up|"
         r"arrived|sent)\b|"
         r"\b(?:sent|got|received) (?:me )?(?:the |a )?wrong\b|\bdifferent (?:colou?r|size|item)|"
+        # the wrong size or a damaged item in the other languages ("la taglia sbagliata", "llegó roto")
+        r"\b(?:equivocad[oa]|incorrect[oa]|sbagliat[oa]|mauvaise? (?:taille|couleur|article)|falsche\w*|verkeerde|"
+        r"errad[oa]|rot[oa]s?|danad[oa]s?|abime\w*|casse\w*|endommage\w*|dechire\w*|beschadigt\w*|beschadigd\w*|"
+        r"kaputt\w*|defekt\w*|danneggiat\w*|rott[oa]|strappat\w*|descosid\w*|kapot)\b|"
         r"\b(?:seam|stitch\w*|sole|heel|zip\w*|button|strap|hem|pocket|lining)s?\b.{0,30}\b(?:tore|torn|ripped|"
         r"split|fell off|came off|came undone|gave way)\b|"
         + ITEM
@@ -97,7 +106,11 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
         "order_charges",
         r"\b(?:which|what) card\b|card (?:did i|i) (?:use|used|pay)|paid (?:it )?with|payment method (?:on|for|of)",
     ),
-    ("gift_card", r"gift ?card|e-?gift|tarjeta regalo|carte cadeau|geschenkkarte|gutschein"),
+    (
+        "gift_card",
+        r"gift ?card|e-?gift|tarjeta (?:de )?regalo|carte[ -]cadeau|geschenkkarte|gutschein|buono regalo|"
+        r"carta regalo|cartao (?:de )?presente|vale[ -]presente|cadeaukaart|cadeaubon",
+    ),
     # a late express order's shipping refunded is the order's business, not a return's refund
     (
         "order_status",
@@ -119,12 +132,17 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
         r"\b(?:status|update) (?:of|on) my return|picked up my return|no money|not (?:been )?(?:refunded|credited)|"
         r"\bi (?:returned|sent (?:it|them|.{0,20}) back)\b|reembolso|rembourse|erstattung|ruckerstattung|"
         r"\b(?:going on|happening|up|the (?:deal|story|latest)|news|updates?) (?:with|on) (?:my|our) returns?\b|"
-        r"\bmy last refund\b|\bwhat did my (?:refund|return) come to\b",
+        r"\bmy last refund\b|\bwhat did my (?:refund|return) come to\b|rimbors\w*|terugbetal\w*|reembols\w*|"
+        # a return's status in the other languages ("il mio reso è stato rifiutato", "mi devolución")
+        r"\b(?:mi|mis|mon|ma|mein|meine|meiner|il mio|minha|meu|mijn) (?:devolucion|retour|rucksendung|retoure|reso|"
+        r"devolucao|retourzending)\b",
     ),
     (
         "start_return",
         r"\b(?:start|begin|make|open|want|like|need)\b.{0,25}\breturn\b|\breturn (?:it|them|this|these)\b|"
-        r"\bcan i (?:still )?(?:return|send back)\b|devolver|retourner|zurucksenden",
+        r"\bcan i (?:still )?(?:return|send back)\b|devolver|retourner|zurucksenden|"
+        r"\b(?:devolv\w*|retourn\w*|restitu\w*|zuruck(?:schick|send|geb)\w*|terug(?:stur|zend)\w*|"
+        r"fare (?:un )?reso|rendere)\b",
     ),
     (
         "membership",
@@ -163,6 +181,7 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
         r"when will .{0,30}(?:arrive|come|ship|get here)|(?:haven'?t|hasn'?t|have not|has not|not yet) "
         r"(?:arrived|come|shipped|been delivered)|get here|arriv|on (?:its|their) way|shipped yet|picked up|"
         r"pedido|commande|bestellung|encomenda|ordine|bestelling|colis|paquete|paket|pacote|pacco|pakket|"
+        r"sendungsnummer|sendungsverfolgung|seguimiento|numero de suivi|suivi de|tracciamento|rastreamento|"
         r"\b(?:llega\w*|kommt\b.{0,20}\ban|chega\w*|arriva\w*|komt\b.{0,20}\baan|geliefert|livre\w*|entreg\w*|"
         r"consegn\w*|bezorg\w*|verschickt|versendet|spedit\w*|enviad\w*|expedi\w*|verzonden)\b|"
         # "did my coat ship yet?", "when do my boots ship?", "my flannel still isn't here"
@@ -216,7 +235,10 @@ OWN_RECORD = re.compile(
     r"\b(?:my|mine|mi|mis|mon|ma|mes|mein|meine|meinen|minha|meu|mio|mia|mijn)\s+(?:\w+\s+)?"
     r"(?:order|package|parcel|refund|return|account|level|tier|gift ?card|store credit|credit|balance|plus|wallet|"
     r"membership|subscription|renewal|card|cards|default|charge|payment|delivery|shipment|jacket|jeans|boots?|shirt|socks|coat|"
-    r"stuff|items?|pedido|commande|bestellung|encomenda|ordine|bestelling|reembolso|remboursement)|"
+    r"stuff|items?|pedido|commande|bestellung|encomenda|ordine|bestelling|reembolso|remboursement|tarjeta|carte|"
+    r"karte|gutschein|carta|cartao|reso|rimborso|erstattung|sendung|paquete|colis|paket|pacco|pakket|devolucion|"
+    r"retour|rucksendung|abonnement|suscripcion|abbonamento|assinatura|compte|cuenta|konto|conto|saldo|guthaben|"
+    r"credito)|"
     r"\b(?:do i have|have i|am i|did i|was i|i owe|is mine)\b"
 )
 # Where a turn's questions part: "?", "; ", or "and"/"also" before a question word.
@@ -288,7 +310,8 @@ ACCOUNT_WORDS = tuple(
 NOT_TYPOS = frozenset(
     """change changed charge older lever levels revel statue status chipped whipped shipper ordered reorder
     credits credit arrives arrival renewed parcels leveled tracing trading cancer causal carrier carriers
-    returns refunded charges payments discounts balanced deliver delivers""".split()
+    returns refunded charges payments discounts balanced deliver delivers cancelar cancela cancelo cancele
+    retourner retourne retour retoure paquete parcelle ordine ordene""".split()
 )
 
 
