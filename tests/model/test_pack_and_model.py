@@ -204,6 +204,49 @@ def test_a_later_turn_of_identifiers_keeps_the_need(model, opening: str, agent: 
     assert second.confidence == first.confidence
 
 
+@pytest.mark.parametrize(
+    ("text", "only_item"),
+    [
+        ("Micheal Kors shirt", True),
+        ("the $49 TH Boots", True),
+        ("the navy XL hoodie", True),
+        ("return the shirt", False),
+        ("can I wash the jacket at home?", False),
+        ("my jeans are too tight", False),
+    ],
+)
+def test_a_turn_that_only_names_the_item(text: str, only_item: bool) -> None:
+    from warmline.model.embedded import names_only_item
+    from warmline.model.facts import extract_facts
+
+    assert names_only_item(text, extract_facts(text, 1, "customer")) is only_item
+
+
+def test_naming_the_item_or_giving_the_username_keeps_the_need(model) -> None:
+    turns = [
+        ("customer", "the hoodie I want has been sold out for weeks"),
+        ("agent", "Sorry about that. Can I have your username?"),
+        ("customer", "sure, my username is kpatel77"),
+        ("agent", "Thanks. Which one is it?"),
+        ("customer", "the grey Calvin Klein hoodie"),
+        ("agent", "Noted."),
+        ("customer", "did you get the right username? it's kpatel77"),
+    ]
+    history: list[Turn] = []
+    analyses = []
+    for seq, (speaker, text) in enumerate(turns, start=1):
+        if speaker == "customer":
+            analyses.append(
+                model.analyse(
+                    TurnContext(
+                        conversation_id="c", message_seq=seq, text=text, history=list(history), analyses=list(analyses)
+                    )
+                )
+            )
+        history.append(Turn(seq=seq, speaker=speaker, text=text))
+    assert {a.subflow for a in analyses} == {"out_of_stock_one_item"}
+
+
 def test_openai_backend_with_mock_transport(pack) -> None:
     recorded = {
         "id": "chatcmpl-1",

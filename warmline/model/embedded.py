@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Sequence
@@ -65,6 +66,25 @@ UNCERTAIN_OOS = 0.2
 FRUSTRATION_LOOKBACK = 4
 # How sure a request about another company's service is out of scope (warmline.model.scope).
 OTHER_COMPANY_OOS = 0.97
+# A customer who types their username has not lost it: such a turn answers, it asks nothing.
+RECOVER_USERNAME = "account_access/recover_username"
+# Words that may stand around an item's name in a turn that only names the item ("Micheal Kors shirt",
+# "the $49 TH Boots"); besides them only capitalised words (brands) are allowed.
+ITEM_FILLER = frozenset("the a an for it it's its is my this that one of from in was at by pair and with".split())
+_WORD = re.compile(r"[^\W\d_][\w']*")
+
+
+def names_only_item(text: str, facts: Sequence[Any]) -> bool:
+    """Whether ``text`` only names an item (a product, with its brand, price, size or colour), as a
+    customer answering "which item?" does: such a later turn tells which item the need is about, it
+    is not a question about the item."""
+    if not any(f.kind == "product" for f in facts):
+        return False
+    rest = text
+    for fact in facts:
+        rest = re.sub(re.escape(str(fact.value)), " ", rest, flags=re.IGNORECASE)
+    words = _WORD.findall(rest)
+    return all(w.lower() in ITEM_FILLER or w[0].isupper() for w in words)
 
 
 def names_clear_need(label: str, top: float, oos_score: float) -> bool:
@@ -229,8 +249,15 @@ class EmbeddedModel:
             if in_context is not None:
                 probs, out_of_scope, unrecognised = in_context, False, False
 
+        # "did you get my right username? it's rodriguezdomingo861", once a need is held: an answer,
+        # not a lost username (an opening may still name the username it cannot sign in with).
+        gives_username = (
+            self.classifier.classes_[int(probs.argmax())] == RECOVER_USERNAME
+            and any(f.kind == "username" for f in facts)
+            and any(a.alternatives for a in context.analyses)
+        )
         alternatives: list[IntentScore] = []
-        if not (out_of_scope or smalltalk or fact_only or unrecognised):
+        if not (out_of_scope or smalltalk or fact_only or unrecognised or gives_username):
             order = np.argsort(-probs)
             for i in order[: TOP_K + 2]:
                 flow, subflow = self._labels[i]
@@ -240,7 +267,9 @@ class EmbeddedModel:
                 if len(alternatives) == TOP_K:
                     break
 
-        flow, subflow, confidence = self._conversation_intent(context, alternatives, bool(facts))
+        flow, subflow, confidence = self._conversation_intent(
+            context, alternatives, bool(facts), names_only_item(text, facts)
+        )
 
         earlier = [t.text for t in context.history if t.speaker == "customer"][-FRUSTRATION_LOOKBACK:]
         earlier_vectors = self.encode_cached(earlier) if earlier else None
@@ -304,7 +333,7 @@ class EmbeddedModel:
     # ---- conversation-level ----------------------------------------------------------------
     @staticmethod
     def _conversation_intent(
-        context: TurnContext, current: list[IntentScore], current_has_facts: bool
+        context: TurnContext, current: list[IntentScore], current_has_facts: bool, current_names_item: bool = False
     ) -> tuple[str | None, str | None, float]:
         turns: list[TurnEvidence] = []
         by_seq = {a.message_seq: a for a in context.analyses}
@@ -316,10 +345,11 @@ class EmbeddedModel:
                 asked, need_asked, answered = asks_for_details(turn.text), asks_about_need(turn.text), turn.answered
             elif turn.speaker == "customer" and turn.seq in by_seq:
                 analysis = by_seq[turn.seq]
-                has_facts = asked and bool(analysis.facts)
+                has_facts = (asked and bool(analysis.facts)) or names_only_item(turn.text, analysis.facts)
                 turns.append(TurnEvidence(turn.text, analysis.alternatives, has_facts, need_asked, answered))
                 asked = need_asked = answered = False  # a second customer message in a row answers nothing new
-        turns.append(TurnEvidence(context.text, current, asked and current_has_facts, need_asked, answered))
+        answers = (asked and current_has_facts) or current_names_item
+        turns.append(TurnEvidence(context.text, current, answers, need_asked, answered))
         held = conversation_intent(turns)
         return (held.flow, held.subflow, held.confidence) if held else (None, None, 0.0)
 
