@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from warmline.model import TurnContext, UnknownModelBackend, create_model
-from warmline.model.analysis import Fact, Turn
+from warmline.model.analysis import Fact, Turn, TurnAnalysis
 from warmline.packs import PackError, load_pack
 
 
@@ -233,7 +233,7 @@ def test_naming_the_item_or_giving_the_username_keeps_the_need(model) -> None:
         ("customer", "did you get the right username? it's kpatel77"),
     ]
     history: list[Turn] = []
-    analyses = []
+    analyses: list[TurnAnalysis] = []
     for seq, (speaker, text) in enumerate(turns, start=1):
         if speaker == "customer":
             analyses.append(
