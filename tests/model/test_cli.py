@@ -129,10 +129,13 @@ OWN_CONVERSATIONS = Path(__file__).parents[2] / "warmline" / "packs" / "demo" / 
         ("conversations-short", 122, 0.95, 0.93),
         # 62 conversations that tell the situation instead of naming the need, a blind set never trained
         # on; the hardest of the own sets (team 0.79 when written): a floor against regressions.
-        ("conversations-indirect", 62, 0.75, 0.7),
+        ("conversations-indirect", 62, 0.82, 0.76),
         # 110 short conversations, two per subflow (16 in the seven other languages), written from the
         # subflow descriptions as a blind set and never trained on.
-        ("conversations-blind2", 110, 0.9, 0.87),
+        ("conversations-blind2", 110, 0.93, 0.9),
+        # 55 conversations, one per subflow (11 not in English), that tell the situation instead of
+        # naming the need; written before the story phrasings, never trained on, errors not read.
+        ("conversations-stories", 55, 0.82, 0.8),
     ],
 )
 def test_the_packs_own_conversations_route_to_their_team(folder: str, n: int, team: float, subflow: float) -> None:
