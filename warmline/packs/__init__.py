@@ -260,16 +260,22 @@ def _load(path: Path, _stamp: str) -> Pack:
     )
 
 
-def _step_wording(file: Path, actions: set[str]) -> dict[str, dict[str, str]]:
-    """``steps.yaml``: action id -> {"label", "how"}, each a non-empty string; absent file, none."""
-    if not file.is_file():
-        return {}
+def _yaml_mapping(file: Path, of_what: str) -> dict[Any, Any]:
+    """The YAML mapping in ``file`` (empty for an empty file); a PackError naming the file otherwise."""
     try:
         raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
         raise PackError(f"{file}: invalid YAML ({error})") from None
     if not isinstance(raw, dict):
-        raise PackError(f"{file}: expected a mapping of procedure action ids to a label and how")
+        raise PackError(f"{file}: expected a mapping of {of_what}")
+    return raw
+
+
+def _step_wording(file: Path, actions: set[str]) -> dict[str, dict[str, str]]:
+    """``steps.yaml``: action id -> {"label", "how"}, each a non-empty string; absent file, none."""
+    if not file.is_file():
+        return {}
+    raw = _yaml_mapping(file, "procedure action ids to a label and how")
     unknown = sorted(set(raw) - actions)
     if unknown:
         raise PackError(f"{file}: actions in no procedure: {', '.join(map(str, unknown))}")
@@ -286,12 +292,7 @@ def _step_wording(file: Path, actions: set[str]) -> dict[str, dict[str, str]]:
 def _texts(file: Path) -> PackTexts:
     if not file.is_file():
         raise PackError(f"{file}: missing (the bot's own words: {', '.join(TEXT_KEYS)})")
-    try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        raise PackError(f"{file}: invalid YAML ({error})") from None
-    if not isinstance(raw, dict):
-        raise PackError(f"{file}: expected a mapping of {', '.join(TEXT_KEYS)}")
+    raw = _yaml_mapping(file, ", ".join(TEXT_KEYS))
     missing = [k for k in TEXT_KEYS if not isinstance(raw.get(k), str) or not raw[k]]
     unknown = sorted(set(raw) - {*TEXT_KEYS, NEEDS_KEY})
     if missing or unknown:
