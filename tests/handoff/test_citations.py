@@ -62,3 +62,17 @@ def test_the_summary_and_draft_state_the_need_in_the_pack_s_words(svc: Services)
     assert "wants to know where their order is" in payload["summary"]
     assert "you want to know where your order is" in payload["draft"]["text"]
     assert "yes/no question" not in payload["summary"] + payload["draft"]["text"]
+
+
+def test_the_handback_greets_a_customer_the_bot_verified_in_the_chat_by_name(svc: Services) -> None:
+    with TestClient(create_app(svc.settings, services=svc)) as client:
+        chat = start_chat(client)  # anonymous: the conversation itself has no customer name
+        chat.say("has my order shipped? Omar Haddad, omar.haddad@example.com")
+        chat.say("can I talk to a person please")
+        headers = staff_token(svc, "agent", ["orders"])
+        assert client.post(f"/v1/conversations/{chat.id}/claim", headers=headers).status_code == 200
+        back = client.post(f"/v1/conversations/{chat.id}/handback", json={"note": "redirect asked"}, headers=headers)
+        assert back.status_code == 200, back.text
+        events = client.get(f"/v1/conversations/{chat.id}/events", headers=chat.auth).json()["events"]
+    resume = [e["body"]["text"] for e in events if e["type"] == "bot_message"][-1]
+    assert resume.startswith("Thanks, Omar. ") and "redirect asked" in resume

@@ -54,6 +54,7 @@ from warmline.policy.engine import PolicyInputs, RecordedDecision, decide
 from warmline.policy.rules import Policy, load_policy, pack_policy_path
 from warmline.routing import RoutingRules, load_routing, routable_teams
 from warmline.shop import shared_dialogue
+from warmline.shop.backend import StoreUnavailable
 from warmline.shop.dialogue import FOLLOW_UP_WORDS, SHORT_FOLLOW_UP, Dialogue, fold_memory
 from warmline.shop.topics import details_only, read_turn, store_answers_turn
 from warmline.storage.sql.store import SqlStore, Writer
@@ -297,12 +298,24 @@ class ModelBot(BotDefaults):
         payload = self.handoffs.payload(snapshot, routing, escalation_of(snapshot.history()))
         return [(BOT, Routed(routing=routing)), (BOT, payload)]
 
+    def _verified_first_name(self, history: Sequence[EventRecord]) -> str | None:
+        """The first name on the store record the bot matched the customer to in the chat (they
+        gave it themselves), so an anonymous chat's handback greets them by name too."""
+        verified = next((r.event.customer_id for r in reversed(history) if isinstance(r.event, IdentityVerified)), None)
+        if verified is None or self.dialogue is None or self.dialogue.store is None:
+            return None
+        try:
+            customer = self.dialogue.store.customer(verified)
+        except StoreUnavailable:  # the greeting goes without the name; the handback does not fail
+            return None
+        return customer.name.split()[0] if customer and customer.name.strip() else None
+
     def resume_text(self, writer: Writer) -> str:
         """What the customer reads when the agent hands back: the bot picks up where they were,
         says what the agent's note says was done, and offers the routine tail."""
         if self.dialogue is None:
             return self.pack.texts.resume_text(writer.state.customer_name)
-        name = writer.state.customer_name
+        name = writer.state.customer_name or self._verified_first_name(writer.history())
         say = self.dialogue.say
         note = next((r.event.note for r in reversed(writer.history()) if isinstance(r.event, HandedBack)), "")
         parts = [(f"Thanks, {name}. " if name else "") + say.resume]
