@@ -173,6 +173,7 @@ def test_next_action_skips_done_steps(pack, rules) -> None:
     step = payload.next_action
     assert step is not None and "pull-up-account" in step.steps_done
     assert step.step != "pull-up-account"
+    assert "open the customer's account" in step.reasoning and "pull-up-account" not in step.reasoning
 
 
 def test_next_action_speaks_the_stores_words_not_the_procedure_consoles(pack, rules) -> None:

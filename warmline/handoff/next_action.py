@@ -97,7 +97,7 @@ def recommend(
             continue
         return NextAction(
             action=_action_text(step, now),
-            reasoning=_reasoning(step, index, len(steps), procedure, done, before, now),
+            reasoning=_reasoning(step, index, len(steps), procedure, [_label(s) for s in steps[: index - 1]], now),
             procedure=procedure,
             step=step.action,
             step_index=index,
@@ -144,11 +144,15 @@ def _done(
     return _needs_met(step, before)
 
 
+def _label(step: ProcedureStep) -> str:
+    return step.label or step.button
+
+
 def _action_text(step: ProcedureStep, now: set[str]) -> str:
     needs = NEEDS.get(step.action) or []
     have = [options[0] for options in needs if now.intersection(options)]
     missing = [options[0] for options in needs if not now.intersection(options)]
-    text = step.label or step.button
+    text = _label(step)
     if have and not missing:
         text += " with the details the customer gave (" + ", ".join(k.replace("_", " ") for k in have) + ")"
     elif missing:
@@ -161,12 +165,12 @@ def _reasoning(
     index: int,
     total: int,
     procedure: str,
-    done: list[str],
-    before: set[str],
+    done_labels: list[str],
     now: set[str],
 ) -> str:
     parts = [f"Step {index} of {total} of the {procedure} procedure"]
-    parts.append(f"after {', '.join(done)}" if done else "and nothing in it is done yet")
+    done = ", ".join(label[0].lower() + label[1:] for label in done_labels)
+    parts.append(f"after the steps done ({done})" if done else "and nothing in it is done yet")
     reason = "; ".join(parts) + "."
     if step.how:
         reason += f" {step.how}"
