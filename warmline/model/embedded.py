@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from warmline.model import case_details
-from warmline.model.analysis import EscalationRecommendation, IntentScore, TurnAnalysis, TurnContext
+from warmline.model.analysis import EscalationRecommendation, Fact, IntentScore, TurnAnalysis, TurnContext
 from warmline.model.classifier import IntentClassifier
 from warmline.model.conversation_intent import TurnEvidence, asks_about_need, asks_for_details, conversation_intent
 from warmline.model.encoder import SentenceEncoder, shared_encoder
@@ -74,7 +74,7 @@ ITEM_FILLER = frozenset("the a an for it it's its is my this that one of from in
 _WORD = re.compile(r"[^\W\d_][\w']*")
 
 
-def names_only_item(text: str, facts: Sequence[Any]) -> bool:
+def names_only_item(text: str, facts: Sequence[Fact]) -> bool:
     """Whether ``text`` only names an item (a product, with its brand, price, size or colour), as a
     customer answering "which item?" does: such a later turn tells which item the need is about, it
     is not a question about the item."""
@@ -82,7 +82,7 @@ def names_only_item(text: str, facts: Sequence[Any]) -> bool:
         return False
     rest = text
     for fact in facts:
-        rest = re.sub(re.escape(str(fact.value)), " ", rest, flags=re.IGNORECASE)
+        rest = re.sub(re.escape(fact.value), " ", rest, flags=re.IGNORECASE)
     words = _WORD.findall(rest)
     return all(w.lower() in ITEM_FILLER or w[0].isupper() for w in words)
 
@@ -249,7 +249,7 @@ class EmbeddedModel:
             if in_context is not None:
                 probs, out_of_scope, unrecognised = in_context, False, False
 
-        # "did you get my right username? it's rodriguezdomingo861", once a need is held: an answer,
+        # "did you get the right username? it's jsmith42", once a need is held: an answer,
         # not a lost username (an opening may still name the username it cannot sign in with).
         gives_username = (
             self.classifier.classes_[int(probs.argmax())] == RECOVER_USERNAME
