@@ -34,6 +34,13 @@ PERSONAL = re.compile(
     re.I,
 )
 
+# "do gift cards count toward my yearly spend?", "is the return label free?": how things work, asked
+# of a thing that is not the customer's own (nor the shop's: "do you ...").
+HOW_THINGS_WORK = (
+    r"^\W*(?:do|does|is|are|will|can|would|could)\s+(?!(?:i|we|my|our|mine|me|it|they|them|this|that|you|u)\b)"
+    r"(?:the |a |an |any )?[a-z]+\w*\b(?:\s+[a-z]+){0,2}\s+(?:count|counts|cover|covered|free|included|include|apply|"
+    r"expire|refundable|returnable|work|stack|allowed)\b"
+)
 # The things a customer's order holds, and the order itself: "my socks still haven't arrived".
 ITEM = (
     r"\b(?:order|package|parcel|delivery|shipment|stuff|items?|jeans|boots?|shirts?|tee|jacket|coat|parka|socks|"
@@ -206,12 +213,8 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
 # names the customer's own records ("my order", "do I have", an order number).
 RULE_QUESTION = re.compile(
     r"^\s*(?:do|does|will|can|could|should)\s+(?:i|we)\b|"
-    # "do gift cards count toward my yearly spend?", "is the return label free?": how things work,
-    # asked of a thing that is not the customer's own
-    r"^\W*(?:do|does|is|are|will|can|would|could)\s+(?!(?:i|we|my|our|mine|me|it|they|them|this|that)\b)"
-    r"(?:the |a |an |any )?[a-z]+\w*\b(?:\s+[a-z]+){0,2}\s+(?:count|counts|cover|covered|free|included|include|apply|"
-    r"expire|refundable|returnable|work|stack|allowed)\b|"
-    r"\b(?:does|do|is|are|will|can) (?:it|they|this|that|these|those)\b|"
+    + HOW_THINGS_WORK
+    + r"|\b(?:does|do|is|are|will|can) (?:it|they|this|that|these|those)\b|"
     r"\b(?:how (?:long|much|many|soon|quickly|fast|often)|do i (?:get|need|have to)|will i|can i|could i|if i|"
     r"what happens if|what (?:now|can (?:i|you) do|are my options|should i do|do i do)|is it possible|do you|is there|"
     r"are there|cuanto|cuantos|cuantas|se puede|puedo|combien|"
@@ -219,11 +222,7 @@ RULE_QUESTION = re.compile(
 )
 # A question whose subject is not the customer's own ("do gift card purchases count towards my
 # level?"): how things work, even when it ends on "my".
-GENERAL_QUESTION = re.compile(
-    r"^\W*(?:do|does|is|are|will|would|could)\s+(?!(?:i|we|my|our|mine|me|it|they|them|this|that|you|u)\b)"
-    r"(?:the |a |an |any )?[a-z]+\w*\b(?:\s+[a-z]+){0,2}\s+(?:count|counts|cover|covered|free|included|include|apply|"
-    r"expire|refundable|returnable|work|stack|allowed)\b"
-)
+GENERAL_QUESTION = re.compile(HOW_THINGS_WORK)
 # A question about a record's own value ("how much was my refund?", "what's going on with my
 # return?"): the record answers, not the rule behind it.
 ASKS_RECORD = re.compile(
