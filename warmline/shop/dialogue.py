@@ -72,7 +72,7 @@ ON_TOPIC_ANSWER = 0.45
 RULE_ANSWER = 0.65
 FOLLOW_UP_WORDS = 10
 # A turn that points back ("what do I actually get for it?") may be a little longer.
-REFERS = re.compile(r"\b(?:it|that|this|them|those|they)\b")
+REFERS = re.compile(r"\b(?:it|that|this|them|those|they|one|ones)\b")
 OTHER_ORDER = re.compile(r"\b(?:other|another|second|older|previous|earlier)\b.{0,12}\b(?:order|one|package)\b")
 # A short turn that goes on from the question before it ("and for gold?", "what about overnight?").
 CONTINUES = re.compile(r"^\s*(?:and|or|what about|how about|also|same for|y|o|et|und|oder|e|en|ou)\b")
@@ -770,17 +770,20 @@ class Dialogue:
         passage = " ".join(u.text for u in units)
         return Citation(article_id=answer.article_id, title=answer.title, passage=passage, score=answer.score)
 
-    def _part_leads(self, text: str, said: Sequence[Unit]) -> list[tuple[Answer, Unit]]:
+    def _part_leads(self, text: str) -> list[tuple[Answer, Unit]]:
         """A turn asking two things ("how much is express, and do gold members pay for it?"):
-        the sentence that best answers each question, when the whole turn's answer lacks it."""
+        the sentence that best answers each question."""
         leads: list[tuple[Answer, Unit]] = []
         previous: str | None = None
         for part in question_parts(text)[:2]:
-            answer = self.answer_in_context(part, previous)
+            # A later question read with the one before it must not be answered by the same
+            # sentence ("when does the sale start and how big are the discounts?").
+            taken = frozenset(self.help_center.index_of(unit) for _, unit in leads)
+            answer = self.answer_in_context(part, previous, taken)
             previous = part
             if answer is None or answer.score < ANSWER_FLOOR or answer.lead is None:
                 continue
-            if answer.lead not in said and all(answer.lead != unit for _, unit in leads):
+            if all(answer.lead != unit for _, unit in leads):
                 leads.append((answer, answer.lead))
         return leads
 
@@ -791,14 +794,22 @@ class Dialogue:
             said_before = memory.last_reply in (self.say.clarify, self.say.clarify_again)
             return Step(self.say.clarify_again if said_before else self.say.clarify, "clarify")
         units = list(answer.units)
-        leads = self._part_leads(text, units) if text else []
+        leads = self._part_leads(text) if text else []
+        needed = [unit for _, unit in leads]
+        leads = [(a, u) for a, u in leads if u not in units]
         titles = list(dict.fromkeys([answer.title, *(a.title for a, _ in leads)]))
         cite = f"({self.say.source} {'; '.join(titles)})"
         extra = [unit for _, unit in leads]
-        # The other question's sentence goes in before the whole turn's less relevant ones.
-        while len(units) > 1 and len(" ".join([*(u.text for u in [*units, *extra]), cite]).split()) > MAX_WORDS:
+
+        def too_long() -> bool:
+            return len(" ".join([*(u.text for u in [*units, *extra]), cite]).split()) > MAX_WORDS
+
+        # Each question's own sentence goes in before the whole turn's less relevant ones.
+        while too_long() and (spare := [u for u in units[1:] if u not in needed]):
+            units.remove(spare[-1])
+        while len(units) > 1 and too_long():
             units.pop()
-        while extra and len(" ".join([*(u.text for u in [*units, *extra]), cite]).split()) > MAX_WORDS:
+        while extra and too_long():
             extra.pop()
         kept = [(a, u) for a, u in leads if u in extra]
         if not kept:

@@ -96,6 +96,10 @@ FACT_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
 )
 # What a sentence stating the kind of fact asked for adds to its score.
 FACT_BOOST = 0.08
+# A question for an amount ("how much", "how many days") is answered by a sentence with one.
+ASKS_AMOUNT = re.compile(
+    r"\bhow (?:much|long|many)\b|cu[aá]nto|combien|wie (?:lange|viel)|quant[oaie]|hoe (?:lang|veel)|\bile\b", re.I
+)
 # A measurement the customer gives ("my chest is 43 inches") inside a range a sentence states
 # ("L: chest (in) 42-44") in a question about size or fit: that sentence is the one for them.
 # Not prices, not durations, not dates ("delivered Nov 3" is no "3-5 business days").
@@ -357,7 +361,12 @@ class HelpCenterIndex:
         scores = base.copy()
         wanted = fact_kinds(query)
         if wanted:
-            scores += FACT_BOOST * self._states[:, wanted].any(axis=1)
+            states = self._states[:, wanted].any(axis=1)
+            # A lead sentence that does not state what is asked ("Acme Plus is our paid
+            # membership." for "how much is it?") is no answer first: it loses its prior.
+            scores += FACT_BOOST * states
+            if ASKS_AMOUNT.search(query):
+                scores -= self._prior * ~states
         codes = [c.lower() for c in CODE.findall(query) if not re.fullmatch(r"[a-z]{2}\d{5,}", c, re.I)]
         if codes:  # not order numbers ("AB12345"): the records' business, not the help center's
             named = code_pattern(codes)
