@@ -227,6 +227,22 @@ def test_a_turn_asking_two_things_gets_both_facts(client: TestClient) -> None:
     assert "after discounts" in answer and len(answer.split()) <= 80
 
 
+def test_a_later_question_read_with_the_first_gets_its_own_sentence(client: TestClient) -> None:
+    # "how many units max" read with the price-match question must not get the same sentence again
+    chat = start_chat(client)
+    chat.say("do you price match amazon marketplace sellers? and how many units max?")
+    (answer,) = replies(chat)
+    assert "Marketplace sellers" in answer and "2 units" in answer and len(answer.split()) <= 80
+
+
+def test_a_question_for_an_amount_is_answered_by_the_sentence_stating_it(client: TestClient) -> None:
+    # the article opens "Acme Plus is our paid membership." and says the price in the next sentence
+    chat = start_chat(client)
+    chat.say("How much does Acme Plus cost and does it give free express shipping?")
+    (answer,) = replies(chat)
+    assert "$49" in answer and "express" in answer.lower()
+
+
 def test_misspelled_words_are_searched_as_the_help_center_spells_them(client: TestClient) -> None:
     chat = start_chat(client)
     chat.say("wat is teh shiping cost for standerd")
