@@ -10,6 +10,7 @@ import yaml
 from warmline.model.analysis import EscalationRecommendation, TurnAnalysis
 from warmline.policy import PolicyInputs, decide, load_policy
 from warmline.policy.engine import Decision
+from warmline.policy.rules import PolicyFileError
 
 DEMO = Path(__file__).resolve().parents[2] / "warmline/packs/demo/policy.yaml"
 GOLDEN = yaml.safe_load((Path(__file__).parent / "golden/decisions.yaml").read_text())
@@ -86,6 +87,36 @@ def test_the_no_agent_notice_tells_the_truth_about_an_open_team(policy) -> None:
     # Sunday: closed, so the notice gives the next opening.
     closed = decide(policy, nobody, datetime(2025, 3, 9, 15, 0, tzinfo=UTC))
     assert "next opening: Mon 08:00" in (closed.customer_message or "")
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("es", "próxima apertura: lun 08:00"),
+        ("fr", "prochaine ouverture : lun. 08:00"),
+        ("de", "nächste Öffnung: Mo. 08:00"),
+        ("it", "prossima apertura: lun 08:00"),
+        ("pt", "próxima abertura: seg 08:00"),
+        ("nl", "volgende opening: ma 08:00"),
+        ("sv", "next opening: Mon 08:00"),  # no notices in that language: the pack's main ones
+    ],
+)
+def test_the_notice_is_written_in_the_customers_language(policy, language: str, expected: str) -> None:
+    nobody = make_inputs({"human_request": 1.0}, team_load={"general": {"agents_online": 0}}, language=language)
+    closed = decide(policy, nobody, datetime(2025, 3, 9, 15, 0, tzinfo=UTC))
+    assert expected in (closed.customer_message or "")
+    live = decide(policy, make_inputs({"human_request": 1.0}, language=language), NOW)
+    assert live.mode == "live" and "{" not in (live.customer_message or "")
+
+
+def test_a_language_missing_a_notice_is_refused_with_its_line(tmp_path: Path) -> None:
+    text = DEMO.read_text(encoding="utf-8")
+    broken = text.replace("    es:\n      live: >-", "    es:\n      lives: >-", 1)
+    assert broken != text
+    path = tmp_path / "policy.yaml"
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(PolicyFileError, match=r"policy.yaml:\d+: unknown key 'messages.languages.es.lives'"):
+        load_policy(path)
 
 
 def test_a_customer_with_no_phone_or_email_is_told_the_answer_comes_in_the_chat(policy) -> None:

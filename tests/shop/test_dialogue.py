@@ -387,3 +387,12 @@ def test_a_rule_question_in_the_first_person_gets_the_rule_and_the_offer(client:
     chat.say("is the gift wrap fee refunded when I return the item?")
     reply = replies(chat)[-1]
     assert "aren't refunded" in reply and "full name" in reply
+
+
+def test_a_customer_writing_spanish_is_told_of_the_handoff_in_spanish(client: TestClient) -> None:
+    chat = start_chat(client)
+    chat.say("hola, quiero devolver unos pantalones que me quedan grandes")
+    chat.say("quiero hablar con una persona, por favor")
+    notice = replies(chat)[-1]
+    assert notice.startswith("Nuestro equipo de Pedidos y Envíos") or notice.startswith("Te paso con una persona")
+    assert "team" not in notice and "{" not in notice

@@ -76,6 +76,8 @@ class PolicyInputs(BaseModel):
     # systems answer ("how long do I have on my Plus renewal?"): it knows what is asked, whatever
     # the intent classifier's confidence, so low confidence alone is no reason to hand off.
     store_answers: bool = False
+    # The language the customer writes in ("en", "es", ...): the notice is written in it.
+    language: str = "en"
 
 
 class HeldBack(BaseModel):
@@ -232,16 +234,15 @@ def _availability(
     hours = availability.hours_for(team)
     load = inputs.team_load.get(team, TeamLoad())
     opening = hours.next_opening(now)
+    words = policy.messages.in_language(inputs.language).words
     fields = {
-        "team": policy.messages.team_names.get(team, team),
+        "team": policy.messages.team_name(team, inputs.language),
         "wait_minutes": "",
-        "wait": "a few minutes",
-        "opens_at": opening.strftime("%a %H:%M %Z") if opening else "",
-        "contact": "",
+        "wait": words.wait_few,
+        "opens_at": f"{words.weekdays[opening.weekday()]} {opening:%H:%M %Z}" if opening else "",
+        "contact": words.by_phone if inputs.has_phone else (words.by_email if inputs.has_email else words.by_chat),
     }
     offline: Mode = "callback" if inputs.has_phone else "ticket"
-    # Read after "by" in the templates: "they will answer by email", "... by replying in this chat".
-    fields["contact"] = "phone" if inputs.has_phone else ("email" if inputs.has_email else "replying in this chat")
     if not hours.is_open(now):
         return offline, None, f"{team} is closed now (opens {fields['opens_at'] or 'later'})", fields, False
     if availability.require_agent_online and load.agents_online <= 0:
@@ -251,7 +252,7 @@ def _availability(
         wait_text = f"{team} is open, no agent online yet"
         return "live", None, wait_text, fields, True
     fields["wait_minutes"] = str(wait)
-    fields["wait"] = "under a minute" if wait == 0 else ("about a minute" if wait == 1 else f"about {wait} minutes")
+    fields["wait"] = words.wait_none if wait == 0 else (words.wait_one if wait == 1 else words.wait_many.format(n=wait))
     limit = availability.callback_above_wait_minutes
     if limit is not None and wait > limit:
         return offline, wait, f"the {team} wait (~{wait} min) is above {limit:g} min", fields, True
@@ -320,7 +321,7 @@ def decide(policy: Policy, inputs: PolicyInputs, now: datetime) -> Decision:
     name, rule, reason = fired
     mode, wait, availability_note, fields, team_open = _availability(policy, inputs, now)
     # Closed: the notice gives the next opening; open with nobody free to chat: it must not.
-    message = policy.messages.template(mode, team_open).format(**fields)
+    message = policy.messages.in_language(inputs.language).template(mode, team_open).format(**fields)
     if critical and name != "low_confidence":
         reason += f" [critical intent {_intent(analysis)}]"
     return Decision(

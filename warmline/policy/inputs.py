@@ -15,6 +15,7 @@ from warmline.conversation import views
 from warmline.conversation.events import BotMessage, CustomerMessage, Escalated, EventRecord, HandedBack, TurnAnalysed
 from warmline.model.analysis import TurnAnalysis
 from warmline.policy.engine import PolicyInputs, TeamLoad
+from warmline.shop.language import conversation_language
 
 BOT_REPLY_KINDS = frozenset({"answer", "clarify", "refuse"})
 RESOLVED_SENTIMENT = 0.3  # a clearly positive turn ("thanks, that worked") ends a same-need streak
@@ -106,5 +107,6 @@ def conversation_inputs(
         has_phone=any(f.kind == "phone" for f in facts),
         has_email=any(f.kind == "email" for f in facts),
         store_answers=store_answers,
+        language=conversation_language([r.event.text for r in history if isinstance(r.event, CustomerMessage)]),
         **window_counters([*earlier, analysis]),
     )

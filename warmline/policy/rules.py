@@ -238,9 +238,31 @@ class Availability(_Strict):
         return self.team_avg_handle_minutes.get(team, self.avg_handle_minutes)
 
 
-class Messages(_Strict):
-    """What the customer is told when the bot hands over. Fields: {team}, {wait}, {wait_minutes},
-    {opens_at}, {contact}."""
+class NoticeWords(_Strict):
+    """The words the notices' fields are made of, in one language."""
+
+    wait_few: StrictStr = "a few minutes"  # presence not required and nobody online
+    wait_none: StrictStr = "under a minute"
+    wait_one: StrictStr = "about a minute"
+    wait_many: StrictStr = "about {n} minutes"
+    by_phone: StrictStr = "phone"  # read after "by" in the templates: "they will answer by phone"
+    by_email: StrictStr = "email"
+    by_chat: StrictStr = "replying in this chat"
+    weekdays: list[StrictStr] = Field(
+        default=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], min_length=7, max_length=7
+    )
+
+    @field_validator("wait_many")
+    @classmethod
+    def _counts(cls, value: str) -> str:
+        if "{n}" not in value:
+            raise ValueError("wait_many must contain {n}, the minutes")
+        return value
+
+
+class Notices(_Strict):
+    """What the customer is told when the bot hands over, in one language. Fields: {team},
+    {wait}, {wait_minutes}, {opens_at}, {contact}."""
 
     live: StrictStr
     callback: StrictStr  # the team is closed now: {opens_at} is its next opening
@@ -249,6 +271,7 @@ class Messages(_Strict):
     callback_open: StrictStr | None = None
     ticket_open: StrictStr | None = None
     team_names: dict[StrictStr, StrictStr] = {}
+    words: NoticeWords = NoticeWords()
 
     def template(self, mode: str, team_open: bool) -> str:
         if mode == "callback" and team_open and self.callback_open:
@@ -272,6 +295,20 @@ class Messages(_Strict):
                 f"unknown template field(s) {sorted(unknown)}; allowed: {', '.join(sorted(TEMPLATE_FIELDS))}"
             )
         return value
+
+
+class Messages(Notices):
+    """The notices in the pack's main language, and in the other languages customers write in
+    (``languages``: "es" -> the same notices in Spanish); a team name a language leaves out is
+    said as in the main language."""
+
+    languages: dict[StrictStr, Notices] = {}
+
+    def in_language(self, language: str) -> Notices:
+        return self.languages.get(language, self)
+
+    def team_name(self, team: str, language: str) -> str:
+        return self.in_language(language).team_names.get(team) or self.team_names.get(team, team)
 
 
 class PolicyFile(_Strict):
