@@ -396,3 +396,18 @@ def test_a_customer_writing_spanish_is_told_of_the_handoff_in_spanish(client: Te
     notice = replies(chat)[-1]
     assert notice.startswith("Nuestro equipo de Pedidos y Envíos") or notice.startswith("Te paso con una persona")
     assert "team" not in notice and "{" not in notice
+
+
+def test_a_spanish_customer_is_greeted_back_in_spanish_with_the_agents_note(client: TestClient, svc: Services) -> None:
+    chat = start_chat(client)
+    chat.say("hola, ¿dónde está mi pedido? soy Maya Thompson, maya.thompson@example.com")
+    chat.say("quiero hablar con una persona, por favor")
+    lead = staff_token(svc, "lead", ["orders"])
+    team = client.get(f"/v1/conversations/{chat.id}", headers=lead).json()["state"]["team"]
+    staff = staff_token(svc, "agent", [team])
+    assert client.post(f"/v1/conversations/{chat.id}/claim", headers=staff).status_code == 200
+    note = "Replacement for AB40317 shipped by free express"
+    assert client.post(f"/v1/conversations/{chat.id}/handback", json={"note": note}, headers=staff).status_code == 200
+    resume = next(r for r in replies(chat) if "Vuelves a estar conmigo" in r)
+    assert resume.startswith("Gracias, Maya.") and f"La nota de nuestro equipo dice: {note}." in resume
+    assert "back with me" not in resume

@@ -56,6 +56,7 @@ from warmline.routing import RoutingRules, load_routing, routable_teams
 from warmline.shop import shared_dialogue
 from warmline.shop.backend import StoreUnavailable
 from warmline.shop.dialogue import FOLLOW_UP_WORDS, SHORT_FOLLOW_UP, Dialogue, fold_memory
+from warmline.shop.language import conversation_language
 from warmline.shop.topics import details_only, read_turn, store_answers_turn
 from warmline.storage.sql.store import SqlStore, Writer
 
@@ -315,13 +316,16 @@ class ModelBot(BotDefaults):
         says what the agent's note says was done, and offers the routine tail."""
         if self.dialogue is None:
             return self.pack.texts.resume_text(writer.state.customer_name)
-        name = writer.state.customer_name or self._verified_first_name(writer.history())
+        history = writer.history()
+        name = writer.state.customer_name or self._verified_first_name(history)
         say = self.dialogue.say
-        note = next((r.event.note for r in reversed(writer.history()) if isinstance(r.event, HandedBack)), "")
-        parts = [(f"Thanks, {name}. " if name else "") + say.resume]
-        if note.strip():
-            parts.append(say.resume_note.format(note=note.strip().rstrip(".") + "."))
-        parts.append(say.resume_tail)
+        language = conversation_language([r.event.text for r in history if isinstance(r.event, CustomerMessage)])
+        note = next((r.event.note for r in reversed(history) if isinstance(r.event, HandedBack)), "")
+        parts = [say.in_language("resume_greeting", language).format(name=name)] if name else []
+        parts.append(say.in_language("resume", language))
+        if note.strip():  # the agent's note stays in the words the agent wrote it in
+            parts.append(say.in_language("resume_note", language).format(note=note.strip().rstrip(".") + "."))
+        parts.append(say.in_language("resume_tail", language))
         return " ".join(parts)
 
     def _refresh_waiting_payload(self, writer: Writer, analysis: TurnAnalysis, account: dict[str, Any] | None) -> None:

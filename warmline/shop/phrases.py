@@ -40,6 +40,7 @@ class Phrases:
     cancelled: str
     return_started: str
     code_sent: str
+    resume_greeting: str
     resume: str
     resume_note: str
     resume_tail: str
@@ -53,6 +54,11 @@ class Phrases:
         for english, translated in self._pairs(language):
             text = text.replace(english, translated)
         return text
+
+    def in_language(self, name: str, language: str) -> str:
+        """The phrase ``name`` in ``language`` (the English one when the pack has no translation);
+        for phrases with placeholders, which :meth:`localized` cannot find once filled in."""
+        return self.languages.get(language, {}).get(name) or str(getattr(self, name))
 
     def english(self, text: str) -> str:
         """``text`` with the assistant's sentences of any language back in English (what the
