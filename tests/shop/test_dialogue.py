@@ -411,3 +411,14 @@ def test_a_spanish_customer_is_greeted_back_in_spanish_with_the_agents_note(clie
     resume = next(r for r in replies(chat) if "Vuelves a estar conmigo" in r)
     assert resume.startswith("Gracias, Maya.") and f"La nota de nuestro equipo dice: {note}." in resume
     assert "back with me" not in resume
+
+
+def test_a_signed_in_customer_asking_after_another_order_by_its_item_gets_that_order(client: TestClient) -> None:
+    chat = start_chat(client, account_id="cu_1011")
+    chat.say("how many sock packs did I order on AB41455")
+    chat.say("has my cap order shipped?")
+    chat.say("when's my cap order getting here")
+    socks, cap, again = replies(chat)
+    assert "AB41455" in socks
+    assert "AB42310" in cap and "AB41455" not in cap
+    assert "AB42310" in again

@@ -125,21 +125,27 @@ def pick_order(
     """The order the customer means: the one they named, else the one holding most of the product
     words they use ("the work boots"), else the newest still on its way (or the newest);
     ``other_than`` is the order just discussed, when they ask about their other one."""
+    # Product words of three letters count too when they name a kind of item ("my cap order").
+    words = {stem(w) for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 3 or w in ITEM_KINDS}
+
+    def named(order: Order) -> int:
+        return max(
+            (len(words & {stem(w) for w in re.findall(r"[a-z]+", i.name.lower())}) for i in order.items), default=0
+        )
+
     for order_id in order_ids:
         order = customer.order(order_id)
-        if order is not None and order.order_id != other_than:
+        if order is None or order.order_id == other_than:
+            continue
+        # An order remembered from an earlier turn gives way when this turn names an item that
+        # only another order holds ("has my cap order shipped?" after the socks order).
+        if order_id.lower() in text.lower() or named(order) >= max(named(o) for o in customer.orders):
             return order
+        break
     orders = sorted(customer.orders, key=lambda o: o.placed_on, reverse=True)
     if other_than is not None and len(orders) > 1:
         orders = [o for o in orders if o.order_id != other_than]
-    words = {stem(w) for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 3}
     if words:
-
-        def named(order: Order) -> int:
-            return max(
-                (len(words & {stem(w) for w in re.findall(r"[a-z]+", i.name.lower())}) for i in order.items), default=0
-            )
-
         best = max((named(o) for o in orders), default=0)
         if best:
             orders = [o for o in orders if named(o) == best]
