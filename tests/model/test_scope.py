@@ -1,10 +1,23 @@
-"""Another company's service is out of scope; naming a company in a store request is not."""
+"""Another company's service is out of scope; naming a company in a store request is not; how
+close the help center came weighs on an off-topic reading."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from warmline.model.scope import other_company_request
+from warmline.model.scope import (
+    SCOPE_ARTIFACT,
+    HelpCenterEvidence,
+    ScopeEvidence,
+    help_center_answers,
+    load_scope_evidence,
+    other_company_request,
+)
+from warmline.model.scope_training import fit_scope_evidence
+from warmline.packs import load_pack
 
 ABOUT_ANOTHER_COMPANY = [
     ("How do I reset my Netflix password?", "Netflix"),
@@ -31,3 +44,58 @@ def test_requests_about_another_companys_service(text: str, company: str) -> Non
 @pytest.mark.parametrize("text", STORE_REQUESTS)
 def test_store_requests_that_name_a_company(text: str) -> None:
     assert other_company_request(text) is None
+
+
+# ---- the help center's evidence on an off-topic reading -------------------------------------------
+
+
+def test_the_shipped_evidence_makes_a_far_miss_surer_and_a_near_miss_less_sure() -> None:
+    scope = load_scope_evidence(load_pack("demo").path)
+    assert scope is not None
+    far, near = HelpCenterEvidence(0.15, 0.0), HelpCenterEvidence(0.55, 0.5)
+    assert scope.probability(0.6, far) > 0.6 > scope.probability(0.6, near)
+    # Bayes' rule on the log-odds: the head's probability is the prior, so it moves monotonically.
+    assert scope.probability(0.9, far) > scope.probability(0.6, far) > scope.probability(0.3, far)
+    assert scope.meta["fitted_on"]["out_of_scope"] > 1000 and scope.meta["fitted_on"]["in_scope"] > 1000
+
+
+def test_a_help_center_answer_good_enough_or_nearly_so_with_the_customers_words() -> None:
+    assert help_center_answers(0.7, 0.0)
+    assert help_center_answers(0.5, 0.8)
+    assert not help_center_answers(0.5, 0.3)
+    assert not help_center_answers(0.3, 1.0)
+
+
+def test_the_evidence_file_round_trips_and_a_foreign_one_is_ignored(tmp_path: Path) -> None:
+    scope = ScopeEvidence(1.0, -3.0, -0.5, meta={"examples": 3})
+    assert ScopeEvidence.from_json(json.loads(json.dumps(scope.to_json()))) == scope
+    (tmp_path / SCOPE_ARTIFACT).parent.mkdir(parents=True)
+    (tmp_path / SCOPE_ARTIFACT).write_text(json.dumps({"schema": "something-else"}))
+    assert load_scope_evidence(tmp_path) is None
+    assert load_scope_evidence(tmp_path / "no-pack") is None
+
+
+def test_the_fit_reads_the_evidence_of_turns_the_help_center_does_not_answer() -> None:
+    # Off-topic turns come nowhere near an answer, in-scope ones come close: the ratio falls with
+    # the score. Turns the help center answers well, and questions about the customer's own
+    # records, are settled before the evidence counts and are left out of the fit.
+    rows = [(f"off topic {i}", "out_of_scope", "a") for i in range(40)]
+    rows += [(f"in scope {i}", "in_scope", "b") for i in range(40)]
+    rows += [("where is my refund?", "in_scope", "b"), ("answered", "in_scope", "b")]
+
+    def evidence(texts: list[str]) -> list[HelpCenterEvidence]:
+        found = []
+        for text in texts:
+            if text == "answered":
+                found.append(HelpCenterEvidence(0.9, 1.0))
+            else:
+                number = int(text.rsplit(" ", 1)[1])
+                base = 0.15 if text.startswith("off") else 0.4
+                found.append(HelpCenterEvidence(base + (number % 5) * 0.02, 0.0))
+        return found
+
+    scope, report = fit_scope_evidence(rows, evidence)  # type: ignore[arg-type]
+    assert report["settled_by_rules"] == 1 and report["answered_by_help_center"] == 1
+    assert report["fitted_on"] == {"out_of_scope": 40, "in_scope": 40}
+    assert scope.score_weight < 0
+    assert scope.log_ratio(HelpCenterEvidence(0.15, 0.0)) > 0 > scope.log_ratio(HelpCenterEvidence(0.45, 0.0))

@@ -74,7 +74,10 @@ def eval_frustration(
 def build_model(
     pack_name: str = typer.Option("demo", "--pack", help="Pack name (a folder under warmline/packs) or path."),
     only: str | None = typer.Option(
-        None, "--only", help="Rebuild one part: classifier (with the passage vectors) or signals."
+        None,
+        "--only",
+        help="Rebuild one part: classifier (with the passage vectors), signals, or scope (the help "
+        "center's evidence on an off-topic reading, model/scope.json).",
     ),
 ) -> None:
     """Regenerate the pack's training utterances (when it ships training/generate.py), retrain its
@@ -85,14 +88,19 @@ def build_model(
     from warmline.model.encoder import shared_encoder
     from warmline.packs import PackError, load_pack
 
-    if only not in (None, "classifier", "signals"):
-        raise refuse("invalid_option", f"--only takes classifier or signals, not {only!r}")
+    if only not in (None, "classifier", "signals", "scope"):
+        raise refuse("invalid_option", f"--only takes classifier, signals or scope, not {only!r}")
     try:
         pack = load_pack(pack_name)
     except PackError as error:
         raise refuse("invalid_pack", str(error)) from error
     if only == "signals":
         typer.echo(build_signals(pack))
+        return
+    if only == "scope":
+        from warmline.model.scope_training import build_scope_evidence
+
+        typer.echo(build_scope_evidence(pack.path))
         return
     started = time.perf_counter()
     generator = pack.path / "training" / "generate.py"
@@ -112,7 +120,10 @@ def build_model(
         f"temperature {classifier.temperature:.3f}, {time.perf_counter() - started:.1f}s -> {path}"
     )
     if only is None:
+        from warmline.model.scope_training import build_scope_evidence
+
         typer.echo(build_signals(pack))
+        typer.echo(build_scope_evidence(pack.path))
 
 
 _COLD_START = """
