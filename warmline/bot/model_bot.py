@@ -48,7 +48,14 @@ from warmline.conversation.state import Status
 from warmline.model import Model, TurnAnalysis
 from warmline.model.factory import shared_model
 from warmline.model.human_request import rule_backstop
-from warmline.model.scope import other_company_request
+from warmline.model.scope import (
+    IN_SCOPE_ANSWER,
+    HelpCenterEvidence,
+    ScopeEvidence,
+    help_center_answers,
+    load_scope_evidence,
+    other_company_request,
+)
 from warmline.packs import Pack, load_pack
 from warmline.policy.engine import PolicyInputs, RecordedDecision, decide
 from warmline.policy.rules import Policy, load_policy, pack_policy_path
@@ -62,11 +69,6 @@ from warmline.storage.sql.store import SqlStore, Writer
 
 # Dialogue steps that are answers for the policy's counters (the rest ask something back).
 ANSWER_STEPS = frozenset({"answer", "lookup", "action", "closing"})
-# A help-center answer at least this good makes a turn in scope (see ModelBot._grounded).
-IN_SCOPE_ANSWER = 0.62
-# ... or one nearly as good that uses most of the customer's words ("how fast is overnight and
-# what does it cost": overnight, cost; "what's the capital of France" meets "France" only).
-LIKELY_IN_SCOPE, IN_SCOPE_COVERAGE = 0.45, 0.6
 # A short follow-up read with the turn before it needs half its own words in the answering article.
 FOLLOW_UP_COVERAGE = 0.5
 # What is left of the person-request and frustration scores of a turn that only gives the details
@@ -87,9 +89,11 @@ class ModelBot(BotDefaults):
         store: SqlStore,
         settings: Settings,
         dialogue: Dialogue | None = None,
+        scope: ScopeEvidence | None = None,
     ) -> None:
         self.model = model
         self.dialogue = dialogue
+        self.scope = scope  # how the help center's answer weighs on an off-topic reading (None: not at all)
         self.pack = pack
         self.policy = policy
         self.routing = routing
@@ -167,7 +171,10 @@ class ModelBot(BotDefaults):
     def _grounded(self, text: str, analysis: TurnAnalysis, history: Sequence[EventRecord]) -> TurnAnalysis:
         """A question the store's help center answers well is in scope, whatever the intent
         classifier (trained on the agents' intents) made of its words: the bot answers it. A
-        request about another company's service stays out of scope however close its words."""
+        request about another company's service stays out of scope however close its words.
+        For any other turn the head calls off-topic, how close the help center came weighs on how
+        sure that reading is (``warmline.model.scope.ScopeEvidence``): an answer nowhere near makes
+        it surer, a near miss less sure."""
         if self.dialogue is None or not analysis.out_of_scope or analysis.human_request >= 0.5:
             return analysis
         if other_company_request(text):
@@ -178,8 +185,14 @@ class ModelBot(BotDefaults):
         # goes on with what the bot just looked up.
         follows_lookup = verified and reading.personal and len(text.split()) <= FOLLOW_UP_WORDS
         if reading.topic is None and not follows_lookup:  # not about the customer's own records
-            if not self._help_center_answers(text, history):
-                return analysis
+            answers, evidence = self._help_center_evidence(text, history)
+            if not answers:
+                if self.scope is None or evidence is None:
+                    return analysis
+                # The head's reading stands (the turn still counts towards off-topic turns in a
+                # row); the evidence changes how sure it is, so whether one message is enough.
+                weighed = round(self.scope.probability(analysis.oos_score, evidence), 4)
+                return analysis.model_copy(update={"oos_score": weighed})
         recommendation = analysis.recommendation
         if recommendation.trigger == "out_of_scope":
             recommendation = recommendation.model_copy(
@@ -193,10 +206,13 @@ class ModelBot(BotDefaults):
             }
         )
 
-    def _help_center_answers(self, text: str, history: Sequence[EventRecord]) -> bool:
-        """The help center answers the turn well, or nearly as well using most of its words; a
-        short follow-up ("how many days do I get?" after "a question about returns") is read
-        with the turn before it, if its own words are in the article that answers."""
+    def _help_center_evidence(
+        self, text: str, history: Sequence[EventRecord]
+    ) -> tuple[bool, HelpCenterEvidence | None]:
+        """Whether the help center answers the turn (well, or nearly as well using most of its
+        words; a short follow-up such as "how many days do I get?" after "a question about
+        returns" is read with the turn before it, if its own words are in the article that
+        answers), and how close its best answer to the turn itself came (None: no help center)."""
         assert self.dialogue is not None
         help_center = self.dialogue.help_center
         said = [r.event.text for r in history if isinstance(r.event, CustomerMessage)]
@@ -204,22 +220,21 @@ class ModelBot(BotDefaults):
             said = said[:-1]
         self.dialogue.prefetch(text, said[-1] if said else None)
         answer = help_center.answer(text)
-        if answer is not None and self._answers(text, answer.article_id, answer.scope_score):
-            return True
+        evidence = None
+        if answer is not None:
+            evidence = HelpCenterEvidence(answer.scope_score, help_center.coverage(text, answer.article_id))
+            if help_center_answers(evidence.score, evidence.coverage):
+                return True, evidence
         if not said or len(text.split()) > SHORT_FOLLOW_UP:
-            return False
+            return False, evidence
         in_context = self.dialogue.answer_in_context(text, said[-1])
-        return (
+        together = f"{said[-1]} {text}"
+        answers = (
             in_context is not None
             and help_center.coverage(text, in_context.article_id) >= FOLLOW_UP_COVERAGE
-            and self._answers(f"{said[-1]} {text}", in_context.article_id, in_context.scope_score)
+            and help_center_answers(in_context.scope_score, help_center.coverage(together, in_context.article_id))
         )
-
-    def _answers(self, text: str, article_id: str, score: float) -> bool:
-        assert self.dialogue is not None
-        if score >= IN_SCOPE_ANSWER:
-            return True
-        return score >= LIKELY_IN_SCOPE and self.dialogue.help_center.coverage(text, article_id) >= IN_SCOPE_COVERAGE
+        return answers, evidence
 
     def _answering_ask(self, text: str, analysis: TurnAnalysis, history: Sequence[EventRecord]) -> TurnAnalysis:
         """A turn that only hands over the details the bot just asked for ("Priya Raman,
@@ -358,4 +373,5 @@ def build_bot(settings: Settings, store: SqlStore) -> Bot:
         routing=load_routing(pack),
         store=store,
         settings=settings,
+        scope=load_scope_evidence(pack.path),
     )

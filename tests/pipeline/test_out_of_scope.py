@@ -1,0 +1,65 @@
+"""Out of scope through the HTTP API: the head's reading weighed by what the store's help center
+says. An off-topic question nothing in the help center comes near is handed over at once, with a
+score above the head's own; a store question the help center answers stays with the bot."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import start_chat
+from warmline.app import build_services, create_app
+from warmline.bot.model_bot import ModelBot
+from warmline.bus.memory import MemoryBus
+from warmline.config import Settings
+from warmline.conversation.actions import Services
+from warmline.conversation.events import Escalated, PolicyDecided, TurnAnalysed
+
+
+@pytest.fixture
+def svc(database_url: str) -> Iterator[Services]:
+    config = Settings(database_url=database_url, environment="test", cold_transfer_share=0.0)
+    services = build_services(config, bus=MemoryBus())
+    assert isinstance(services.bot, ModelBot) and services.bot.scope is not None
+    yield services
+    services.close()
+
+
+@pytest.fixture
+def client(svc: Services) -> Iterator[TestClient]:
+    with TestClient(create_app(svc.settings, services=svc)) as test_client:
+        yield test_client
+
+
+def head_score(svc: Services, text: str) -> float:
+    model = svc.bot.model  # type: ignore[attr-defined]
+    return float(model.signals.turn(text, model.encode_cached([text])[0]).out_of_scope)
+
+
+def test_an_off_topic_question_the_help_center_has_nothing_for_is_handed_over_at_once(
+    client: TestClient, svc: Services
+) -> None:
+    text = "Wie repariere ich einen tropfenden Wasserhahn?"  # how do I fix a dripping tap
+    chat = start_chat(client)
+    assert chat.say(text).status_code == 201
+    events = svc.store.load_events(chat.id)
+    analysis = next(r.event.analysis for r in events if isinstance(r.event, TurnAnalysed))
+    decision = next(r.event.decision for r in events if isinstance(r.event, PolicyDecided))
+    assert analysis.out_of_scope and analysis.oos_score > head_score(svc, text)
+    assert decision.trigger == "out_of_scope" and "clearly out of scope" in decision.reason
+    assert any(isinstance(r.event, Escalated) for r in events)
+
+
+def test_a_store_question_the_head_doubts_but_the_help_center_answers_stays_with_the_bot(
+    client: TestClient, svc: Services
+) -> None:
+    text = "Do you ship to Canada?"
+    assert head_score(svc, text) >= 0.5  # the head alone reads it as off-topic
+    chat = start_chat(client)
+    assert chat.say(text).status_code == 201
+    events = svc.store.load_events(chat.id)
+    analysis = next(r.event.analysis for r in events if isinstance(r.event, TurnAnalysed))
+    assert not analysis.out_of_scope and analysis.oos_score < 0.5
+    assert not any(isinstance(r.event, Escalated) for r in events)
