@@ -102,6 +102,8 @@ class DialogueMemory:
     last_topic: str | None = None  # what the bot looked up last, and in which order
     last_order: str | None = None
     said: list[tuple[str, str]] = field(default_factory=list)  # (article id, passage) the bot has quoted
+    # the record the bot's last reply answered about from the help center, and the turn that asked
+    cited: tuple[str, str] | None = None
 
     @property
     def last_reply(self) -> str | None:
@@ -191,6 +193,7 @@ def fold_memory(
             topic = article_topics.get(body.citations[0].article_id) if article_topics and body.citations else None
             if topic is not None and asked is not None and memory.known is None and tells_own_case(asked[1], topic):
                 memory.need = Need(topic, asked[1].order_ids, asked[0])
+            memory.cited = (topic, asked[0]) if topic is not None and asked is not None else None
             asked = None
         elif isinstance(body, IdentityVerified):
             memory.verified, memory.verified_by = body.customer_id, list(body.by)
@@ -383,9 +386,7 @@ class Dialogue:
                 other_than=memory.last_order if other else None,
             )
         # Only details ("Grace Liu, grace@example.com", "AB12345"): they serve the need asked for.
-        gives_details = reading.question_words <= 3 and bool(
-            reading.order_ids or reading.emails or reading.zip_codes or reading.phones or memory.identity_asks
-        )
+        gives_details = reading.question_words <= 3 and (reading.gives_details or bool(memory.identity_asks))
         if gives_details and memory.need is not None:
             return Need(
                 memory.need.topic,
@@ -393,6 +394,11 @@ class Dialogue:
                 memory.need.text,
                 also=memory.need.also,
             )
+        if gives_details and memory.cited is not None and memory.cited[0] not in ACTIONS:
+            # Who they are, right after an answer from an article about one of their records ("refund
+            # status pls" -> how refunds go -> "Samuel Reyes, samuel@..."): that record, looked up.
+            topic, asked = memory.cited
+            return Need(topic, reading.order_ids or read_turn(asked).order_ids or memory.order_ids, asked)
         if gives_details and (reading.order_ids or memory.order_ids):
             # a bare order number (now or before the name): show that order
             return Need("order_status", reading.order_ids or memory.order_ids, text)

@@ -233,6 +233,18 @@ def order_whereabouts(customer: Customer, order: Order, today: date) -> str:
     return f"{head}{carrier}{when}."
 
 
+def payment_words(customer: Customer, kind: str, last4: str | None) -> str:
+    """How a payment is named: the saved card's brand when the wallet knows it ("your Mastercard
+    ending 5521"), else its kind ("your card ending 5521", "PayPal")."""
+    words = METHOD_WORDS.get(kind, kind)
+    if not last4:
+        return words
+    brand = next((m.brand for m in customer.payment_methods if m.last4 == last4 and m.brand), None)
+    if brand is not None:
+        words = f"your {brand}{' debit card' if kind == 'debit_card' else ''}"
+    return f"{words} ending {last4}"
+
+
 def order_charges_reply(customer: Customer, order: Order) -> str:
     counted = ", ".join(f"{i.qty} x {i.name}" if i.qty > 1 else i.name for i in order.items)
     parts = [f"items {money(order.subtotal)} ({counted})"]
@@ -245,8 +257,7 @@ def order_charges_reply(customer: Customer, order: Order) -> str:
     parts.append(f"tax {money(order.tax)}")
     paid = ""
     if order.payment is not None:
-        card = f" ending {order.payment.last4}" if order.payment.last4 else ""
-        paid = f", paid with {METHOD_WORDS.get(order.payment.type, order.payment.type)}{card}"
+        paid = f", paid with {payment_words(customer, order.payment.type, order.payment.last4)}"
     text = f"Order {order.order_id}: {'; '.join(parts)}; total {money(order.total)}{paid}."
     level = customer.membership.level
     if order.promo_code and level in MEMBER_DISCOUNT:
@@ -473,7 +484,9 @@ def order_problem_reply(customer: Customer, order: Order, text: str, today: date
         return order_status_reply(customer, order, today)
     plain = text.lower()
     wrong_one = re.search(r"\bordered\b.{0,50}\b(?:got|received|came|showed up|arrived|sent)\b", plain)
-    if wrong_one or re.search(r"wrong|size|colou?r|different|instead|quantity|too many|extra", plain):
+    # more than they wanted ("got 3 packs but only wanted one") is extra items: the wrong-item rule
+    more = re.search(r"\b(?:only|just) (?:wanted|ordered|asked for)\b|\bmore than\b", plain)
+    if wrong_one or more or re.search(r"wrong|size|colou?r|different|instead|quantity|too many|extra", plain):
         until = delivered + timedelta(days=WRONG_ITEM_DAYS)
         rule = (
             f"A wrong item, colour, size or extra items can be reported until {long_date(until)} (30 days after "

@@ -46,6 +46,10 @@ ITEM = (
     r"\b(?:order|package|parcel|delivery|shipment|stuff|items?|jeans|boots?|shirts?|tee|jacket|coat|parka|socks|"
     r"beanie|cap|belt|sweater|flannel|overshirt|it|they|them)"
 )
+GIFT_CARD = (
+    r"gift ?card|e-?gift|tarjeta (?:de )?regalo|carte[ -]cadeau|geschenkkarte|gutschein|buono regalo|"
+    r"carta regalo|cartao (?:de )?presente|vale[ -]presente|cadeaukaart|cadeaubon"
+)
 # topic -> cue pattern (matched on the accent-folded, lower-cased text), in precedence order.
 TOPIC_CUES: tuple[tuple[str, str], ...] = (
     (
@@ -78,6 +82,8 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
         r"\b(?:sole|heel|stitch\w*|zip\w*|seam|strap|buckle)s?\b.{0,30}\b(?:off|loose|broke\w*|split\w*|crack\w*|"
         r"separat\w*)|\bi (?:only |just )?ordered\b.{0,50}\b(?:and|but)\b.{0,40}\b(?:got|received|came|showed up|"
         r"arrived|sent)\b|"
+        # the quantity the other way round: "I got 3 packs of socks but only wanted one"
+        r"\b(?:got|received|sent me|came with)\b.{0,40}\bbut (?:i )?(?:only )?(?:wanted|ordered|asked for)\b|"
         r"\b(?:sent|got|received) (?:me )?(?:the |a )?wrong\b|\bdifferent (?:colou?r|size|item)|"
         # the wrong size or a damaged item in the other languages ("la taglia sbagliata", "llegó roto")
         r"\b(?:equivocad[oa]|incorrect[oa]|sbagliat[oa]|mauvaise? (?:taille|couleur|article)|falsche\w*|verkeerde|"
@@ -86,7 +92,7 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
         r"\b(?:seam|stitch\w*|sole|heel|zip\w*|button|strap|hem|pocket|lining)s?\b.{0,30}\b(?:tore|torn|ripped|"
         r"split|fell off|came off|came undone|gave way)\b|"
         + ITEM
-        + r"\b.{0,40}\b(?:tear|torn|hole|ripped|stain(?:ed)?|seam|scratch(?:ed)?))",
+        + r"\b.{0,40}\b(?:tear|torn|rip|rips|hole|holes|ripped|stain(?:ed)?|seam|scratch(?:ed)?))",
     ),
     (
         "plus",
@@ -98,7 +104,9 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
     ),
     (
         "store_credit",
-        r"store credit|wallet|credito|credit balance|guthaben|\bcredits? (?:expir\w*|balance|left)\b|\bmy credit\b",
+        r"store credit|wallet|\bcredits? (?:expir\w*|balance|left)\b|\bmy credit\b|"
+        # words for a balance that a gift card has too ("das Guthaben auf meiner Geschenkkarte")
+        rf"^(?!.*(?:{GIFT_CARD})).*(?:credito|credit balance|guthaben)",
     ),
     # the cards and PayPal saved on the account (not "which card did I pay with?": an order's)
     (
@@ -106,7 +114,7 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
         r"\b(?:cards?|payment methods?|payment options?)\b.{0,20}\b(?:on file|saved|stored|on my account)|"
         r"\b(?:saved|stored)\b.{0,12}\b(?:cards?|payment)|\bmy (?:saved |stored )?(?:cards|payment methods)\b|"
         r"\bdefault\b.{0,15}\b(?:card|payment)|\b(?:card|payment method)\b.{0,25}\bdefault\b|"
-        r"\bmy (?:\w+ )?card\b.{0,25}\b(?:still )?(?:valid|expired?|expiring)\b",
+        r"\bmy (?!gift\b)(?:\w+ )?card\b.{0,25}\b(?:still )?(?:valid|expired?|expiring|good|ok|okay|working|active)\b",
     ),
     # "which card did I pay with?" is about an order's payment, not a gift card
     (
@@ -115,8 +123,7 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
     ),
     (
         "gift_card",
-        r"gift ?card|e-?gift|tarjeta (?:de )?regalo|carte[ -]cadeau|geschenkkarte|gutschein|buono regalo|"
-        r"carta regalo|cartao (?:de )?presente|vale[ -]presente|cadeaukaart|cadeaubon",
+        GIFT_CARD,
     ),
     # a late express order's shipping refunded is the order's business, not a return's refund
     (
@@ -136,9 +143,12 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
         r"\bmy return label\b|\b(?:got|have|received|printed|used) (?:a|the|my) return label\b|"
         r"\blabel\b.{0,30}\b(?:haven'?t|not yet|deadline|ship (?:it )?by|send it)\b|"
         r"\bmy return\b.{0,30}\b(?:status|yet|been|arrived|received|processed|scanned)|"
+        # the ship-by date of a return under way: "when do I have to send my return by?"
+        r"\bmy return\b.{0,20}\b(?:by\W*$|deadline|due)|"
         r"\b(?:status|update) (?:of|on) my return|picked up my return|no money|not (?:been )?(?:refunded|credited)|"
         r"\bi (?:returned|sent (?:it|them|.{0,20}) back)\b|reembolso|rembourse|erstattung|ruckerstattung|"
-        r"\b(?:going on|happening|up|the (?:deal|story|latest)|news|updates?) (?:with|on) (?:my|our) returns?\b|"
+        r"\b(?:going on|happen\w*|up|the (?:deal|story|latest)|news|updates?) (?:with|on|to) (?:my|our) "
+        r"(?:\w+ )?returns?\b|\bi (?:started|opened|began|requested|made|sent in|filed) (?:a |my |the )?returns?\b|"
         r"\bmy last refund\b|\bwhat did my (?:refund|return) come to\b|rimbors\w*|terugbetal\w*|reembols\w*|"
         # a return's status in the other languages ("il mio reso è stato rifiutato", "mi devolución")
         r"\b(?:mi|mis|mon|ma|mein|meine|meiner|il mio|minha|meu|mijn) (?:devolucion|retour|rucksendung|retoure|reso|"
@@ -179,8 +189,8 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
     ),
     (
         "order_status",
-        r"where(?:'s| is| are)\b.{0,30}\b(?:order|package|parcel|stuff|items?|jeans|boots|shirt|jacket)|"
-        r"where(?:'?s| is| are)\s+(?:my|our)\b(?!\s+(?:nearest|closest|local)\b)|"
+        r"wh?ere?(?:'s| is| are)\b.{0,30}\b(?:order|package|parcel|stuff|items?|jeans|boots|shirt|jacket)|"
+        r"wh?ere?(?:'?s| is| are)\s+(?:my|our)\b(?!\s+(?:nearest|closest|local)\b)|"
         r"\b(?:going on|happening|the (?:deal|story|latest)|news|updates?) (?:with|on) (?:my|our) "
         r"(?:order|package|parcel|delivery|shipment|stuff)\b|"
         r"\b(?:order|package|parcel|delivery|shipment)\b.{0,40}\b(?:status|arrive|come|coming|late|delay|eta|track|shipped|"
@@ -219,6 +229,8 @@ RULE_QUESTION = re.compile(
     + r"|\b(?:does|do|is|are|will|can) (?:it|they|this|that|these|those)\b|"
     r"\b(?:how (?:long|much|many|soon|quickly|fast|often)|do i (?:get|need|have to)|will i|can i|could i|if i|"
     r"what happens if|what (?:now|can (?:i|you) do|are my options|should i do|do i do)|is it possible|do you|is there|"
+    # a case put hypothetically ("what time will it come if it's out for delivery?")
+    r"if (?:it|it's|its|they|they're|theyre) (?:is|are|was|were|says?|shows?|gets?|arrives?|comes?|out|still|not)|"
     r"are there|cuanto|cuantos|cuantas|se puede|puedo|combien|"
     r"est-ce que je peux|wie (?:lange|viel|viele)|kann ich|quanto|quantos|posso|hoe (?:lang|veel)|hoeveel|kan ik)\b"
 )
@@ -240,7 +252,8 @@ OWN_RECORD = re.compile(
     r"karte|gutschein|carta|cartao|reso|rimborso|erstattung|sendung|paquete|colis|paket|pacco|pakket|devolucion|"
     r"retour|rucksendung|abonnement|suscripcion|abbonamento|assinatura|compte|cuenta|konto|conto|saldo|guthaben|"
     r"credito)|"
-    r"\b(?:do i have|have i|am i|did i|was i|i owe|is mine)\b"
+    # "do I have store credit?" asks a record; "how many days do I have to ship it?" a rule
+    r"\b(?:do i have(?! to\b)|have i|am i|did i|was i|i owe|is mine)\b"
 )
 # Where a turn's questions part: "?", "; ", or "and"/"also" before a question word.
 QUESTION_SPLIT = re.compile(
