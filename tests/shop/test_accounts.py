@@ -109,6 +109,15 @@ def test_without_a_signing_secret_no_chat_starts_signed_in(sqlite_url: str) -> N
             ["December 2, 2026", "30 days"],
         ),
         ("cu_1010", "where's my order? also do you price match?", ["December 7, 2026", "we match their price"]),
+        ("cu_1016", "is my card still good?", ["ending 4108 (expired 11/26)"]),
+        ("cu_1011", "I got 3 packs of socks but only wanted one", ["3 x Merino Wool Socks", "December 25, 2026"]),
+        ("cu_1018", "my denim jacket came with a rip in it, is it too late to report it?", ["until December 3, 2026"]),
+        ("cu_1021", "when do I have to send my return by", ["ship it by December 12, 2026"]),
+        ("cu_1002", "what card did I pay with for my work boots?", ["paid with your Mastercard ending 5521"]),
+        ("cu_1009", "Wie hoch ist das Guthaben auf meiner Geschenkkarte?", ["ending 7734 has $100.00"]),
+        ("cu_1012", "my gift card says expired??", ["expired on October 31, 2026"]),
+        ("cu_1017", "what happened with my boot return", ["RF-70133", "rejected"]),
+        ("cu_1021", "I started a return for my jacket, whats next", ["ship it by December 12, 2026"]),
     ],
 )
 def test_a_signed_in_customers_question_gets_the_fact_it_asks(
@@ -197,3 +206,35 @@ def test_a_promo_code_is_not_taken_for_a_username(client: TestClient) -> None:
     chat.say("can i stack HOLIDAY25 with my silver discount")
     (answer,) = replies(chat)
     assert "confirm it's you" not in answer
+
+
+@pytest.mark.parametrize(
+    ("question", "details", "fact"),
+    [
+        ("refund status pls", "Samuel Reyes samuel.reyes@example.com", "RF-70467 of $173.90"),
+        ("I cancelled plus, until when do I keep the perks?", "William Turner, username wturner", "February 14, 2027"),
+    ],
+)
+def test_details_given_after_a_help_center_answer_look_up_the_record_it_was_about(
+    client: TestClient, question: str, details: str, fact: str
+) -> None:
+    chat = start_chat(client)
+    chat.say(question)
+    chat.say(details)
+    rule, looked_up = replies(chat)
+    assert "Source:" in rule
+    assert looked_up.startswith("Thanks, that's you confirmed.") and fact in looked_up
+
+
+@pytest.mark.parametrize(
+    ("turn", "fact"),
+    [
+        ("what time will my package come if it's out for delivery", "8 p.m."),
+        ("ok I started a return online, how many days do i have to actually drop it off", "14 days"),
+    ],
+)
+def test_a_rule_asked_in_the_customers_own_words_gets_the_rule(client: TestClient, turn: str, fact: str) -> None:
+    chat = start_chat(client)
+    chat.say(turn)
+    (answer,) = replies(chat)
+    assert fact in answer
