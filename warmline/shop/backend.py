@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from warmline.errors import WarmlineError
 from warmline.shop import rules
 from warmline.shop.records import Address, Customer, Order
-from warmline.shop.topics import phone_digits
+from warmline.shop.topics import phone_digits, same_postal_code
 
 BACKEND_FILE = "store/backend.json"
 
@@ -132,7 +132,7 @@ class JsonStoreBackend:
                 found.append(customer)
             elif order_id and customer.order(order_id) is not None:
                 found.append(customer)
-            elif zip_code and customer.address.zip_code == zip_code:
+            elif zip_code and same_postal_code(customer.address.zip_code, zip_code):
                 found.append(customer)
             elif username and customer.username and customer.username.lower() == username.lower():
                 found.append(customer)

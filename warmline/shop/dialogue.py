@@ -53,6 +53,7 @@ from warmline.shop.topics import (
     names_in,
     phone_digits,
     read_turn,
+    same_postal_code,
 )
 
 MAX_WORDS = 80
@@ -519,8 +520,13 @@ class Dialogue:
         phones = {p for r in readings for p in r.phones}
         usernames = {u for r in readings for u in r.usernames}
         if not (emails or order_ids or zips or phones or usernames):
-            # "Isabella Moore, bellamoore": a plain word beside the name may be the username
+            # "Isabella Moore, bellamoore": a plain word beside the name may be the username, and
+            # so may a word no dictionary knows in a question ("hi its luis fernandez, luisf. whats
+            # my level")
             usernames = {w for t in texts if details_only(t) for w in plain_words(t)}
+            usernames |= set(
+                [w for t in texts if not details_only(t) for w in plain_words(t) if not self.help_center.knows(w)][:4]
+            )
         if account_id is not None:
             one = self.store.customer(account_id)
             candidates = [one] if one is not None else []
@@ -539,7 +545,7 @@ class Dialogue:
                 by.append("email")
             if any(customer.order(o) for o in order_ids):
                 by.append("order_id")
-            if customer.address.zip_code in zips:
+            if any(same_postal_code(customer.address.zip_code, z) for z in zips):
                 by.append("zip_code")
             if customer.username and re.search(
                 rf"(?<![\w.]){re.escape(customer.username.lower())}(?![\w])", joined.lower()
@@ -592,8 +598,13 @@ class Dialogue:
                 text = " ".join([*(u.text for u in units), self.say.offer_lookup])
                 return Step(text, "ask_identity", citations=[self._citation(answer, units)])
         searchable = bool(reading.emails or reading.order_ids or reading.zip_codes)
-        if searchable and not self._customers_with(reading.emails, reading.order_ids, reading.zip_codes):
+        matched = self._customers_with(reading.emails, reading.order_ids, reading.zip_codes) if searchable else []
+        said = EMAIL.sub(" ", " ".join([*memory.customer_texts, text]))
+        if searchable and not matched:
             text = self.say.identity_mismatch  # say so at once: asking again as if nothing was given is not listening
+        elif matched and not any(any_name_in(said, c.name) for c in matched):
+            # "AB42107": a detail of an account, and the name that goes with it still to come
+            text = self.say.ask_name
         elif memory.identity_asks == 0:
             # A signed-in customer's account is known: their name confirms it is them.
             text = self.say.ask_name if signed_in else self.say.ask_identity

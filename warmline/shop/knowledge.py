@@ -456,6 +456,11 @@ class HelpCenterIndex:
             return 0.0
         return len(query_terms & self._article_terms[article_id]) / len(query_terms)
 
+    def knows(self, word: str) -> bool:
+        """Whether ``word`` is English or a word of the help center (not a name or a username)."""
+        lower = word.lower()
+        return lower in self._vocabulary or lower in self._english or lower in STOPWORDS or lower in COMMON_WORDS
+
     def index_of(self, unit: Unit) -> int:
         return self.units.index(unit)
 

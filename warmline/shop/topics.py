@@ -22,7 +22,8 @@ from rapidfuzz.distance import OSA
 ORDER_ID = re.compile(r"\b([A-Z]{2}-?\d{5,})\b", re.I)
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 PHONE = re.compile(r"(?<![\w-])\+?1?[\s.-]?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?![\w-])")
-ZIP = re.compile(r"(?<![\d-])(\d{5})(?:-\d{4})?(?![\d])")
+# A US ZIP code, or a Canadian postal code ("M5S 1G4", written any case, with or without the space).
+ZIP = re.compile(r"(?<![\d-])(\d{5})(?:-\d{4})?(?![\d])|(?<![\w-])([a-z]\d[a-z])[ -]?(\d[a-z]\d)(?![\w-])", re.I)
 # A username as people write them ("mbell_atl", "priya.r", "mayat_88"): a word joined by "_" or "."
 # (a plain word could be any word, a word ending in digits a promo code such as HOLIDAY25).
 USERNAME = re.compile(r"(?<![\w.@-])([a-z][a-z0-9]*(?:[._][a-z0-9]+)+)(?![\w@-]|\.\w)", re.I)
@@ -158,6 +159,11 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
         "start_return",
         r"\b(?:start|begin|make|open|want|like|need)\b.{0,25}\breturn\b|\breturn (?:it|them|this|these)\b|"
         r"\bcan i (?:still )?(?:return|send back)\b|devolver|retourner|zurucksenden|"
+        # how long the customer's own item can go back: "how long do I have to return my boots?",
+        # "last day I can return my belt", "is my oxford shirt returnable?"
+        r"\bhow (?:long|much time|many days) (?:do|have) (?:i|we) (?:have|got|get)(?: left)? to (?:return|send)\b|"
+        r"\blast day\b.{0,30}\breturn|\breturn\w*\b.{0,30}\b(?:deadline|last day)\b|\breturnable\b|"
+        r"\b(?:can|could) (?:my|this|these|it|they)\b.{0,30}\bbe returned\b|"
         r"\b(?:devolv\w*|retourn\w*|restitu\w*|zuruck(?:schick|send|geb)\w*|terug(?:stur|zend)\w*|"
         r"fare (?:un )?reso|rendere)\b",
     ),
@@ -383,7 +389,7 @@ def read_turn(text: str) -> TurnReading:
     emails = tuple(dict.fromkeys(m.group().lower() for m in EMAIL.finditer(text)))
     phones = tuple(dict.fromkeys(phone_digits(m.group()) for m in PHONE.finditer(text)))
     rest = PHONE.sub(" ", ORDER_ID.sub(" ", EMAIL.sub(" ", text)))
-    zip_codes = tuple(dict.fromkeys(m.group(1) for m in ZIP.finditer(rest)))
+    zip_codes = tuple(dict.fromkeys(postal_code(m) for m in ZIP.finditer(rest)))
     usernames = tuple(
         dict.fromkeys(
             m.group(1).lower().rstrip(".") for pattern in (NAMED_USERNAME, USERNAME) for m in pattern.finditer(rest)
@@ -476,6 +482,15 @@ def details_only(text: str) -> bool:
 def introduces_self(text: str) -> bool:
     """The turn only says who the customer is, in words ("my name is Maya Thompson")."""
     return INTRODUCES.search(text) is not None and details_only(text)
+
+
+def postal_code(found: re.Match[str]) -> str:
+    """A ZIP code as written, a Canadian postal code as the store keeps it ("M5S 1G4")."""
+    return found.group(1) or f"{found.group(2)} {found.group(3)}".upper()
+
+
+def same_postal_code(kept: str, given: str) -> bool:
+    return re.sub(r"[\s-]", "", kept).upper() == re.sub(r"[\s-]", "", given).upper()
 
 
 def phone_digits(phone: str) -> str:
