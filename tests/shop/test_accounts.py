@@ -118,6 +118,9 @@ def test_without_a_signing_secret_no_chat_starts_signed_in(sqlite_url: str) -> N
         ("cu_1012", "my gift card says expired??", ["expired on October 31, 2026"]),
         ("cu_1017", "what happened with my boot return", ["RF-70133", "rejected"]),
         ("cu_1021", "I started a return for my jacket, whats next", ["ship it by December 12, 2026"]),
+        ("cu_1004", "when is the last day I can return my belt?", ["can be returned until January 31, 2027"]),
+        ("cu_1015", "how long do I have to return my chelsea boots", ["can be returned until December 29, 2026"]),
+        ("cu_1024", "is my oxford shirt returnable", ["Oxford Button-Down Shirt is final sale"]),
     ],
 )
 def test_a_signed_in_customers_question_gets_the_fact_it_asks(
@@ -238,3 +241,27 @@ def test_a_rule_asked_in_the_customers_own_words_gets_the_rule(client: TestClien
     chat.say(turn)
     (answer,) = replies(chat)
     assert fact in answer
+
+
+@pytest.mark.parametrize(
+    ("turn", "fact"),
+    [
+        ("This is Noah Schmidt, M5S 1G4. What did I pay in duties on my last order?", "$72.11"),
+        ("noah schmidt, postal code m5s1g4, what did I pay in duties on my last order?", "$72.11"),
+        ("hi its luis fernandez, luisf. whats my level", "silver level"),
+    ],
+)
+def test_a_postal_code_or_a_plain_username_verifies_the_customer(client: TestClient, turn: str, fact: str) -> None:
+    chat = start_chat(client)
+    chat.say(turn)
+    (answer,) = replies(chat)
+    assert answer.startswith("Thanks, that's you confirmed.") and fact in answer
+
+
+def test_an_order_number_given_first_asks_only_for_the_name(client: TestClient) -> None:
+    chat = start_chat(client)
+    chat.say("where is my order AB42107")
+    chat.say("Omar Haddad")
+    ask, answer = replies(chat)
+    assert "what's your full name?" in ask and "couldn't match" not in ask
+    assert "December 7, 2026" in answer

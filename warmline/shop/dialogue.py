@@ -602,7 +602,7 @@ class Dialogue:
         said = EMAIL.sub(" ", " ".join([*memory.customer_texts, text]))
         if searchable and not matched:
             text = self.say.identity_mismatch  # say so at once: asking again as if nothing was given is not listening
-        elif matched and not any(any_name_in(said, c.name) for c in matched):
+        elif matched and not signed_in and not any(any_name_in(said, c.name) for c in matched):
             # "AB42107": a detail of an account, and the name that goes with it still to come
             text = self.say.ask_name
         elif memory.identity_asks == 0:
