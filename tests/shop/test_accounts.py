@@ -121,6 +121,7 @@ def test_without_a_signing_secret_no_chat_starts_signed_in(sqlite_url: str) -> N
         ("cu_1004", "when is the last day I can return my belt?", ["can be returned until January 31, 2027"]),
         ("cu_1015", "how long do I have to return my chelsea boots", ["can be returned until December 29, 2026"]),
         ("cu_1024", "is my oxford shirt returnable", ["Oxford Button-Down Shirt is final sale"]),
+        ("cu_1010", "which address is my jeans order being shipped to?", ["It goes to 1109 E. 6th Street"]),
     ],
 )
 def test_a_signed_in_customers_question_gets_the_fact_it_asks(

@@ -187,11 +187,23 @@ def items_words(order: Order) -> str:
     return " and ".join(names) or "no items"
 
 
+# "what address is my order going to?", "where is it being shipped to?"
+ASKS_ADDRESS = re.compile(
+    r"\b(?:what|which) (?:shipping |delivery )?address\b|\baddress\b.{0,25}\b(?:going|sent|shipp\w*|deliver\w*)\b|"
+    r"\b(?:sent|shipp\w*|going|deliver\w*) to (?:which|what) address\b|\bwhere (?:is|are) (?:it|they|my \w+) "
+    r"(?:going|being (?:sent|shipped|delivered))\b",
+    re.I,
+)
+
+
 def order_status_reply(customer: Customer, order: Order, today: date, text: str = "") -> str:
-    """Where the order is; what it holds too when the question asks about its items."""
+    """Where the order is; what it holds, or the address it goes to, when the question asks."""
     status = order_whereabouts(customer, order, today)
     if text and ASKS_ITEMS.search(text):
-        return f"{status} {item_details(order)}"
+        status = f"{status} {item_details(order)}"
+    if text and ASKS_ADDRESS.search(text) and order.shipping.address is not None:
+        went = "went" if order.shipping.delivered_on else "goes"
+        status = f"{status} It {went} to {order.shipping.address.line()}."
     return status
 
 

@@ -222,6 +222,8 @@ TOPIC_CUES: tuple[tuple[str, str], ...] = (
         r"\b(?:carrier|courier)\b|"
         # what the order holds: "what was in my last order", "which colour did I get the tee in"
         r"\bwhat (?:did i|have i) (?:order|buy|get)\b|\bdid i (?:order|buy|purchase)\b|what(?:'?s| was| is) in my|"
+        # the address it goes to: "what address is my order going to?"
+        r"\b(?:what|which) (?:shipping |delivery )?address\b.{0,30}\b(?:order|package|parcel|it|going|sent|shipp\w*)|"
         r"\b(?:colou?r|size|how many|quantity)\b.{0,40}\b(?:did i (?:get|order|buy|pick|choose)|"
         r"i (?:got|ordered|bought|picked|chose))\b",
     ),
