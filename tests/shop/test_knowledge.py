@@ -125,6 +125,17 @@ def test_the_language_of_a_turn_needs_more_than_one_word() -> None:
     assert conversation_language(["hola"]) == "en"
 
 
+def test_a_german_measurement_in_inches_finds_the_size_row(index: HelpCenterIndex) -> None:
+    from warmline.shop.language import language_of
+
+    answer = index.answer("Welche Größe bei 44 Zoll Brustumfang?")  # "Zoll" after a number is inches
+    assert answer is not None and answer.article_id == "sizing-shirts-and-jackets"
+    assert any(u.text.startswith("L: chest (in) 42-44") for u in answer.units)
+    assert language_of("Welche Größe bei 44 Zoll Brustumfang?") == "de"
+    customs = index.answer("Muss ich Zoll bezahlen, wenn ich nach Deutschland bestelle?")
+    assert customs is not None and customs.article_id == "international-shipping"
+
+
 def test_a_code_the_customer_names_finds_the_sentence_that_spells_it(index: HelpCenterIndex) -> None:
     answer = index.answer("how long is HOLIDAY25 valid for")
     assert answer is not None and answer.article_id == "current-promo-codes"

@@ -239,8 +239,12 @@ class Answer:
 
 
 def accent_folded(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
+    decomposed = unicodedata.normalize("NFKD", text.lower().replace("ß", "ss"))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+# "Zoll" is German for customs and for inches; after a number it is inches ("44 Zoll Brustumfang").
+INCHES = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?\s?zoll\b")
 
 
 class Glossary:
@@ -259,8 +263,12 @@ class Glossary:
         """``query`` with the English of the words it has in the glossary appended ("" when none)."""
         if self._pattern is None:
             return ""
-        found = dict.fromkeys(self._entries[m.group()] for m in self._pattern.finditer(accent_folded(query)))
-        return " ".join(found)
+        folded = accent_folded(query)
+        inches = INCHES.search(folded) is not None
+        if inches:
+            folded = re.sub(r"zoll\b", "", folded)
+        found = dict.fromkeys(self._entries[m.group()] for m in self._pattern.finditer(folded))
+        return " ".join([*found, *(["inches"] if inches else [])])
 
 
 class HelpCenterIndex:

@@ -19,7 +19,7 @@ WORDS: dict[str, frozenset[str]] = {
         "fr": "le la les est mon ma mes je vous que comment quand ou puis ai un une pour avec des du au mais "
         "bonjour merci commande combien c'est j'ai n'ai pas",
         "de": "der die das ist mein meine ich sie wie wann wo kann habe ein eine fur mit den dem und aber "
-        "hallo danke bestellung wurden warum nicht",
+        "hallo danke bestellung wurden warum nicht welche welcher welches bei auf",
         "it": "il lo la gli le e mio mia io che come quando dove posso ho un una per con del della ma ciao "
         "grazie ordine quanto sono",
         "pt": "o a os as e meu minha eu que como quando onde posso tenho um uma por para com do da mas ola "
