@@ -403,6 +403,20 @@ class HelpCenterIndex:
                 continue
             chosen.append(i)
             words += size
+        # A chosen lead-in ("Reset 2FA with an email code:", "Lost your phone or changed your
+        # number?") says nothing alone: what it leads to comes with it, as far as the words allow.
+        queue = [i for i in chosen if self._leads_in(i)]
+        while queue:
+            for j in self._led_to(queue.pop(0)):
+                if j in chosen or j in exclude:
+                    continue
+                size = len(self.units[j].text.split())
+                if words + size > ANSWER_WORDS:
+                    break
+                chosen.append(j)
+                words += size
+                if self._leads_in(j):
+                    queue.append(j)
         asked_levels = set(LEVEL.findall(query.lower()))
         if asked_levels:  # "what do gold members get?": the gold row, not bronze's and silver's too
             chosen = [i for i in chosen if i == best or not other_level(self.units[i].text, asked_levels)]
@@ -463,6 +477,17 @@ class HelpCenterIndex:
         if not query_terms or article_id not in self._article_terms:
             return 0.0
         return len(query_terms & self._article_terms[article_id]) / len(query_terms)
+
+    def _leads_in(self, i: int) -> bool:
+        return self.units[i].text.endswith((":", "?"))
+
+    def _led_to(self, i: int) -> list[int]:
+        """The units a lead-in unit introduces: the list under "...:", the answer after "...?"."""
+        unit = self.units[i]
+        after = [j for j in range(i + 1, min(i + 6, len(self.units))) if self.units[j].article_id == unit.article_id]
+        if unit.text.endswith(":"):
+            return [j for j in after if self.units[j].context == unit.text]
+        return after[:1]
 
     def knows(self, word: str) -> bool:
         """Whether ``word`` is English or a word of the help center (not a name or a username)."""
