@@ -398,8 +398,8 @@ class Dialogue:
         if gives_details and memory.cited is not None and memory.cited[0] not in ACTIONS:
             # Who they are, right after an answer from an article about one of their records ("refund
             # status pls" -> how refunds go -> "Samuel Reyes, samuel@..."): that record, looked up.
-            topic, asked = memory.cited
-            return Need(topic, reading.order_ids or read_turn(asked).order_ids or memory.order_ids, asked)
+            cited_topic, asked = memory.cited
+            return Need(cited_topic, reading.order_ids or read_turn(asked).order_ids or memory.order_ids, asked)
         if gives_details and (reading.order_ids or memory.order_ids):
             # a bare order number (now or before the name): show that order
             return Need("order_status", reading.order_ids or memory.order_ids, text)
