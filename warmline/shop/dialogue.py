@@ -590,12 +590,15 @@ class Dialogue:
             )
         )
         if memory.identity_asks == 0 and not gave and answer is not None and rule_helps:
+            # the help center's facts first; the offer to look at their record when it still fits
             units: list[Unit] = []
             for unit in answer.units:
-                if len(" ".join([*(u.text for u in units), unit.text, self.say.offer_lookup]).split()) <= MAX_WORDS:
+                if len(" ".join([*(u.text for u in units), unit.text]).split()) <= MAX_WORDS:
                     units.append(unit)
             if units:
-                text = " ".join([*(u.text for u in units), self.say.offer_lookup])
+                text = " ".join(u.text for u in units)
+                if len(f"{text} {self.say.offer_lookup}".split()) <= MAX_WORDS:
+                    text = f"{text} {self.say.offer_lookup}"
                 return Step(text, "ask_identity", citations=[self._citation(answer, units)])
         searchable = bool(reading.emails or reading.order_ids or reading.zip_codes)
         matched = self._customers_with(reading.emails, reading.order_ids, reading.zip_codes) if searchable else []
