@@ -235,6 +235,8 @@ def test_details_given_after_a_help_center_answer_look_up_the_record_it_was_abou
     [
         ("what time will my package come if it's out for delivery", "8 p.m."),
         ("ok I started a return online, how many days do i have to actually drop it off", "14 days"),
+        ("why was my refund smaller than what I paid?", "Discounts are shared across items"),
+        ("I lost my phone and can't get my 2FA code", "6-digit code"),
     ],
 )
 def test_a_rule_asked_in_the_customers_own_words_gets_the_rule(client: TestClient, turn: str, fact: str) -> None:

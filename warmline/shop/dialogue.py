@@ -147,6 +147,8 @@ def is_question(text: str) -> bool:
     return "?" in text or bool(re.match(rf"\s*{QUESTION_WORD}\b", text, re.I)) or bool(WHAT_TO_DO.search(text))
 
 
+# "why was my refund smaller than what I paid?": the rule explains it before the record is looked up
+EXPLAIN = re.compile(r"\W*(?:why|how come)\b", re.I)
 WHAT_TO_DO = re.compile(r"\bwhat (?:do|should|can|could) (?:i|we) do\b", re.I)
 
 
@@ -579,7 +581,9 @@ class Dialogue:
         gave = reading.gives_details
         # Where an order is, is the record's alone (as in _serve): what the statuses mean is no answer.
         # So is a record's own value ("how much was my refund?"): a rule about labels is no answer.
-        status_only = (need.topic == "order_status" or reading.asks_record) and not reading.asks_rule
+        status_only = (
+            (need.topic == "order_status" or reading.asks_record) and not reading.asks_rule and not EXPLAIN.match(text)
+        )
         on_topic = self.article_topics.get(answer.article_id) == need.topic if answer is not None else False
         rule_helps = (
             answer is not None
