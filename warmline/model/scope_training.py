@@ -36,6 +36,7 @@ from warmline.model.scope import (
     help_center_answers,
     other_company_request,
 )
+from warmline.model.signals_evaluation import memoised
 
 PER_SOURCE = 160
 PER_PACK_SOURCE = 400
@@ -117,7 +118,7 @@ def help_center_evidence(pack_path: Path) -> Evidence:
     from warmline.model.encoder import shared_encoder
     from warmline.shop import help_center_index
 
-    index = help_center_index(pack_path, cached_encoder(shared_encoder().encode))
+    index = help_center_index(pack_path, memoised(shared_encoder().encode))
     if index is None:
         raise ValueError(f"{pack_path}: the pack has no help center")
 
@@ -135,19 +136,6 @@ def help_center_evidence(pack_path: Path) -> Evidence:
         return found
 
     return evidence
-
-
-def cached_encoder(encode: Callable[[Sequence[str]], np.ndarray]) -> Callable[[Sequence[str]], np.ndarray]:
-    """``encode`` with a cache, so that a prefetched batch serves the searches that follow."""
-    cache: dict[str, np.ndarray] = {}
-
-    def cached(texts: Sequence[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in cache]
-        if missing:
-            cache.update(zip(missing, encode(missing), strict=True))
-        return np.stack([cache[t] for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)
-
-    return cached
 
 
 def build_scope_evidence(pack_path: Path) -> str:

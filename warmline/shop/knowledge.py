@@ -453,13 +453,7 @@ class HelpCenterIndex:
         def fix(match: re.Match[str]) -> str:
             word = match.group()
             lower = word.lower()
-            if (
-                len(lower) < MIN_FIXED
-                or lower in self._vocabulary
-                or lower in STOPWORDS
-                or lower in COMMON_WORDS
-                or lower in self._english
-            ):
+            if len(lower) < MIN_FIXED or self.knows(lower):
                 return word
             limit = 1 if len(lower) < 8 else 2
             found = process.extractOne(lower, self._vocabulary_list, scorer=OSA.distance, score_cutoff=limit)
