@@ -10,18 +10,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import start_chat
-from warmline.app import build_services, create_app
+from tests.pipeline.test_pipeline import model_services
+from warmline.app import create_app
 from warmline.bot.model_bot import ModelBot
-from warmline.bus.memory import MemoryBus
-from warmline.config import Settings
 from warmline.conversation.actions import Services
 from warmline.conversation.events import Escalated, PolicyDecided, TurnAnalysed
 
 
 @pytest.fixture
 def svc(database_url: str) -> Iterator[Services]:
-    config = Settings(database_url=database_url, environment="test", cold_transfer_share=0.0)
-    services = build_services(config, bus=MemoryBus())
+    services = model_services(database_url)
     assert isinstance(services.bot, ModelBot) and services.bot.scope is not None
     yield services
     services.close()
