@@ -98,6 +98,7 @@ def test_the_no_agent_notice_tells_the_truth_about_an_open_team(policy) -> None:
         ("it", "prossima apertura: lun 08:00"),
         ("pt", "próxima abertura: seg 08:00"),
         ("nl", "volgende opening: ma 08:00"),
+        ("pl", "najbliższe otwarcie: pon 08:00"),
         ("sv", "next opening: Mon 08:00"),  # no notices in that language: the pack's main ones
     ],
 )
@@ -105,6 +106,7 @@ def test_the_notice_is_written_in_the_customers_language(policy, language: str, 
     nobody = make_inputs({"human_request": 1.0}, team_load={"general": {"agents_online": 0}}, language=language)
     closed = decide(policy, nobody, datetime(2025, 3, 9, 15, 0, tzinfo=UTC))
     assert expected in (closed.customer_message or "")
+    assert "(opens Mon 08:00" in closed.reason  # the audit trail stays in the team's language
     live = decide(policy, make_inputs({"human_request": 1.0}, language=language), NOW)
     assert live.mode == "live" and "{" not in (live.customer_message or "")
 

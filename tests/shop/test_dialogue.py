@@ -413,6 +413,21 @@ def test_a_spanish_customer_is_greeted_back_in_spanish_with_the_agents_note(clie
     assert "back with me" not in resume
 
 
+def test_a_polish_customer_is_told_of_the_handoff_and_greeted_back_in_polish(client: TestClient, svc: Services) -> None:
+    chat = start_chat(client)
+    chat.say("dzień dobry, chcę rozmawiać z konsultantem, proszę")
+    notice = replies(chat)[-1]
+    assert notice.startswith(("Nasz zespół", "Łączę Cię z osobą")) and "team" not in notice and "{" not in notice
+    lead = staff_token(svc, "lead", ["general"])
+    team = client.get(f"/v1/conversations/{chat.id}", headers=lead).json()["state"]["team"]
+    staff = staff_token(svc, "agent", [team])
+    assert client.post(f"/v1/conversations/{chat.id}/claim", headers=staff).status_code == 200
+    note = "Replacement for AB40317 shipped by free express"
+    assert client.post(f"/v1/conversations/{chat.id}/handback", json={"note": note}, headers=staff).status_code == 200
+    resume = next(r for r in replies(chat) if "Znowu rozmawiasz ze mną" in r)
+    assert f"Notatka naszego zespołu: {note}." in resume and "back with me" not in resume
+
+
 def test_a_signed_in_customer_asking_after_another_order_by_its_item_gets_that_order(client: TestClient) -> None:
     chat = start_chat(client, account_id="cu_1011")
     chat.say("how many sock packs did I order on AB41455")

@@ -123,6 +123,9 @@ def test_the_language_of_a_turn_needs_more_than_one_word() -> None:
     assert language_of("Daniel Okafor, AB41562") is None
     assert conversation_language(["Combien de temps ai-je pour retourner un article ?", "AB40317"]) == "fr"
     assert conversation_language(["hola"]) == "en"
+    assert language_of("Gdzie jest moje zamówienie? Czekam już tydzień") == "pl"
+    assert language_of("Ile kosztuje dostawa ekspresowa?") == "pl"
+    assert language_of("dziękuję, Maya Thompson") is None  # one Polish word is not enough
 
 
 def test_a_german_measurement_in_inches_finds_the_size_row(index: HelpCenterIndex) -> None:

@@ -244,7 +244,9 @@ def _availability(
     }
     offline: Mode = "callback" if inputs.has_phone else "ticket"
     if not hours.is_open(now):
-        return offline, None, f"{team} is closed now (opens {fields['opens_at'] or 'later'})", fields, False
+        # The audit reason is read by the team: the pack's own weekday names, not the customer's.
+        opens = f"{policy.messages.words.weekdays[opening.weekday()]} {opening:%H:%M %Z}" if opening else "later"
+        return offline, None, f"{team} is closed now (opens {opens})", fields, False
     if availability.require_agent_online and load.agents_online <= 0:
         return offline, None, f"no {team} agent is online", fields, True
     wait = estimate_wait_minutes(load, availability.handle_minutes(team))

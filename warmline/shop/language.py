@@ -26,6 +26,10 @@ WORDS: dict[str, frozenset[str]] = {
         "obrigado obrigada pedido quanto custa nao",
         "nl": "de het een is mijn ik je wat hoe wanneer waar kan heb voor met van en maar hallo bedankt "
         "bestelling hoeveel niet kost jaar wordt kun graag",
+        # Polish words without "ł" (the tokens are ASCII letters once accents are folded).
+        "pl": "jest moje moja moj mam czy gdzie kiedy jak mozna moge prosze dziekuje zamowienie zamowienia "
+        "zamowieniu paczka paczke paczki ile kosztuje jestem chce dlaczego juz przez ktory ktora dzien dobry "
+        "czesc zwrot zwrotu jeszcze mnie moim",
     }.items()
 }
 MIN_HITS = 2
