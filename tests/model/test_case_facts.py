@@ -123,6 +123,13 @@ NAME_ASKED = "Could I have your full name, please?"
     [
         # names in later turns, in whatever order, case and wording they come
         ("the name is Tan, Wei", NAME_ASKED, {("name", "Tan, Wei", "Wei Tan")}),
+        ("it's Lee, Sam. zip 94107", NAME_ASKED, {("name", "Lee, Sam", "Sam Lee"), ("zip_code", "94107", None)}),
+        (
+            "LOPEZ MARIA. order AB12345",
+            NAME_ASKED,
+            {("name", "LOPEZ MARIA", "Lopez Maria"), ("order_id", "AB12345", None)},
+        ),
+        ("It is broken. order AB12345", NAME_ASKED, {("order_id", "AB12345", None)}),
         ("sure its jamal wright", NAME_ASKED, {("name", "jamal wright", "Jamal Wright")}),
         ("ok it's lopez, maria", NAME_ASKED, {("name", "lopez, maria", "Maria Lopez")}),
         ("LOPEZ MARIA", NAME_ASKED, {("name", "LOPEZ MARIA", "Lopez Maria")}),

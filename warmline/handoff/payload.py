@@ -291,7 +291,8 @@ def _customer_name(history: list[EventRecord], account: dict[str, Any] | None, f
     for record in history:
         if isinstance(record.event, ConversationStarted) and record.event.customer_name:
             return record.event.customer_name
-    return next((f.value for f in facts if f.kind == "name" and f.speaker == "customer"), None)
+    # "Lee, Sam" reads as the normal form the fact resolved it to ("Sam Lee").
+    return next((f.resolved or f.value for f in facts if f.kind == "name" and f.speaker == "customer"), None)
 
 
 # Why it escalated, as the agent wants to read it (the policy's full reason is in the payload's

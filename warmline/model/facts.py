@@ -62,7 +62,7 @@ ANSWERED_NAME = re.compile(
     r"(?i:(?:it's|its|it is|that's|that is|(?:the |my )?(?:full )?name(?: on (?:the|my) (?:order|account|card))?"
     r"(?:'s| is|:)|account holder(?: is|:)?|i'm|im|i am|this is)\s*:?\s+)?"
     rf"(?P<name>{ANY_NAME_WORD}(?:\s*,\s*{ANY_NAME_WORD}|(?:\s+{ANY_NAME_WORD}){{1,2}}))(?![\w'’-])"
-    r"\s*(?:[.!]\s*$|$|(?=[,;]?\s*(?:and\s+)?(?i:(?:my\s+)?(?:zip|postal|order|email|phone|account|#|\d|\S+@))))"
+    r"\s*(?:[.!]\s*$|$|(?=[,;.]?\s*(?:and\s+)?(?i:(?:my\s+)?(?:zip|postal|order|email|phone|account|#|\d|\S+@))))"
 )
 # Everyday words that make a short answer a sentence, not a name ("I don't know", "one sec").
 NOT_NAME_WORDS = set(
