@@ -250,6 +250,17 @@ def test_misspelled_words_are_searched_as_the_help_center_spells_them(client: Te
     assert "$5.99" in answer
 
 
+def test_details_that_match_nobody_twice_get_the_other_ways_not_the_same_words(client: TestClient) -> None:
+    chat = start_chat(client)
+    chat.say("my jeans came in the wrong size")
+    chat.say("order AB12345")
+    chat.say("it's Lee, Sam. zip 94107")
+    _, first, second = replies(chat)
+    assert "couldn't match those details" in first
+    assert second.startswith("I still can't find an account") and "ask for a person" in second
+    assert "Here it is again" not in second
+
+
 def test_details_that_match_nobody_are_said_not_to_match_at_once(client: TestClient) -> None:
     chat = start_chat(client)
     chat.say("Dana Reyes, dana.reyes@example.com. where is my order?")

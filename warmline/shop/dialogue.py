@@ -608,7 +608,7 @@ class Dialogue:
         matched = self._customers_with(reading.emails, reading.order_ids, reading.zip_codes) if searchable else []
         said = EMAIL.sub(" ", " ".join([*memory.customer_texts, text]))
         if searchable and not matched:
-            text = self.say.identity_mismatch  # say so at once: asking again as if nothing was given is not listening
+            text = self._mismatch(memory)  # say so at once: asking again as if nothing was given is not listening
         elif matched and not signed_in and not any(any_name_in(said, c.name) for c in matched):
             # "AB42107": a detail of an account, and the name that goes with it still to come
             text = self.say.ask_name
@@ -616,10 +616,16 @@ class Dialogue:
             # A signed-in customer's account is known: their name confirms it is them.
             text = self.say.ask_name if signed_in else self.say.ask_identity
         elif gave:
-            text = self.say.identity_mismatch
+            text = self._mismatch(memory)
         else:
             text = self.say.ask_identity_again
         return Step(text, "ask_identity")
+
+    def _mismatch(self, memory: DialogueMemory) -> str:
+        """ "Couldn't match those details"; said again, it offers the other ways instead of the same words."""
+        if memory.last_reply == self.say.identity_mismatch:
+            return self.say.identity_mismatch_again
+        return self.say.identity_mismatch
 
     def _customers_with(
         self,

@@ -28,6 +28,7 @@ class Phrases:
     ask_identity_again: str
     offer_lookup: str
     identity_mismatch: str
+    identity_mismatch_again: str
     verified: str
     how_can_i_help: str
     no_orders: str
@@ -75,7 +76,13 @@ class Phrases:
 
     def asks_who(self, reply: str) -> bool:
         """Whether a reply of the assistant (in English: see :meth:`english`) asked the customer who they are."""
-        asks = (self.ask_identity, self.ask_name, self.ask_identity_again, self.identity_mismatch)
+        asks = (
+            self.ask_identity,
+            self.ask_name,
+            self.ask_identity_again,
+            self.identity_mismatch,
+            self.identity_mismatch_again,
+        )
         return reply in asks or reply.endswith(self.offer_lookup)
 
     def rephrase_of(self, text: str) -> str:
