@@ -409,16 +409,22 @@ def test_a_customer_writing_spanish_is_told_of_the_handoff_in_spanish(client: Te
     assert "team" not in notice and "{" not in notice
 
 
+def claim_and_hand_back(client: TestClient, svc: Services, conversation_id: str, note: str) -> None:
+    """An agent of the team the conversation went to claims it and hands it back with ``note``."""
+    lead = staff_token(svc, "lead", ["general"])
+    team = client.get(f"/v1/conversations/{conversation_id}", headers=lead).json()["state"]["team"]
+    staff = staff_token(svc, "agent", [team])
+    assert client.post(f"/v1/conversations/{conversation_id}/claim", headers=staff).status_code == 200
+    handback = client.post(f"/v1/conversations/{conversation_id}/handback", json={"note": note}, headers=staff)
+    assert handback.status_code == 200
+
+
 def test_a_spanish_customer_is_greeted_back_in_spanish_with_the_agents_note(client: TestClient, svc: Services) -> None:
     chat = start_chat(client)
     chat.say("hola, ¿dónde está mi pedido? soy Maya Thompson, maya.thompson@example.com")
     chat.say("quiero hablar con una persona, por favor")
-    lead = staff_token(svc, "lead", ["orders"])
-    team = client.get(f"/v1/conversations/{chat.id}", headers=lead).json()["state"]["team"]
-    staff = staff_token(svc, "agent", [team])
-    assert client.post(f"/v1/conversations/{chat.id}/claim", headers=staff).status_code == 200
     note = "Replacement for AB40317 shipped by free express"
-    assert client.post(f"/v1/conversations/{chat.id}/handback", json={"note": note}, headers=staff).status_code == 200
+    claim_and_hand_back(client, svc, chat.id, note)
     resume = next(r for r in replies(chat) if "Vuelves a estar conmigo" in r)
     assert resume.startswith("Gracias, Maya.") and f"La nota de nuestro equipo dice: {note}." in resume
     assert "back with me" not in resume
@@ -429,12 +435,8 @@ def test_a_polish_customer_is_told_of_the_handoff_and_greeted_back_in_polish(cli
     chat.say("dzień dobry, chcę rozmawiać z konsultantem, proszę")
     notice = replies(chat)[-1]
     assert notice.startswith(("Nasz zespół", "Łączę Cię z osobą")) and "team" not in notice and "{" not in notice
-    lead = staff_token(svc, "lead", ["general"])
-    team = client.get(f"/v1/conversations/{chat.id}", headers=lead).json()["state"]["team"]
-    staff = staff_token(svc, "agent", [team])
-    assert client.post(f"/v1/conversations/{chat.id}/claim", headers=staff).status_code == 200
     note = "Replacement for AB40317 shipped by free express"
-    assert client.post(f"/v1/conversations/{chat.id}/handback", json={"note": note}, headers=staff).status_code == 200
+    claim_and_hand_back(client, svc, chat.id, note)
     resume = next(r for r in replies(chat) if "Znowu rozmawiasz ze mną" in r)
     assert f"Notatka naszego zespołu: {note}." in resume and "back with me" not in resume
 
