@@ -227,6 +227,49 @@ def test_a_turn_asking_two_things_gets_both_facts(client: TestClient) -> None:
     assert "after discounts" in answer and len(answer.split()) <= 80
 
 
+@pytest.mark.parametrize(
+    ("turn", "facts"),
+    [
+        # the second question points back ("it", "they"): found with the first, answered by its own words
+        ("What does Acme Plus cost per year and do I get free returns with it?", ["$49", "Free return labels"]),
+        (
+            "Can I use two promo codes on one order, and are they case sensitive?",
+            ["One code per order", "not case-sensitive"],
+        ),
+        # "und" / "en" part questions as "and" does
+        ("Wie lange habe ich Zeit für eine Rücksendung und was kostet das Etikett?", ["30 days", "$5.99"]),
+        # what is said before the questions goes with the first
+        (
+            "ordering a parka for my dad, is there an extra fee for it and how long does standard shipping take?",
+            ["$8.00", "5-7 business days"],
+        ),
+    ],
+)
+def test_each_question_of_a_turn_gets_the_sentence_that_answers_it(
+    client: TestClient, turn: str, facts: list[str]
+) -> None:
+    chat = start_chat(client)
+    chat.say(turn)
+    (answer,) = replies(chat)
+    assert all(fact in answer for fact in facts), answer
+    assert len(answer.split()) <= 80
+
+
+def test_the_questions_of_a_turn_are_parted_in_the_customers_language() -> None:
+    from warmline.shop.dialogue import question_parts
+
+    assert question_parts("Hoe lang duurt de levering en wat kost het?") == [
+        "Hoe lang duurt de levering",
+        "wat kost het",
+    ]
+    assert question_parts("Combien de temps pour un remboursement, et comment suivre mon colis ?") == [
+        "Combien de temps pour un remboursement",
+        "comment suivre mon colis",
+    ]
+    assert question_parts("I want to return my boots and I need a label") == []  # no question in it
+    assert question_parts("quiero devolver las botas y que me den el dinero") == []  # "y que" opens no question
+
+
 def test_a_later_question_read_with_the_first_gets_its_own_sentence(client: TestClient) -> None:
     # "how many units max" read with the price-match question must not get the same sentence again
     chat = start_chat(client)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from warmline.conversation.events import (
     BotMessage,
@@ -118,19 +118,32 @@ class DialogueMemory:
 
 # Where a turn that asks two things splits: "?", "; ", ", and" or " and" or ", also" before a
 # question word.
-QUESTION_WORD = r"(?:how|what|whats|when|where|which|who|why|do|does|did|is|are|can|could|will|would|should)"
-PART_SPLIT = re.compile(rf"\?\s*|;\s*|,?\s+(?:and|also|plus)\s+(?={QUESTION_WORD}\b)|,\s+(?={QUESTION_WORD}\b)", re.I)
+QUESTION_WORD = (
+    r"(?:how|what|whats|when|where|which|who|why|do|does|did|is|are|can|could|will|would|should|"
+    # the other languages' question words that open a question, never a clause ("y que" is "and that")
+    r"wie|was|wann|wo|welche[rsn]?|kann|gibt|qué|cuál|cuáles|cómo|cuánto|cuánta|cuántos|cuántas|cuanto|cuándo|"
+    r"dónde|puedo|quel|quelle|quels|quelles|combien|comment|quand|où|est-ce|puis-je|quanto|quanti|quanta|quando|dove|"
+    r"posso|onde|hoe|wat|wanneer|waar|kan|ile|jak|kiedy|gdzie|czy)"
+)
+AND = r"(?:and|also|plus|und|y|et|e|en|i|oraz)"
+PART_SPLIT = re.compile(
+    rf"[?¿]\s*|;\s*|,?\s+{AND}\s+(?={QUESTION_WORD}(?![\w-]))|,\s+(?={QUESTION_WORD}(?![\w-]))", re.I
+)
 PART_WORDS = 3
-ASKS = re.compile(rf"^{QUESTION_WORD}\b|^\w+(?: \w+)? (?:price|cost|fee)\b", re.I)
+ASKS = re.compile(rf"^¿?{QUESTION_WORD}(?![\w-])|^\w+(?: \w+)? (?:price|cost|fee)\b", re.I)
 
 
 def question_parts(text: str) -> list[str]:
     """The questions of a turn, each of at least three words ("two questions: how much is
-    express, and do gold members pay for it?" -> two)."""
+    express, and do gold members pay for it?" -> two). What the customer says before them
+    ("ordering a parka for my dad, is there a fee for it and how long ...?") goes with the first."""
     text = re.sub(r"^.{0,30}\b(?:two|2|a couple of|couple of|few) questions?\s*[:,-]\s*", "", text, flags=re.I)
-    parts = [re.sub(r"^(?:and|also|plus)\s+", "", p.strip(), flags=re.I) for p in PART_SPLIT.split(text)]
-    asked = [p for p in parts if len(p.split()) >= PART_WORDS and ASKS.match(p)]
-    return asked if len(asked) == len([p for p in parts if len(p.split()) >= PART_WORDS]) else []
+    parts = [re.sub(rf"^{AND}\s+", "", p.strip(), flags=re.I) for p in PART_SPLIT.split(text)]
+    parts = [p for p in parts if len(p.split()) >= PART_WORDS]
+    context = parts.pop(0) if len(parts) >= 3 and not ASKS.match(parts[0]) else None
+    if not all(ASKS.match(p) for p in parts):
+        return []
+    return [f"{context}, {parts[0]}", *parts[1:]] if context else parts
 
 
 PLAIN_WORD = re.compile(r"(?<![\w.@-])([a-z][a-z0-9]{3,29})(?![\w@-])")
@@ -346,7 +359,12 @@ class Dialogue:
         if follow_up is None:
             return answer
         if continues or answer is None or answer.score < ANSWER_FLOOR or follow_up.score >= answer.score + CONTEXT_GAIN:
-            return follow_up
+            # The two turns together find the article; the follow-up's own words find its sentence
+            # ("... and are they case sensitive?" is not answered by the first question's sentence).
+            own = self.help_center.answer(text, exclude=exclude, within=follow_up.article_id)
+            if own is None or own.lead is None or own.lead == follow_up.lead:
+                return follow_up
+            return replace(own, score=follow_up.score, scope_score=follow_up.scope_score)
         return answer
 
     def _need(

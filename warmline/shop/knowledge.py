@@ -98,7 +98,10 @@ FACT_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
 FACT_BOOST = 0.08
 # A question for an amount ("how much", "how many days") is answered by a sentence with one.
 ASKS_AMOUNT = re.compile(
-    r"\bhow (?:much|long|many)\b|cu[aá]nto|combien|wie (?:lange|viel)|quant[oaie]|hoe (?:lang|veel)|\bile\b", re.I
+    r"\bhow (?:much|long|many)\b|cu[aá]nto|combien|wie (?:lange|viel)|quant[oaie]|hoe (?:lang|veel)|\bile\b|"
+    # "what does Acme Plus cost?", "what's the price of overnight?", "was kostet das Etikett?"
+    r"\bwhat(?:'s| is| are| does| do)?\b.{0,40}\b(?:cost|costs|price|fee|charge)\b|\bkoste(?:t|n)\b",
+    re.I,
 )
 # A measurement the customer gives ("my chest is 43 inches") inside a range a sentence states
 # ("L: chest (in) 42-44") in a question about size or fit: that sentence is the one for them.
@@ -350,10 +353,12 @@ class HelpCenterIndex:
         vector: np.ndarray | None = None,
         exclude: frozenset[int] = frozenset(),
         prefer: Callable[[Unit], float] | None = None,
+        within: str | None = None,
     ) -> Answer | None:
         """The units that answer ``query`` (None when the help center has nothing). ``exclude``
         holds unit indexes already said in this conversation; ``prefer`` adds to a unit's score
-        (the customer's own level or order, say)."""
+        (the customer's own level or order, say); ``within`` keeps to one article (the one a
+        follow-up question was found in with the question before it)."""
         searched = self.searched(query)
         if searched[0] != query:  # the encoder reads English: search the question with its glossed words
             query, vector = searched[0], None
@@ -388,6 +393,12 @@ class HelpCenterIndex:
             scores += RANGE_BOOST * np.array([within_ranges(numbers, u.text) for u in self.units])
         if prefer is not None:
             scores = scores + np.array([prefer(u) for u in self.units], dtype=np.float32)
+        if within is not None:
+            outside = np.array([u.article_id != within for u in self.units])
+            if outside.all():
+                return None
+            scores = np.where(outside, -np.inf, scores)
+            base = np.where(outside, 0.0, base)
         ranked = [int(i) for i in np.argsort(-scores)]
         best = next((i for i in ranked if i not in exclude), ranked[0])
         article = self._article_of[best]
