@@ -402,6 +402,31 @@ def test_a_signed_in_customer_is_asked_only_for_their_name(client: TestClient) -
     assert "AB40317" in answer and "delayed" in answer
 
 
+def test_a_signed_in_customers_second_record_question_is_answered_beside_an_action(client: TestClient) -> None:
+    chat = start_chat(client, account_id="cu_1009")
+    chat.say("can I still change the address on my order, and why is there an 8 dollar charge?")
+    chat.say("Grace Liu")
+    reply = replies(chat)[-1]
+    assert "Oversized item fee $8.00" in reply and "address can be changed" in reply
+    assert reply.index("$8.00") < reply.index("address can be changed")  # the question back comes last
+
+
+def test_a_question_pointing_back_at_a_record_gets_no_unrelated_rule(client: TestClient) -> None:
+    chat = start_chat(client, account_id="cu_1020")
+    chat.say("when does my plus renew and how much will it be?")
+    chat.say("Samuel Reyes")
+    reply = replies(chat)[-1]
+    assert "December 10, 2026 for $49.00" in reply and "return label" not in reply
+
+
+def test_a_name_given_again_after_the_answer_is_no_question(client: TestClient) -> None:
+    chat = start_chat(client, account_id="cu_1020")
+    chat.say("when does my plus renew?")
+    chat.say("Samuel Reyes")
+    chat.say("Samuel Reyes")
+    assert replies(chat)[-1] == "Is there anything else I can help you with?"
+
+
 def test_a_rule_asked_about_an_item_the_customer_bought_is_answered_for_that_item(client: TestClient) -> None:
     chat = start_chat(client)
     chat.say("Olivia Rossi olivia.rossi@example.com")

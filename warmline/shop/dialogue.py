@@ -36,7 +36,7 @@ from warmline.model.analysis import Citation, TurnAnalysis
 from warmline.shop import lookups, rules
 from warmline.shop.backend import StoreBackend, StoreRefused, StoreUnavailable
 from warmline.shop.help_center import Unit
-from warmline.shop.knowledge import Answer, HelpCenterIndex
+from warmline.shop.knowledge import Answer, HelpCenterIndex, terms
 from warmline.shop.language import conversation_language
 from warmline.shop.phrases import Phrases
 from warmline.shop.records import Customer
@@ -305,6 +305,9 @@ class Dialogue:
         if need is None and introduces_self(text):
             # "my name is Maya Thompson": an introduction, not a question about changing the name
             return Step(self.say.how_can_i_help, "clarify")
+        if need is None and memory.known is not None and details_only(text):
+            # their name after the answer ("Priya Raman"): nothing asked, nothing to search for
+            return Step(self.say.anything_else, "clarify")
         return self._answer(answer, memory, analysis, text)
 
     def _introduced(self, text: str, memory: DialogueMemory, account_id: str | None) -> Step | None:
@@ -472,15 +475,19 @@ class Dialogue:
                 ruled = self._answer(answer, memory, analysis, text)
                 ruled.events = [*events, *ruled.events]
                 return ruled
-            if step.kind == "lookup":
-                # The turn's other questions about the customer's records get their answers too.
+            if step.kind in ("lookup", "action", "confirm", "clarify"):
+                # The turn's other questions about the customer's records get their answers too:
+                # after a record, before a question back ("... and why is there an $8 charge?"
+                # with an address change: the fee, then "what's the new address?").
                 for topic in need.also:
                     if topic in ACTIONS:
                         continue
                     more = self._lookup(Need(topic, need.order_ids, need.text), customer, memory)
-                    if more.kind == "lookup" and more.text not in step.text:
-                        step.text = f"{step.text} {more.text}"
-                        step.events = [*step.events, *more.events]
+                    if more.kind != "lookup" or more.text in step.text:
+                        continue
+                    asks_back = step.kind in ("confirm", "clarify")
+                    step.text = f"{more.text} {step.text}" if asks_back else f"{step.text} {more.text}"
+                    step.events = [*step.events, *more.events]
         except StoreUnavailable:
             return Step(self.say.store_down, "refuse")
         step.events = [*events, *step.events]
@@ -508,11 +515,18 @@ class Dialogue:
         how long do I have to return it?"): each rule question gets the help center's sentence
         that answers it after the record's facts, as far as 80 words allow."""
         previous: str | None = None
+        about_record = False
         for part in question_parts(text)[:3]:
             asked, previous = (previous, part)
             topic = read_turn(part).topic
             if topic is not None and topic not in ACTIONS:
+                about_record = True
                 continue  # a question about their records: the lookups answer it
+            if about_record and reads_with_previous(part) and len(terms(part)) <= 1:
+                # "... and how much will it be?" after "when does my plus renew": the record's too
+                # ("and how long do I have to return it?" names a rule: the help center's)
+                continue
+            about_record = False
             found = self.answer_in_context(part, asked)
             if found is None or found.score < ANSWER_FLOOR or found.lead is None:
                 continue
