@@ -76,8 +76,9 @@ def build_model(
     only: str | None = typer.Option(
         None,
         "--only",
-        help="Rebuild one part: classifier (with the passage vectors), signals, or scope (the help "
-        "center's evidence on an off-topic reading, model/scope.json).",
+        help="Rebuild one part: classifier (with the passage vectors), signals, frustration (the "
+        "frustration signal alone: the shipped request and off-topic heads are kept), or scope (the "
+        "help center's evidence on an off-topic reading, model/scope.json).",
     ),
 ) -> None:
     """Regenerate the pack's training utterances (when it ships training/generate.py), retrain its
@@ -88,14 +89,14 @@ def build_model(
     from warmline.model.encoder import shared_encoder
     from warmline.packs import PackError, load_pack
 
-    if only not in (None, "classifier", "signals", "scope"):
-        raise refuse("invalid_option", f"--only takes classifier, signals or scope, not {only!r}")
+    if only not in (None, "classifier", "signals", "frustration", "scope"):
+        raise refuse("invalid_option", f"--only takes classifier, signals, frustration or scope, not {only!r}")
     try:
         pack = load_pack(pack_name)
     except PackError as error:
         raise refuse("invalid_pack", str(error)) from error
-    if only == "signals":
-        typer.echo(build_signals(pack))
+    if only in ("signals", "frustration"):
+        typer.echo(build_signals(pack, frustration_only=only == "frustration"))
         return
     if only == "scope":
         from warmline.model.scope_training import build_scope_evidence

@@ -20,12 +20,15 @@ from warmline.model.signals import ARTIFACT as SIGNALS_ARTIFACT
 from warmline.packs import Pack, load_pack
 
 
-def build_signals(pack: Pack) -> str:
-    """Train the escalation signals from the pack's data into ``model/signals.npz``; a summary line."""
+def build_signals(pack: Pack, *, frustration_only: bool = False) -> str:
+    """Train the escalation signals from the pack's data into ``model/signals.npz``; a summary line.
+    ``frustration_only``: retrain frustration and keep the shipped request and off-topic heads."""
+    from warmline.model.signals import SignalModel
     from warmline.model.signals_training import train
 
-    model, report = train(pack.path, shared_encoder().encode)
     path = pack.path / SIGNALS_ARTIFACT
+    keep = SignalModel.load(path) if frustration_only else None
+    model, report = train(pack.path, shared_encoder().encode, keep=keep)
     model.save(path)
     held = ", ".join(
         f"{name} R {r['recall']:.3f} P {r['precision']:.3f} ECE {r['ece']:.3f}"

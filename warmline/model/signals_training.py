@@ -48,12 +48,18 @@ LABELS: dict[str, tuple[int | None, int | None, int | None]] = {
     "not_frustrated": (0, 0, 0),
     "out_of_scope": (0, 0, 1),
     "in_scope": (0, 0, 0),
+    # Single messages for the frustration head alone (``signals/first_messages.yaml``): an angry
+    # first message, and a lively calm one ("!!", "lol", emojis, a mild complaint). The request and
+    # off-topic heads do not read them, so this data cannot move those two signals.
+    "frustrated_message": (None, 1, None),
+    "calm_message": (None, 0, None),
 }
 L2 = {"human_request": 3e-5, "frustration": 3e-5, "out_of_scope": 3e-5}
 STEPS = 400
 CALIBRATION_FOLDS = 5
 WRITTEN_WEIGHT = 3.0
 LEARNING_RATE = 0.05
+FIRST_MESSAGES = "first_messages"
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,7 @@ class Row:
     def weight(self) -> float:
         """Examples written one by one count more than template expansions and public data: they are
         the closest to what customers type, and there are far fewer of them."""
-        return WRITTEN_WEIGHT if self.group.startswith(("team/", "handwritten")) else 1.0
+        return WRITTEN_WEIGHT if self.group.startswith(("team/", "handwritten", FIRST_MESSAGES)) else 1.0
 
 
 def signal_rows(pack_path: Path) -> list[Row]:
@@ -81,6 +87,7 @@ def signal_rows(pack_path: Path) -> list[Row]:
 
     rows = [Row(e.text, e.kind, e.lang, e.source) for e in generate()]
     rows.extend(team_rows(pack_path))
+    rows.extend(first_message_rows(pack_path))
     for name in ("public.jsonl", "handwritten.jsonl"):
         path = pack_path / "signals" / name
         if path.is_file():
@@ -104,6 +111,23 @@ def team_rows(pack_path: Path) -> list[Row]:
         for kind, texts in spec.items():
             rows.extend(Row(str(text), kind, lang, f"team/{lang}:{path.stem}:{kind}") for text in texts or [])
     return rows
+
+
+def first_message_rows(pack_path: Path) -> list[Row]:
+    """The single messages of ``signals/first_messages.yaml`` (lang -> kind -> texts), one source
+    (``first_messages``) for calibration and leave-one-source-out. Kept smaller than every other
+    source so that dealing the sources into calibration folds (largest first) leaves theirs as
+    they were."""
+    path = pack_path / "signals" / f"{FIRST_MESSAGES}.yaml"
+    if not path.is_file():
+        return []
+    spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return [
+        Row(str(text), kind, lang, f"{FIRST_MESSAGES}/{lang}:{kind}")
+        for lang, kinds in spec.items()
+        for kind, texts in (kinds or {}).items()
+        for text in texts or []
+    ]
 
 
 def pack_intent_rows(pack_path: Path) -> list[Row]:
@@ -280,7 +304,9 @@ def _raw_logits(head: LogisticHead, features: Features) -> np.ndarray:
     return features.logits(head.sparse.astype(np.float64), head.dense.astype(np.float64), head.bias)
 
 
-def train_heads(rows: Sequence[Row], features: Features, folds: int = CALIBRATION_FOLDS) -> TrainedHeads:
+def train_heads(
+    rows: Sequence[Row], features: Features, folds: int = CALIBRATION_FOLDS, signals: Sequence[str] = SIGNALS
+) -> TrainedHeads:
     """One head per signal on every row, Platt-calibrated on out-of-source logits: for each fold,
     a head fitted on the other folds scores it; Platt scaling is fitted on those pooled scores and
     applied to the head fitted on everything. So a 0.5 means "likely" for customers who write
@@ -289,7 +315,7 @@ def train_heads(rows: Sequence[Row], features: Features, folds: int = CALIBRATIO
     heads: dict[str, LogisticHead] = {}
     fold_heads: list[dict[str, LogisticHead]] = [{} for _ in range(folds)]
     out_of_fold: dict[str, np.ndarray] = {}
-    for signal in SIGNALS:
+    for signal in signals:
         labels = head_labels(rows, signal)
         used = labels >= 0
         raw = np.full(len(rows), np.nan)
@@ -342,12 +368,21 @@ def train_conversation_stage(rows: Sequence[Row], trained: TrainedHeads, embed: 
     return fit_logistic(np.array(x), np.array(y))
 
 
-def train(pack_path: Path, embed: Embed, *, exclude_group: str | None = None) -> tuple[SignalModel, dict[str, Any]]:
-    """Train the signal model from the pack's data; ``exclude_group`` leaves one source out."""
+def train(
+    pack_path: Path, embed: Embed, *, exclude_group: str | None = None, keep: SignalModel | None = None
+) -> tuple[SignalModel, dict[str, Any]]:
+    """Train the signal model from the pack's data; ``exclude_group`` leaves one source out.
+
+    With ``keep``, only frustration is retrained (its head and the conversation stage, which reads
+    nothing else): the request and off-topic heads are ``keep``'s, unchanged. The frustration
+    work then cannot move the other two signals, whatever else changed in the data since ``keep``
+    was built (the pack's intent utterances, which all three heads read, are not stamped)."""
     started = time.perf_counter()
     rows = [r for r in signal_rows(pack_path) if r.group != exclude_group]
     features = Features([r.text for r in rows], embed([r.text for r in rows]))
-    trained = train_heads(rows, features)
+    trained = train_heads(rows, features, signals=("frustration",) if keep else SIGNALS)
+    if keep is not None:
+        trained.heads = {**keep.heads, "frustration": trained.heads["frustration"]}
     conversation = train_conversation_stage(rows, trained, embed)
     report = {
         "examples": len(rows),
@@ -356,11 +391,15 @@ def train(pack_path: Path, embed: Embed, *, exclude_group: str | None = None) ->
         "train_seconds": round(time.perf_counter() - started, 1),
         "held_out": held_out_report(rows, trained),
     }
-    meta = {
+    meta: dict[str, object] = {
         "data": data_digest(pack_path),
         "examples": len(rows),
         "calibration": f"out-of-source, {CALIBRATION_FOLDS} folds",
     }
+    if keep is not None:  # the data the kept heads were trained from, carried over repeated rebuilds
+        meta["kept_heads"] = keep.meta.get("kept_heads") or {
+            signal: keep.meta.get("data") for signal in SIGNALS if signal != "frustration"
+        }
     return SignalModel(trained.heads, conversation, meta), report
 
 
@@ -370,7 +409,7 @@ def held_out_report(rows: Sequence[Row], trained: TrainedHeads) -> dict[str, Any
     from warmline.model.evaluation import expected_calibration_error
 
     result = {}
-    for signal in SIGNALS:
+    for signal in trained.out_of_fold:
         labels = head_labels(rows, signal)
         used = labels >= 0
         p = 1.0 / (1.0 + np.exp(-np.clip(trained.out_of_fold[signal][used], -30, 30)))
