@@ -18,9 +18,12 @@ from warmline.model.human_request import human_request_score, rule_backstop
 from warmline.model.signals import ARTIFACT, SignalModel, sparse_features, style_features
 from warmline.model.signals_training import (
     CALIBRATION_FOLDS,
+    FIRST_MESSAGES,
+    LABELS,
     Features,
     calibration_folds,
     data_digest,
+    first_message_rows,
     fit_head,
     fit_platt,
     signal_rows,
@@ -215,7 +218,7 @@ def test_training_rows_cover_the_languages_and_kinds() -> None:
     rows = signal_rows(load_pack("demo").path)
     assert {r.lang for r in rows} >= {"en", "es", "fr", "de", "pt", "it", "nl", "pl"}
     kinds = {r.kind for r in rows}
-    assert kinds == {"human_request", "not_human_request", "frustrated", "not_frustrated", "out_of_scope", "in_scope"}
+    assert kinds == set(LABELS)
     assert len({r.text for r in rows}) > 10000
 
 
@@ -229,6 +232,40 @@ def test_rows_written_one_by_one_cover_every_language_and_weigh_more() -> None:
         assert {"human_request", "not_human_request", "frustrated", "out_of_scope", "in_scope"} <= kinds
     assert all(r.weight > 1.0 for r in rows)
     assert all(r.weight == 1.0 for r in signal_rows(load_pack("demo").path) if r.group in {"bitext", "clinc150"})
+
+
+def test_first_messages_train_the_frustration_head_alone_and_leave_the_other_folds_as_they_were() -> None:
+    pack = load_pack("demo").path
+    rows = signal_rows(pack)
+    first = first_message_rows(pack)
+    languages = {"en", "es", "fr", "de", "pt", "it", "nl", "pl"}
+    assert {r.lang for r in first} == languages and {r.group for r in first} == {FIRST_MESSAGES}
+    for lang in languages:  # angry and lively-but-calm messages in every language
+        assert {r.kind for r in first if r.lang == lang} == {"frustrated_message", "calm_message"}
+    assert all(LABELS[r.kind][0] is None and LABELS[r.kind][2] is None for r in first)
+    assert all(r.weight > 1.0 for r in first)
+    # The smallest source is dealt last, so every other source keeps its calibration fold and
+    # the request and off-topic heads are fitted and calibrated exactly as without these rows.
+    others = [r for r in rows if r.group != FIRST_MESSAGES]
+    sizes = {g: sum(r.group == g for r in others) for g in {r.group for r in others} - {"pack"}}
+    assert len(first) < min(sizes.values())
+    kept = np.array([r.group != FIRST_MESSAGES for r in rows])
+    assert (calibration_folds(rows)[kept] == calibration_folds(others)).all()
+
+
+@pytest.mark.parametrize(
+    ("text", "frustrated"),
+    [
+        ("Third email this week about the same missing refund. I'm disputing the payment with my bank.", True),
+        ("Ya os di mi número de pedido dos veces. ¿Alguien lee lo que escribo?", True),
+        ("Schon wieder die gleiche automatische Antwort. Ich bestelle nie wieder bei euch.", True),
+        ("eek my order is here!! 😍 do you have the matching hat??", False),
+        ("¡¡Hola!! ¡Qué bonita la chaqueta! ¿Hacéis envíos a Canarias?", False),
+        ("The lid is a little loose, not a big deal. Can I buy a spare one?", False),
+    ],
+)
+def test_a_single_message_reads_angry_or_calm_not_loud(signals, encode, text: str, frustrated: bool) -> None:
+    assert (turn(signals, encode, text).frustration >= 0.5) is frustrated
 
 
 def test_team_file_with_an_unknown_kind_is_refused(tmp_path) -> None:
