@@ -69,6 +69,9 @@ class PolicyInputs(BaseModel):
     minutes_since_handback: float | None = None
     same_need_turns: int = Field(default=1, ge=0)  # consecutive turns on the same unresolved need
     consecutive_oos_turns: int = Field(default=0, ge=0)  # out-of-scope turns in a row, this one included
+    # Words of the customer's message (0 when not recorded: decisions stored before it was, which
+    # replay as follow-ups, as they were decided).
+    message_words: int = Field(default=0, ge=0)
     has_phone: bool = False
     has_email: bool = False
     bot: BotSignals | None = None  # set when an outside bot holds the conversation
@@ -162,7 +165,12 @@ def _out_of_scope(rule: OutOfScopeRule, inputs: PolicyInputs) -> str | None:
     if not a.out_of_scope or a.oos_score < rule.threshold:
         return None
     if rule.ignore_during_need and a.flow is not None:
-        return None
+        # A short follow-up to the need the conversation holds never counts; a request of its own
+        # counts when the model is sure enough.
+        own_request = inputs.message_words > rule.follow_up_words
+        if not own_request or rule.during_need_above is None or a.oos_score < rule.during_need_above:
+            return None
+        return f"off-topic request during a {a.flow} need (score {a.oos_score:.2f} >= {rule.during_need_above:.2f})"
     if inputs.consecutive_oos_turns >= rule.consecutive_turns:
         return (
             f"out of scope {inputs.consecutive_oos_turns} turn(s) in a row "

@@ -95,6 +95,9 @@ def conversation_inputs(
         for name, value in team_load.items()
         if name == team  # only the chosen team's snapshot is recorded with the decision
     }
+    said = next(
+        (r.event.text for r in history if isinstance(r.event, CustomerMessage) and r.seq == analysis.message_seq), ""
+    )
     return PolicyInputs(
         analysis=analysis,
         team=team,
@@ -107,6 +110,7 @@ def conversation_inputs(
         has_phone=any(f.kind == "phone" for f in facts),
         has_email=any(f.kind == "email" for f in facts),
         store_answers=store_answers,
+        message_words=len(said.split()),
         language=conversation_language([r.event.text for r in history if isinstance(r.event, CustomerMessage)]),
         **window_counters([*earlier, analysis]),
     )

@@ -85,10 +85,16 @@ class OutOfScopeRule(Rule):
     consecutive_turns: int = Field(ge=1)
     # ... unless the model is this sure (None: never immediately).
     immediate_above: float | None = Field(default=None, ge=0.0, le=1.0)
-    # An off-topic turn while the conversation already has an in-scope need (the model's
-    # conversation intent is set) is a side remark or a short follow-up the classifier cannot
-    # place ("AB90014", "no"): the bot answers it and it never escalates as out of scope.
+    # A short off-topic turn while the conversation already has an in-scope need (the model's
+    # conversation intent is set) is a follow-up the classifier cannot place ("AB90014", "no",
+    # "yes I'm logged in", a name): the bot answers it and it never escalates as out of scope.
     ignore_during_need: bool = True
+    # ... short meaning at most this many words. A longer off-topic turn is a request of its own
+    # ("thanks. unrelated, but can you help me with a cover letter?") when the model is at least
+    # ``during_need_above`` sure (None: never; a follow-up about the need, "what do I get with
+    # it?", reads as off-topic to a head that sees the turn alone, but less surely).
+    follow_up_words: int = Field(default=4, ge=0)
+    during_need_above: float | None = Field(default=None, ge=0.0, le=1.0)
 
 
 class FrustrationRule(Rule):
