@@ -15,6 +15,7 @@ from warmline.model.scope import (
     help_center_answers,
     load_scope_evidence,
     other_company_request,
+    request_pieces,
 )
 from warmline.model.scope_training import fit_scope_evidence
 from warmline.packs import load_pack
@@ -99,3 +100,40 @@ def test_the_fit_reads_the_evidence_of_turns_the_help_center_does_not_answer() -
     assert report["fitted_on"] == {"out_of_scope": 40, "in_scope": 40}
     assert scope.score_weight < 0
     assert scope.log_ratio(HelpCenterEvidence(0.15, 0.0)) > 0 > scope.log_ratio(HelpCenterEvidence(0.45, 0.0))
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        (
+            "My parcel came on Monday and the shirts are lovely, thank you. Something else altogether: "
+            "could you help me plan a birthday party for ten kids?",
+            ["could you help me plan a birthday party for ten kids?"],
+        ),
+        (
+            "Compré un abrigo el mes pasado y me encanta, de verdad. Otra cosa: ¿sabes cómo se hace un gazpacho?",
+            ["¿sabes cómo se hace un gazpacho?"],
+        ),
+        (  # no question mark: customers put the ask last
+            "We are flying out on Friday and I ordered sandals on Sunday. I need to know if they arrive by Thursday",
+            ["I need to know if they arrive by Thursday"],
+        ),
+        (  # a question too short to stand alone is read with what comes before it
+            "I ordered two shirts for my brother last week. The box came torn open and one is missing. What now?",
+            ["The box came torn open and one is missing. What now?"],
+        ),
+    ],
+)
+def test_a_long_message_is_read_for_scope_by_what_it_asks(text: str, asks: list[str]) -> None:
+    assert request_pieces(text) == asks
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can you help me write a cover letter?",  # short: read whole
+        "I would like to know whether the waterproof hiking boots in brown are available in a size 44 for men",
+    ],
+)
+def test_a_short_or_single_sentence_message_is_read_whole(text: str) -> None:
+    assert request_pieces(text) == []

@@ -61,3 +61,51 @@ def test_a_store_question_the_head_doubts_but_the_help_center_answers_stays_with
     analysis = next(r.event.analysis for r in events if isinstance(r.event, TurnAnalysed))
     assert not analysis.out_of_scope and analysis.oos_score < 0.5
     assert not any(isinstance(r.event, Escalated) for r in events)
+
+
+def first_trigger(svc: Services, conversation_id: str) -> str | None:
+    events = svc.store.load_events(conversation_id)
+    return next((r.event.trigger for r in events if isinstance(r.event, Escalated)), None)
+
+
+def test_an_off_topic_ask_inside_a_long_message_about_an_order_is_handed_over(
+    client: TestClient, svc: Services
+) -> None:
+    text = (
+        "My parcel came on Monday and the shirts are lovely, thank you. Something else altogether: "
+        "could you help me plan a birthday party for ten kids?"
+    )
+    assert head_score(svc, text) < 0.9  # read whole, the store words around the ask weigh it down
+    chat = start_chat(client)
+    assert chat.say(text).status_code == 201
+    analysis = next(r.event.analysis for r in svc.store.load_events(chat.id) if isinstance(r.event, TurnAnalysed))
+    assert analysis.out_of_scope and analysis.oos_score >= 0.9
+    assert first_trigger(svc, chat.id) == "out_of_scope"
+
+
+def test_a_long_store_question_full_of_personal_context_stays_with_the_bot(client: TestClient, svc: Services) -> None:
+    chat = start_chat(client)
+    text = (
+        "We're flying to Lisbon on Friday for my mum's 70th and everything is chaos here with the kids. "
+        "Can the sandals I ordered on Sunday still arrive by Thursday?"
+    )
+    assert chat.say(text).status_code == 201
+    assert first_trigger(svc, chat.id) is None
+
+
+def test_an_off_topic_request_after_a_store_question_is_handed_over(client: TestClient, svc: Services) -> None:
+    chat = start_chat(client)
+    assert chat.say("how long do refunds take?").status_code == 201
+    assert first_trigger(svc, chat.id) is None
+    assert chat.say("thanks. totally different question, can you help me write a eulogy for my grandfather?")
+    decision = [r.event.decision for r in svc.store.load_events(chat.id) if isinstance(r.event, PolicyDecided)][-1]
+    assert decision.trigger == "out_of_scope" and "during a" in decision.reason
+    assert first_trigger(svc, chat.id) == "out_of_scope"
+
+
+@pytest.mark.parametrize("follow_up", ["no", "ok and can I pay with gift card?"])
+def test_a_follow_up_to_a_store_question_stays_with_the_bot(client: TestClient, svc: Services, follow_up: str) -> None:
+    chat = start_chat(client)
+    assert chat.say("how much is express shipping?").status_code == 201
+    assert chat.say(follow_up).status_code == 201
+    assert first_trigger(svc, chat.id) is None

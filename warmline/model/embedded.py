@@ -39,7 +39,7 @@ from warmline.model.frustration import frustration_score, sentiment
 from warmline.model.human_request import human_request_score
 from warmline.model.replies import compose_reply
 from warmline.model.retrieval import KnowledgeIndex, passage_texts
-from warmline.model.scope import other_company_request
+from warmline.model.scope import other_company_request, request_pieces
 from warmline.model.signals import SignalModel, load_signals
 from warmline.packs import OOS_LABEL, SMALLTALK_LABEL, VAGUE_LABEL, Pack
 
@@ -58,6 +58,8 @@ NON_INTENT = {OOS_LABEL, SMALLTALK_LABEL, VAGUE_LABEL}
 CLEAR_NEED = 0.85
 SURE_OUT_OF_SCOPE = 0.995
 PAIR_CLEAR_NEED = 0.9
+# A long message's request piece read alone outvotes the whole message's scope at this (scope.py).
+SURE_REQUEST = 0.9
 # Facts that describe what the request is about rather than identify the customer or the order.
 DESCRIBING_FACTS = {"product", "size", "colour", "date", "tried", "received_via"}
 # An unsure in-scope prediction is out of scope when the out-of-scope class has at least this.
@@ -216,8 +218,8 @@ class EmbeddedModel:
         # the intent classifier's out-of-scope class); the classifier's doubt only decides whether
         # an in-scope turn names a need.
         signals = self.signals.turn(text or " ", vector)
-        out_of_scope = signals.out_of_scope >= 0.5
-        oos_score = signals.out_of_scope
+        oos_score = self._request_scope(text, signals.out_of_scope)
+        out_of_scope = oos_score >= 0.5
         if out_of_scope and names_clear_need(label, top, oos_score):
             # "I keep clicking add to cart but the cart stays at 0": the classifier, trained on the
             # pack's own subflows, names the need clearly; a less than certain head does not outvote it.
@@ -316,6 +318,19 @@ class EmbeddedModel:
             recommendation=recommendation,
             latency_ms=round((time.perf_counter() - started) * 1000, 3),
         )
+
+    def _request_scope(self, text: str, whole: float) -> float:
+        """The out-of-scope probability of a turn: the higher of the whole turn's and, for a long
+        message, of its request pieces (``warmline.model.scope.request_pieces``), each read on its
+        own (one more encoder call, for long messages only), when that reading is sure: read
+        alone, a short store question such as "how do I see where my order is?" often scores
+        0.5-0.85 to the head, the off-topic asks of long messages 0.9 and more."""
+        pieces = request_pieces(text)
+        if not pieces:
+            return whole
+        vectors = self.encode_cached(pieces)
+        request = max(self.signals.turn(p, v).out_of_scope for p, v in zip(pieces, vectors, strict=True))
+        return max(whole, request) if request >= SURE_REQUEST else whole
 
     def _read_with_opening(self, context: TurnContext, text: str) -> np.ndarray | None:
         """The intent distribution of this turn read together with the previous customer turn, when

@@ -232,3 +232,43 @@ def load_scope_evidence(pack_path: Path) -> ScopeEvidence | None:
     except (OSError, ValueError, KeyError, TypeError) as error:
         log.warning("ignoring %s: %s", path, error)
         return None
+
+
+# ---- the request of a long message ---------------------------------------------------------------
+#
+# A long message wraps its request in context: "I bought boots from you last month, love them.
+# Unrelated, but could you help me draft a cover letter?" Read whole, the store words around the
+# ask outweigh it (the head gave such messages 0.2-0.3); read alone, the ask is plainly off-topic.
+# And "My son starts college in September and I'm ordering for his dorm. Do you have a student
+# discount?" asks the store something, whatever the chatter around it. So a long message's scope is
+# the scope of its request: the pieces that ask (end in a question mark), or the last piece when
+# none does (customers put the ask last). A piece too short to stand alone ("What can you do?") is
+# read with the piece before it.
+
+# Messages shorter than this are read whole.
+LONG_MESSAGE_WORDS = 15
+# A request piece shorter than this is read together with the piece before it.
+SHORT_PIECE_WORDS = 6
+_PIECE_END = re.compile(r"(?<=[.!?;:])\s+|\s*\n+\s*|\s+(?=[¿¡])")
+
+
+def message_pieces(text: str) -> list[str]:
+    """The sentences and colon- or semicolon-separated parts of a message, in order."""
+    return [p.strip() for p in _PIECE_END.split(text) if p and p.strip()]
+
+
+def request_pieces(text: str) -> list[str]:
+    """What a long message asks, to be read for scope on its own (empty: read the message whole)."""
+    if len(text.split()) < LONG_MESSAGE_WORDS:
+        return []
+    pieces = message_pieces(text)
+    if len(pieces) < 2:
+        return []
+    asking = [i for i, p in enumerate(pieces) if p.rstrip().endswith("?")] or [len(pieces) - 1]
+    requests = []
+    for i in asking:
+        piece = pieces[i]
+        if len(piece.split()) < SHORT_PIECE_WORDS and i > 0:
+            piece = f"{pieces[i - 1]} {piece}"
+        requests.append(piece)
+    return [] if requests == [text.strip()] else requests
