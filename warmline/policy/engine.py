@@ -24,6 +24,7 @@ from warmline.policy.rules import (
     HumanRequestRule,
     LoopingRule,
     LowConfidenceRule,
+    NoticeWords,
     OutOfScopeRule,
     Policy,
     Rule,
@@ -234,6 +235,11 @@ def estimate_wait_minutes(load: TeamLoad, handle_minutes: float) -> int | None:
     return max(1, math.ceil((ahead + 1) * handle_minutes / load.agents_online))
 
 
+def _opens_at(words: NoticeWords, opening: datetime) -> str:
+    """The next opening as a notice says it: "Thu 08:00 EST" in ``words``' weekday names."""
+    return f"{words.weekdays[opening.weekday()]} {opening:%H:%M %Z}"
+
+
 def _availability(
     policy: Policy, inputs: PolicyInputs, now: datetime
 ) -> tuple[Mode, int | None, str, dict[str, str], bool]:
@@ -247,13 +253,13 @@ def _availability(
         "team": policy.messages.team_name(team, inputs.language),
         "wait_minutes": "",
         "wait": words.wait_few,
-        "opens_at": f"{words.weekdays[opening.weekday()]} {opening:%H:%M %Z}" if opening else "",
+        "opens_at": _opens_at(words, opening) if opening else "",
         "contact": words.by_phone if inputs.has_phone else (words.by_email if inputs.has_email else words.by_chat),
     }
     offline: Mode = "callback" if inputs.has_phone else "ticket"
     if not hours.is_open(now):
         # The audit reason is read by the team: the pack's own weekday names, not the customer's.
-        opens = f"{policy.messages.words.weekdays[opening.weekday()]} {opening:%H:%M %Z}" if opening else "later"
+        opens = _opens_at(policy.messages.words, opening) if opening else "later"
         return offline, None, f"{team} is closed now (opens {opens})", fields, False
     if availability.require_agent_online and load.agents_online <= 0:
         return offline, None, f"no {team} agent is online", fields, True

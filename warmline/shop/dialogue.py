@@ -126,9 +126,8 @@ QUESTION_WORD = (
     r"posso|onde|hoe|wat|wanneer|waar|kan|ile|jak|kiedy|gdzie|czy)"
 )
 AND = r"(?:and|also|plus|und|y|et|e|en|i|oraz)"
-PART_SPLIT = re.compile(
-    rf"[?¿]\s*|;\s*|,?\s+{AND}\s+(?={QUESTION_WORD}(?![\w-]))|,\s+(?={QUESTION_WORD}(?![\w-]))", re.I
-)
+OPENS_QUESTION = rf"(?={QUESTION_WORD}(?![\w-]))"  # a question word starts here, not a longer word
+PART_SPLIT = re.compile(rf"[?¿]\s*|;\s*|,?\s+{AND}\s+{OPENS_QUESTION}|,\s+{OPENS_QUESTION}", re.I)
 PART_WORDS = 3
 ASKS = re.compile(rf"^¿?{QUESTION_WORD}(?![\w-])|^\w+(?: \w+)? (?:price|cost|fee)\b", re.I)
 
